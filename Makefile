@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    create .venv, install, and start the app on the Malta default
+#   make test   create .venv, install (with Debian's Chromium), and run every test
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: venv vendor browser run test bench lint prepare
+
+venv: $(STAMP)
+$(STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Leaflet and the other map assets come from npm, served locally by Streamlit.
+vendor: static/vendor/.installed
+static/vendor/.installed: package.json package-lock.json scripts/vendor.py
+	npm ci --silent --no-audit --no-fund
+	python3 scripts/vendor.py
+	touch $@
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils)
+
+prepare: venv
+	$(PY) -m geo prepare --region malta
+
+run: venv vendor
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
+
+test: venv vendor browser
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) -m bench
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
