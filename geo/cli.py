@@ -1,0 +1,203 @@
+"""Command line for analysts and batch jobs: ``python -m geo COMMAND``.
+
+Every command prints one clear sentence and exits with code 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo import settings
+from geo._errors import EquimapError
+from geo.groups import cell_summary, group_summary
+from geo.prepare import Prepared, prepare_region
+from geo.region import list_regions, load_region
+from geo.services import load_service_file
+
+log = logging.getLogger("geo")
+
+
+def _progress(msg: str, frac: float) -> None:
+    print(f"[{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
+
+
+def _prepare(args: argparse.Namespace) -> Prepared:
+    return prepare_region(
+        args.region, modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES, progress=_progress
+    )
+
+
+def _services(args: argparse.Namespace, prep: Prepared) -> gpd.GeoDataFrame | None:
+    if not args.services:
+        return None
+    return load_service_file(
+        Path(args.services),
+        category="custom",
+        name_col=args.services_name,
+        capacity_col=args.services_capacity,
+        crs=prep.region.crs,
+    )
+
+
+def cmd_regions(_args: argparse.Namespace) -> int:
+    """List the regions shipped under data/."""
+    for key in list_regions():
+        r = load_region(key)
+        print(f"{key}\t{r.name}\t{r.crs}")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Build and cache the networks, services and residents of a region."""
+    prep = prepare_region(args.region, progress=_progress)
+    for m, net in prep.networks.items():
+        print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
+    print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
+    return 0
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    """Write one row per populated cell with travel times and residents beyond the threshold."""
+    prep = _prepare(args)
+    svc = _services(args, prep)
+    acc = prep.access(args.mode, args.category, services=svc)
+    cells = cell_summary(prep.origins, acc, count_columns=prep.count_columns, threshold_s=args.threshold_min * 60)
+    out = Path(args.out)
+    table = cells.reset_index()
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        table.to_csv(out, index=False)
+    elif suffix == ".parquet":
+        table.to_parquet(out, index=False)
+    elif suffix == ".gpkg":
+        geo = prep.population[["geometry"]].join(cells, how="inner").reset_index()
+        gpd.GeoDataFrame(geo, crs=prep.region.crs).to_file(out, layer="access", driver="GPKG")
+    else:
+        print(f"error: output `{out.name}` must end in .csv, .gpkg or .parquet.", file=sys.stderr)
+        return 2
+    print(f"wrote {len(table)} cells to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the per-group table for one category, mode and threshold."""
+    prep = _prepare(args)
+    svc = _services(args, prep)
+    acc = prep.access(args.mode, args.category, services=svc)
+    dims = [prep.region.group(args.group)] if args.group else prep.region.groups
+    frames = []
+    for dim in dims:
+        groups = {prep.region.total_col: "All residents", **dim.columns}
+        t = group_summary(prep.origins, acc["time_nearest_s"], groups=groups, threshold_s=args.threshold_min * 60)
+        t.insert(0, "dimension", dim.key)
+        frames.append(t)
+    import pandas as pd
+
+    table = pd.concat(frames)
+    if args.json:
+        print(json.dumps(json.loads(table.reset_index().to_json(orient="records")), indent=2, ensure_ascii=False))
+    else:
+        print(
+            f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min"
+        )
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            print(
+                table.round(
+                    {
+                        "pop": 0,
+                        "mean_min": 1,
+                        "median_min": 1,
+                        "p90_min": 1,
+                        "pop_beyond": 0,
+                        "share_beyond": 3,
+                        "pop_unreachable": 0,
+                    }
+                )
+            )
+    return 0
+
+
+def cmd_add_region(args: argparse.Namespace) -> int:
+    """Write a new region folder and manifest from local files."""
+    from geo.add_region import add_region
+
+    r = add_region(
+        args.key,
+        osm=Path(args.osm),
+        population=Path(args.population),
+        name=args.name,
+        id_col=args.id_col,
+        total_col=args.total_col,
+        crs=args.crs,
+        boundaries=Path(args.boundaries) if args.boundaries else None,
+        services=Path(args.services) if args.services else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        overwrite=args.overwrite,
+    )
+    print(f"region `{r.key}` written to {r.folder / 'region.toml'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m geo``."""
+    p = argparse.ArgumentParser(prog="python -m geo", description="equimap: access to public services, by group.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("regions", help="list the regions").set_defaults(func=cmd_regions)
+
+    sp = sub.add_parser("prepare", help="build and cache networks, services and residents")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.set_defaults(func=cmd_prepare)
+
+    def common(sp: argparse.ArgumentParser, *, threshold: float) -> None:
+        sp.add_argument("--region", default=settings.DEFAULT_REGION)
+        sp.add_argument("--mode", choices=settings.MODES, default="walk")
+        sp.add_argument("--category", default="health", help="a theme, category or official list key")
+        sp.add_argument("--threshold-min", type=float, default=threshold)
+        sp.add_argument("--services", help="use this facility list (GeoJSON/GPKG/CSV) instead of the region's")
+        sp.add_argument("--services-name", help="name column of --services")
+        sp.add_argument("--services-capacity", help="capacity column of --services")
+
+    sp = sub.add_parser("access", help="travel times per populated cell")
+    common(sp, threshold=15)
+    sp.add_argument("--out", required=True, help="output file: .csv, .gpkg or .parquet")
+    sp.set_defaults(func=cmd_access)
+
+    sp = sub.add_parser("summary", help="per-group table")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_summary)
+
+    sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
+    sp.add_argument("key")
+    sp.add_argument("--osm", required=True)
+    sp.add_argument("--population", required=True)
+    sp.add_argument("--name")
+    sp.add_argument("--id-col", default="GRD_ID")
+    sp.add_argument("--total-col", default="T")
+    sp.add_argument("--crs")
+    sp.add_argument("--boundaries")
+    sp.add_argument("--services")
+    sp.add_argument("--data-dir")
+    sp.add_argument("--overwrite", action="store_true")
+    sp.set_defaults(func=cmd_add_region)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except EquimapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
