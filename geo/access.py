@@ -206,7 +206,9 @@ def access_table(
         service_time_s=service_time_s,
     )
     labels = np.asarray(service_ids if service_ids is not None else np.arange(len(service_node)), dtype=object)
-    nearest = np.where(ids[:, 0] >= 0, labels[np.maximum(ids[:, 0], 0)], None)
+    nearest = np.full(len(ids), None, dtype=object)
+    hit = ids[:, 0] >= 0
+    nearest[hit] = labels[ids[hit, 0]]
     out = pd.DataFrame(
         {"time_nearest_s": times[:, 0], "time_mean3_s": mean_k, "n_reached_k": n_k, "nearest_service": nearest},
         index=index,

@@ -125,6 +125,8 @@ def add_region(
             f"path = {_q(files['boundaries'])}",
             f"name = {_q(boundary_name_col)}",
         ]
+    if "services" in files and services_name_col is None and "name" in read_vector(folder / files["services"]).columns:
+        services_name_col = "name"
     if "services" in files:
         lines += ["", "[[services]]", 'key = "official"', 'label = "Official list"', f"path = {_q(files['services'])}"]
         if services_name_col:

@@ -1,0 +1,42 @@
+"""Shared fixtures: tiny hand-built networks and the real Malta region (prepared once per session)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from geo.network import Network
+
+
+@pytest.fixture(scope="session")
+def malta():
+    """The real bundled Malta region, prepared (networks, services, residents) once and cached on disk."""
+    from geo.prepare import prepare_region
+
+    return prepare_region("malta")
+
+
+def grid_graph(n: int = 4, *, block_m: float = 100.0, speed_ms: float = 1.0) -> nx.MultiDiGraph:
+    """Return an n × n osmnx-style street grid, both directions, with `length` and `travel_time`.
+
+    Node ``(i, j)`` has id ``i * n + j`` at x = j·block, y = i·block; with speed 1 m/s a
+    block takes 100 s, so a time is 100 × the Manhattan distance in blocks.
+    """
+    g = nx.MultiDiGraph(crs="EPSG:3035")
+    for i in range(n):
+        for j in range(n):
+            g.add_node(i * n + j, x=j * block_m, y=i * block_m)
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((0, 1), (1, 0)):
+                a, b = i + di, j + dj
+                if a < n and b < n:
+                    for u, v in ((i * n + j, a * n + b), (a * n + b, i * n + j)):
+                        g.add_edge(u, v, length=block_m, travel_time=block_m / speed_ms)
+    return g
+
+
+@pytest.fixture
+def grid_net() -> Network:
+    """A 4 × 4 grid network where every block takes 100 s."""
+    return Network.from_graph(grid_graph(4), mode="walk")
