@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -138,3 +138,74 @@ def require_counts(df: pd.DataFrame, columns: Iterable[str], *, where: str) -> p
         msg = f"`{where}`: " + "; ".join(problems) + "; counts must be numbers of residents, 0 or more."
         raise DataError(msg)
     return pd.DataFrame(out, index=df.index)
+
+
+# Checks shared by the statistics modules (gaps, supply, inequality): each returns
+# the problems it finds so that a caller can raise once with all of them.
+
+
+def _fail(problems: Sequence[str]) -> None:
+    """Raise one DataError listing every problem, if there are any."""
+    if problems:
+        msg = "; ".join(problems) + "."
+        raise DataError(msg)
+
+
+def _population_problems(df: pd.DataFrame, columns: Sequence[str], name: str) -> list[str]:
+    """Return what is wrong with the population columns `columns` of `df` (missing, non-numeric, NaN, negative)."""
+    problems = []
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        problems.append(
+            f"`{name}` has no column {', '.join(f'`{c}`' for c in missing)}; pass a table with these columns"
+        )
+    for c in columns:
+        if c in missing:
+            continue
+        col = df[c]
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            problems.append(f"`{name}` column `{c}` is not numeric; convert it to residents (float)")
+            continue
+        if col.isna().any():
+            problems.append(f"`{name}` column `{c}` has missing values; fill them with 0 or drop those rows")
+        if (col < 0).any():
+            problems.append(f"`{name}` column `{c}` has negative populations; residents must be 0 or more")
+        elif not np.isfinite(col.to_numpy(dtype=float)).all():
+            problems.append(f"`{name}` column `{c}` has infinite populations; residents must be finite")
+    return problems
+
+
+def _time_problems(time_s: pd.Series, index: pd.Index, *, name: str = "time_s", index_of: str = "origins") -> list[str]:
+    """Return what is wrong with a travel-time Series that must be aligned on `index`."""
+    problems = []
+    if not isinstance(time_s, pd.Series):
+        return [f"`{name}` must be a pandas Series indexed like `{index_of}`"]
+    if not time_s.index.equals(index):
+        problems.append(f"`{name}` is not indexed like `{index_of}`; align it with `{name}.reindex({index_of}.index)`")
+    if not pd.api.types.is_numeric_dtype(time_s) or pd.api.types.is_bool_dtype(time_s):
+        problems.append(f"`{name}` is not numeric; pass seconds as float")
+        return problems
+    values = time_s.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        problems.append(f"`{name}` has missing values; use `inf` for an origin that cannot reach any service")
+    if (values < 0).any():
+        problems.append(f"`{name}` has negative travel times; times must be 0 or more seconds")
+    return problems
+
+
+def _group_problems(groups: Mapping[str, str], reference: str | None) -> list[str]:
+    problems = []
+    if len(groups) == 0:
+        problems.append("`groups` is empty; pass a mapping column -> label such as {'NAT': 'Born in Malta', ...}")
+    elif reference is not None and reference not in groups:
+        problems.append(f"`reference` `{reference}` is not one of the groups {list(groups)}; choose one of them")
+    return problems
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return a / b, NaN where b is 0 (or either is NaN), without a RuntimeWarning."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    out = np.full(a.shape, np.nan)
+    ok = (b != 0) & ~np.isnan(b) & ~np.isnan(a)
+    np.divide(a, b, out=out, where=ok)
+    return out

@@ -90,9 +90,43 @@ def add_region(
             if Path(src).resolve() != dst.resolve():
                 shutil.copy2(src, dst)
             files[label] = dst.name
+    if "services" in files and services_name_col is None and "name" in read_vector(folder / files["services"]).columns:
+        services_name_col = "name"
+    text = _manifest(
+        name or key,
+        crs=crs,
+        files=files,
+        kind="grid" if not pop.crs.is_geographic else "zones",
+        id_col=id_col,
+        total_col=total_col,
+        land_share_col=land_share_col,
+        groups=groups,
+        boundary_name_col=boundary_name_col,
+        services_name_col=services_name_col,
+        services_capacity_col=services_capacity_col,
+    )
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+    return load_region(folder)
+
+
+def _manifest(
+    name: str,
+    *,
+    crs: str,
+    files: dict[str, str],
+    kind: str,
+    id_col: str,
+    total_col: str,
+    land_share_col: str | None,
+    groups: dict[str, dict[str, str]],
+    boundary_name_col: str,
+    services_name_col: str | None,
+    services_capacity_col: str | None,
+) -> str:
+    """Return the text of a region manifest."""
     lines = [
         "# equimap region manifest, written by `python -m geo add-region`. Paths are relative to this folder.",
-        f"name = {_q(name or key)}",
+        f"name = {_q(name)}",
         f"crs = {_q(crs)}",
         "",
         "[osm]",
@@ -100,7 +134,7 @@ def add_region(
         "",
         "[population]",
         f"path = {_q(files['population'])}",
-        f"kind = {_q('grid' if not pop.crs.is_geographic else 'zones')}",
+        f"kind = {_q(kind)}",
         f"id = {_q(id_col)}",
         f"total = {_q(total_col)}",
     ]
@@ -125,8 +159,6 @@ def add_region(
             f"path = {_q(files['boundaries'])}",
             f"name = {_q(boundary_name_col)}",
         ]
-    if "services" in files and services_name_col is None and "name" in read_vector(folder / files["services"]).columns:
-        services_name_col = "name"
     if "services" in files:
         lines += ["", "[[services]]", 'key = "official"', 'label = "Official list"', f"path = {_q(files['services'])}"]
         if services_name_col:
@@ -139,5 +171,4 @@ def add_region(
         'lines = ["Streets and services © OpenStreetMap contributors, ODbL 1.0", "Population: see the data provider\'s licence"]',
         "",
     ]
-    (folder / MANIFEST).write_text("\n".join(lines), encoding="utf-8")
-    return load_region(folder)
+    return "\n".join(lines)

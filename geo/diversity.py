@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.gaps import _fail, _population_problems, weighted_quantile
+from geo._validate import _fail, _population_problems
+from geo.groups import weighted_quantile
 
 
 def _counts_problems(counts: pd.DataFrame, name: str = "counts") -> list[str]:

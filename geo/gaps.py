@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
 from geo._errors import DataError
+from geo._validate import _div, _fail, _group_problems, _population_problems, _time_problems
 
 logger = logging.getLogger(__name__)
 
@@ -57,131 +57,6 @@ CI_STATS: tuple[str, ...] = (
 # Replicates per chunk when computing bootstrap medians (bounds memory to about
 # _CHUNK_CELLS float64 values per array).
 _CHUNK_CELLS = 4_000_000
-
-
-# --------------------------------------------------------------------------- validation helpers
-
-
-def _fail(problems: Sequence[str]) -> None:
-    """Raise one DataError listing every problem, if there are any."""
-    if problems:
-        msg = "; ".join(problems) + "."
-        raise DataError(msg)
-
-
-def _population_problems(df: pd.DataFrame, columns: Sequence[str], name: str) -> list[str]:
-    """Return what is wrong with the population columns `columns` of `df` (missing, non-numeric, NaN, negative)."""
-    problems = []
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        problems.append(
-            f"`{name}` has no column {', '.join(f'`{c}`' for c in missing)}; pass a table with these columns"
-        )
-    for c in columns:
-        if c in missing:
-            continue
-        col = df[c]
-        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            problems.append(f"`{name}` column `{c}` is not numeric; convert it to residents (float)")
-            continue
-        if col.isna().any():
-            problems.append(f"`{name}` column `{c}` has missing values; fill them with 0 or drop those rows")
-        if (col < 0).any():
-            problems.append(f"`{name}` column `{c}` has negative populations; residents must be 0 or more")
-        elif not np.isfinite(col.to_numpy(dtype=float)).all():
-            problems.append(f"`{name}` column `{c}` has infinite populations; residents must be finite")
-    return problems
-
-
-def _time_problems(time_s: pd.Series, index: pd.Index, *, name: str = "time_s", index_of: str = "origins") -> list[str]:
-    """Return what is wrong with a travel-time Series that must be aligned on `index`."""
-    problems = []
-    if not isinstance(time_s, pd.Series):
-        return [f"`{name}` must be a pandas Series indexed like `{index_of}`"]
-    if not time_s.index.equals(index):
-        problems.append(f"`{name}` is not indexed like `{index_of}`; align it with `{name}.reindex({index_of}.index)`")
-    if not pd.api.types.is_numeric_dtype(time_s) or pd.api.types.is_bool_dtype(time_s):
-        problems.append(f"`{name}` is not numeric; pass seconds as float")
-        return problems
-    values = time_s.to_numpy(dtype=float)
-    if np.isnan(values).any():
-        problems.append(f"`{name}` has missing values; use `inf` for an origin that cannot reach any service")
-    if (values < 0).any():
-        problems.append(f"`{name}` has negative travel times; times must be 0 or more seconds")
-    return problems
-
-
-def _group_problems(groups: Mapping[str, str], reference: str | None) -> list[str]:
-    problems = []
-    if len(groups) == 0:
-        problems.append("`groups` is empty; pass a mapping column -> label such as {'NAT': 'Born in Malta', ...}")
-    elif reference is not None and reference not in groups:
-        problems.append(f"`reference` `{reference}` is not one of the groups {list(groups)}; choose one of them")
-    return problems
-
-
-def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return a / b, NaN where b is 0 (or either is NaN), without a RuntimeWarning."""
-    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-    out = np.full(a.shape, np.nan)
-    ok = (b != 0) & ~np.isnan(b) & ~np.isnan(a)
-    np.divide(a, b, out=out, where=ok)
-    return out
-
-
-# --------------------------------------------------------------------------- weighted quantile
-
-
-def weighted_quantile(x: ArrayLike, w: ArrayLike, q: float | ArrayLike) -> float | np.ndarray:
-    """Return the weighted `q`-quantile of `x` by the inverted-CDF definition.
-
-    With the values sorted, :math:`x_{(1)} \\le \\dots \\le x_{(n)}`, and their
-    weights' running share :math:`F_k = \\sum_{j \\le k} w_{(j)} / \\sum_j w_j`,
-    the quantile is :math:`x_{(k)}` for the smallest ``k`` with
-    :math:`F_k \\ge q`: the first value at which at least a share ``q`` of the
-    weight (residents) has been reached. It is always an observed value (no
-    interpolation), and it equals
-    ``numpy.percentile(x, 100 * q, method="inverted_cdf", weights=w)``.
-
-    Parameters
-    ----------
-    x
-        Values (``inf`` allowed, e.g. unreachable; NaN is not).
-    w
-        Non-negative weights, one per value (e.g. residents). Zero weights are ignored.
-    q
-        Quantile(s) in [0, 1]; 0.5 is the weighted median, 0.9 the 90th percentile.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        One value per ``q`` (a float for a scalar ``q``); NaN when the weights sum to 0.
-    """
-    xa = np.asarray(x, dtype=float).ravel()
-    wa = np.asarray(w, dtype=float).ravel()
-    qa = np.asarray(q, dtype=float)
-    problems = []
-    if xa.shape != wa.shape:
-        problems.append(f"`x` has {xa.size} values but `w` has {wa.size}; pass one weight per value")
-    else:
-        if np.isnan(xa).any():
-            problems.append("`x` has missing values; drop them first")
-        if np.isnan(wa).any() or (wa < 0).any() or np.isinf(wa).any():
-            problems.append("`w` has negative, infinite or missing weights; weights must be finite and 0 or more")
-    if np.isnan(qa).any() or (qa < 0).any() or (qa > 1).any():
-        problems.append("`q` must lie in [0, 1] (0.5 for the median)")
-    _fail(problems)
-    keep = wa > 0
-    xa, wa = xa[keep], wa[keep]
-    if xa.size == 0:
-        out = np.full(qa.shape, np.nan)
-    else:
-        order = np.argsort(xa, kind="stable")
-        cdf = np.cumsum(wa[order])
-        cdf /= cdf[-1]
-        idx = np.minimum(np.searchsorted(cdf, qa, side="left"), xa.size - 1)
-        out = xa[order][idx]
-    return float(out) if out.ndim == 0 else out
 
 
 # --------------------------------------------------------------------------- group gaps

@@ -14,30 +14,62 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo._errors import DataError
+from geo._validate import _fail
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> np.ndarray | float:
-    """Return the weighted quantile(s) `q` of `values` by the inverted-CDF rule.
+def weighted_quantile(x: ArrayLike, w: ArrayLike, q: float | ArrayLike) -> float | np.ndarray:
+    """Return the weighted `q`-quantile of `x` by the inverted-CDF definition.
 
-    The q-quantile is the smallest value whose cumulative weight share reaches
-    q (numpy's ``method="inverted_cdf"`` with weights). NaN if the total weight is 0.
+    With the values sorted, :math:`x_{(1)} \\le \\dots \\le x_{(n)}`, and their
+    weights' running share :math:`F_k = \\sum_{j \\le k} w_{(j)} / \\sum_j w_j`,
+    the quantile is :math:`x_{(k)}` for the smallest ``k`` with
+    :math:`F_k \\ge q`: the first value at which at least a share ``q`` of the
+    weight (residents) has been reached. It is always an observed value (no
+    interpolation), and it equals
+    ``numpy.percentile(x, 100 * q, method="inverted_cdf", weights=w)``.
+
+    Parameters
+    ----------
+    x
+        Values (``inf`` allowed, e.g. unreachable; NaN is not).
+    w
+        Non-negative weights, one per value (e.g. residents). Zero weights are ignored.
+    q
+        Quantile(s) in [0, 1]; 0.5 is the weighted median, 0.9 the 90th percentile.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        One value per ``q`` (a float for a scalar ``q``); NaN when the weights sum to 0.
     """
-    v = np.asarray(values, float)
-    w = np.asarray(weights, float)
-    keep = w > 0
-    v, w = v[keep], w[keep]
-    qs = np.atleast_1d(np.asarray(q, float))
-    if w.sum() == 0:
-        out = np.full(qs.shape, np.nan)
+    xa = np.asarray(x, dtype=float).ravel()
+    wa = np.asarray(w, dtype=float).ravel()
+    qa = np.asarray(q, dtype=float)
+    problems = []
+    if xa.shape != wa.shape:
+        problems.append(f"`x` has {xa.size} values but `w` has {wa.size}; pass one weight per value")
     else:
-        order = np.argsort(v, kind="stable")
-        v, cw = v[order], np.cumsum(w[order])
-        # tolerate float round-off in the cumulative sum
-        idx = np.searchsorted(cw, qs * cw[-1] * (1 - 1e-12), side="left")
-        out = v[np.minimum(idx, len(v) - 1)]
-    return out if np.ndim(q) else float(out[0])
+        if np.isnan(xa).any():
+            problems.append("`x` has missing values; drop them first")
+        if np.isnan(wa).any() or (wa < 0).any() or np.isinf(wa).any():
+            problems.append("`w` has negative, infinite or missing weights; weights must be finite and 0 or more")
+    if np.isnan(qa).any() or (qa < 0).any() or (qa > 1).any():
+        problems.append("`q` must lie in [0, 1] (0.5 for the median)")
+    _fail(problems)
+    keep = wa > 0
+    xa, wa = xa[keep], wa[keep]
+    if xa.size == 0:
+        out = np.full(qa.shape, np.nan)
+    else:
+        order = np.argsort(xa, kind="stable")
+        cdf = np.cumsum(wa[order])
+        cdf /= cdf[-1]
+        idx = np.minimum(np.searchsorted(cdf, qa, side="left"), xa.size - 1)
+        out = xa[order][idx]
+    return float(out) if out.ndim == 0 else out
 
 
 def group_summary(

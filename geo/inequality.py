@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.gaps import _fail, _population_problems, _time_problems
+from geo._validate import _fail, _population_problems, _time_problems
 
 logger = logging.getLogger(__name__)
 

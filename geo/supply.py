@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geo.gaps import _div, _fail, _group_problems, _population_problems
+from geo._validate import _div, _fail, _group_problems, _population_problems
 
 COST_COLUMNS = ("origin", "service", "time_s")
 

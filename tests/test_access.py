@@ -22,7 +22,12 @@ def test_nearest_times__grid_by_hand(grid_net):
 
 def test_nearest_times__offsets_added_at_both_ends(grid_net):
     times, _ = nearest_times(
-        grid_net, np.array([5]), np.array([0, 15]), origin_time_s=np.array([7.0]), service_time_s=np.array([30.0, 0.0]), k=2
+        grid_net,
+        np.array([5]),
+        np.array([0, 15]),
+        origin_time_s=np.array([7.0]),
+        service_time_s=np.array([30.0, 0.0]),
+        k=2,
     )
     np.testing.assert_allclose(times, [[237.0, 407.0]])
 
@@ -80,7 +85,11 @@ def test_count_within__grid_by_hand(grid_net):
 
 def test_count_within__origin_offset(grid_net):
     counts = count_within(
-        grid_net, np.array([5, 5]), np.array([0, 15]), thresholds_s=np.array([250.0]), origin_time_s=np.array([0.0, 60.0])
+        grid_net,
+        np.array([5, 5]),
+        np.array([0, 15]),
+        thresholds_s=np.array([250.0]),
+        origin_time_s=np.array([0.0, 60.0]),
     )
     np.testing.assert_array_equal(counts[:, 0], [1, 0])
 
@@ -97,7 +106,9 @@ def test_od_pairs__matches_networkx(grid_net):
         for s, sn in enumerate(services):
             if d.get(int(sn), np.inf) <= 350.0:
                 expected.append((o, s, d[int(sn)]))
-    exp = pd.DataFrame(expected, columns=["origin", "service", "time_s"]).sort_values(["origin", "service"], ignore_index=True)
+    exp = pd.DataFrame(expected, columns=["origin", "service", "time_s"]).sort_values(
+        ["origin", "service"], ignore_index=True
+    )
     pd.testing.assert_frame_equal(table, exp, check_dtype=False)
 
 
@@ -123,6 +134,8 @@ def test_access_table__no_services(grid_net):
 
 
 def test_snap_points__far_points_are_off_network(grid_net):
-    node, t = snap_points(grid_net, np.array([1.0, 5000.0]), np.array([0.0, 0.0]), max_snap_m=500.0, min_component_nodes=0)
+    node, t = snap_points(
+        grid_net, np.array([1.0, 5000.0]), np.array([0.0, 0.0]), max_snap_m=500.0, min_component_nodes=0
+    )
     assert node[0] == 0 and node[1] == -1
     assert t[0] == pytest.approx(1.0 / (4.8 / 3.6)) and np.isinf(t[1])

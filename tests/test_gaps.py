@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from geo._errors import DataError
-from geo.gaps import CI_STATS, gap_sentence, group_gaps, weighted_quantile
+from geo.gaps import CI_STATS, gap_sentence, group_gaps
+from geo.groups import weighted_quantile
 
 GROUPS = {"NAT": "Born here", "OTH": "Born outside the EU"}
 

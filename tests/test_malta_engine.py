@@ -46,7 +46,9 @@ def test_mean3_and_counts__equal_networkx_for_30_origins(malta):
     g = net.to_networkx()
     for row, o in enumerate(pick):
         d = nx.single_source_dijkstra_path_length(g, int(o_node[o]), weight="time_s")
-        per_service = np.sort([d[int(n)] + t + o_t[o] for n, t in zip(s_node, s_t, strict=True) if n >= 0 and int(n) in d])
+        per_service = np.sort(
+            [d[int(n)] + t + o_t[o] for n, t in zip(s_node, s_t, strict=True) if n >= 0 and int(n) in d]
+        )
         assert got["time_mean3_s"].iloc[row] == pytest.approx(per_service[:3].mean(), abs=1e-6)
         for minutes in (5, 10, 15, 30):
             assert got[f"n_within_{minutes}min"].iloc[row] == (per_service <= minutes * 60).sum()

@@ -16,7 +16,11 @@ def test_malta_manifest_loads():
     r = load_region("malta")
     assert r.name == "Malta" and r.crs == "EPSG:3035"
     assert [g.key for g in r.groups] == ["birth", "age", "sex"]
-    assert r.group("birth").columns == {"NAT": "Born in Malta", "EU_OTH": "Born in another EU country", "OTH": "Born outside the EU"}
+    assert r.group("birth").columns == {
+        "NAT": "Born in Malta",
+        "EU_OTH": "Born in another EU country",
+        "OTH": "Born outside the EU",
+    }
     assert any("OpenStreetMap" in line for line in r.attribution)
     assert any("Eurostat" in line for line in r.attribution)
     assert "malta" in list_regions()
@@ -46,9 +50,7 @@ def tiny(tmp_path_factory):
     """A second region, added with `add_region` from local files, prepared into its own cache."""
     src = tiny_region.write_region(tmp_path_factory.mktemp("src"))
     data = tmp_path_factory.mktemp("data")
-    region = add_region(
-        "tiny", osm=src["osm"], population=src["population"], services=src["services"], data_dir=data
-    )
+    region = add_region("tiny", osm=src["osm"], population=src["population"], services=src["services"], data_dir=data)
     return prepare_region(region, cache_root=tmp_path_factory.mktemp("cache"))
 
 
@@ -68,7 +70,9 @@ def test_add_region__existing_key_refused(tiny):
 def test_add_region__population_without_group_columns(tmp_path):
     src = tiny_region.write_region(tmp_path / "src")
     with pytest.raises(DataError, match="column `NOPE` missing"):
-        add_region("x", osm=src["osm"], population=src["population"], groups={"birth": {"NOPE": "?"}}, data_dir=tmp_path)
+        add_region(
+            "x", osm=src["osm"], population=src["population"], groups={"birth": {"NOPE": "?"}}, data_dir=tmp_path
+        )
 
 
 def test_tiny_region__times_by_hand(tiny):
@@ -81,7 +85,10 @@ def test_tiny_region__times_by_hand(tiny):
     net = tiny.networks["walk"]
     for origin, row in o.iterrows():
         i, j = ij[int(net.osmid[row["node"]])]
-        assert acc.loc[origin, "time_nearest_s"] == pytest.approx(abs(i - 1) * ns_s + abs(j - 1) * ew_s, rel=3e-3), (i, j)
+        assert acc.loc[origin, "time_nearest_s"] == pytest.approx(abs(i - 1) * ns_s + abs(j - 1) * ew_s, rel=3e-3), (
+            i,
+            j,
+        )
 
 
 def test_tiny_region__official_list_selectable(tiny):
