@@ -21,9 +21,10 @@ _LON = ("lon", "longitude", "lng", "x")
 _LAT = ("lat", "latitude", "y")
 
 
-def check_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
-    """Return `path` if it exists, is not empty and is not too large; else raise DataError."""
+def check_file(path: Path, *, max_bytes: int | None = None) -> Path:
+    """Return `path` if it exists, is not empty and is not too large (`MAX_FILE_BYTES`); else raise DataError."""
     path = Path(path)
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     if not path.exists():
         msg = f"File `{path}` does not exist; check the path or the region manifest."
         raise DataError(msg)
@@ -32,7 +33,7 @@ def check_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Path:
         msg = f"`{path.name}` is empty; export the layer again."
         raise DataError(msg)
     if size > max_bytes:
-        msg = f"`{path.name}` is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; clip it to the region first."
+        msg = f"`{path.name}` is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; clip it to the region first."
         raise DataError(msg)
     return path
 

@@ -101,7 +101,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     table = pd.concat(frames)
     if args.json:
-        print(json.dumps(json.loads(table.reset_index().to_json(orient="records")), indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                json.loads(table.reset_index().to_json(orient="records", double_precision=15)),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(
             f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min"
