@@ -127,14 +127,8 @@ def _bounded(indptr, indices, weights, start, t0, cutoff, dist, touched, hk, hn,
 
 
 @numba.njit(**_JIT)
-def count_within(indptr, indices, weights, src_node, src_time, cutoffs, org_ptr, org_idx, org_time):
-    """Return, for every origin, how many sources lie within each cutoff (sorted ascending).
-
-    Origins sit at nodes: `org_ptr`/`org_idx` list, CSR-style, the origins at
-    each node, and `org_time[o]` is origin o's own time to its node. One
-    bounded search runs per source up to the largest cutoff, and only the
-    touched nodes are reset afterwards.
-    """
+def _count_chunk(indptr, indices, weights, grp_node, grp_ptr, src_time, cutoffs, org_ptr, org_idx, org_time, lo, hi):
+    """Count sources within each cutoff for the source groups lo..hi (one thread's share)."""
     n = len(indptr) - 1
     m = len(cutoffs)
     counts = np.zeros((len(org_time), m), dtype=np.int32)
@@ -145,20 +139,46 @@ def count_within(indptr, indices, weights, src_node, src_time, cutoffs, org_ptr,
     hn = np.empty(cap, dtype=np.int64)
     hs = np.empty(cap, dtype=np.int64)
     top = cutoffs[m - 1]
-    for s in range(len(src_node)):
-        if src_time[s] > top:
+    for g in range(lo, hi):
+        t0 = src_time[grp_ptr[g]]  # members are sorted by time: the first is the smallest
+        if t0 > top:
             continue
-        nt = _bounded(indptr, indices, weights, src_node[s], src_time[s], top, dist, touched, hk, hn, hs)
+        nt = _bounded(indptr, indices, weights, grp_node[g], 0.0, top - t0, dist, touched, hk, hn, hs)
         for i in range(nt):
             v = touched[i]
             for p in range(org_ptr[v], org_ptr[v + 1]):
                 o = org_idx[p]
-                d = dist[v] + org_time[o]
-                for j in range(m):
-                    if d <= cutoffs[j]:
-                        counts[o, j] += 1
+                base = dist[v] + org_time[o]
+                for q in range(grp_ptr[g], grp_ptr[g + 1]):
+                    d = base + src_time[q]
+                    for j in range(m):
+                        if d <= cutoffs[j]:
+                            counts[o, j] += 1
             dist[v] = np.inf
     return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def count_within(indptr, indices, weights, grp_node, grp_ptr, src_time, cutoffs, org_ptr, org_idx, org_time, n_chunks):
+    """Return, for every origin, how many sources lie within each cutoff (sorted ascending).
+
+    Sources are grouped by start node (`grp_node[g]`, members
+    ``grp_ptr[g]:grp_ptr[g+1]`` of `src_time`, sorted by time), so one bounded
+    search serves every source on a node. Origins sit at nodes: `org_ptr`/`org_idx`
+    list, CSR-style, the origins at each node, and `org_time[o]` is origin o's
+    own time to its node. The groups are split into `n_chunks` parallel chunks,
+    each with its own search arrays; only touched nodes are reset.
+    """
+    n_grp = len(grp_node)
+    m = len(cutoffs)
+    parts = np.zeros((n_chunks, len(org_time), m), dtype=np.int32)
+    for c in numba.prange(n_chunks):
+        lo = c * n_grp // n_chunks
+        hi = (c + 1) * n_grp // n_chunks
+        parts[c] = _count_chunk(
+            indptr, indices, weights, grp_node, grp_ptr, src_time, cutoffs, org_ptr, org_idx, org_time, lo, hi
+        )
+    return parts.sum(axis=0).astype(np.int32)
 
 
 @numba.njit(**_JIT)

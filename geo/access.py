@@ -12,6 +12,7 @@ Times include the walk between a point and its network node at
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -127,7 +128,14 @@ def count_within(
         return np.zeros((len(origin_node), len(thr)), dtype=np.int32)
     indptr, indices, weights = net.reverse_csr
     ptr, idx = _origin_csr(net.n_nodes, origin_node)
-    return _dijkstra.count_within(indptr, indices, weights, service_node[src], s_t[src], thr, ptr, idx, o_t)
+    # one search per distinct service node; its services sorted by their own walking time
+    order = np.lexsort((s_t[src], service_node[src]))
+    g_node, g_start = np.unique(service_node[src][order], return_index=True)
+    g_ptr = np.append(g_start, len(order)).astype(np.int64)
+    n_chunks = max(1, min(numba.get_num_threads() * 4, len(g_node)))
+    return _dijkstra.count_within(
+        indptr, indices, weights, g_node, g_ptr, s_t[src][order], thr, ptr, idx, o_t, n_chunks
+    )
 
 
 def od_pairs(

@@ -256,10 +256,14 @@ class Network:
         if len(pts) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
         if min_component_nodes > 0:
-            keep = np.flatnonzero(self.component_size >= min_component_nodes)
-            if len(keep) == 0:
-                keep = np.arange(self.n_nodes)
-            dist, j = cKDTree(np.column_stack([self.x[keep], self.y[keep]])).query(pts)
+            key = ("snap", min_component_nodes)
+            if key not in self._cache:
+                keep = np.flatnonzero(self.component_size >= min_component_nodes)
+                if len(keep) == 0:
+                    keep = np.arange(self.n_nodes)
+                self._cache[key] = (keep, cKDTree(np.column_stack([self.x[keep], self.y[keep]])))
+            keep, tree = self._cache[key]
+            dist, j = tree.query(pts)
             return keep[j].astype(np.int64), dist
         dist, j = self.kdtree.query(pts)
         return j.astype(np.int64), dist
