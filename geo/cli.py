@@ -129,6 +129,79 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_equity(args: argparse.Namespace) -> int:
+    """Print group gaps against the reference group, with bootstrap intervals."""
+    import pandas as pd
+
+    from geo.equity import gaps_table
+
+    prep = _prepare(args)
+    t = gaps_table(
+        prep,
+        mode=args.mode,
+        category=args.category,
+        dimension=args.group or "birth",
+        threshold_s=args.threshold_min * 60,
+        n_boot=args.n_boot,
+        seed=args.seed,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                json.loads(t.reset_index().to_json(orient="records", double_precision=15)), indent=2, ensure_ascii=False
+            )
+        )
+        return 0
+    show = pd.DataFrame(
+        {
+            "group": t["label"],
+            "pop": t["pop"].round(0),
+            "mean min [95% CI]": [
+                f"{m / 60:.1f} [{lo / 60:.1f}, {hi / 60:.1f}]"
+                for m, lo, hi in zip(t["mean_time_s"], t["mean_time_s_lo"], t["mean_time_s_hi"], strict=True)
+            ],
+            "median min": (t["median_time_s"] / 60).round(1),
+            "gap vs ref, min [95% CI]": [
+                f"{m / 60:+.2f} [{lo / 60:+.2f}, {hi / 60:+.2f}]"
+                for m, lo, hi in zip(t["mean_diff_s"], t["mean_diff_s_lo"], t["mean_diff_s_hi"], strict=True)
+            ],
+            "% beyond [95% CI]": [
+                f"{m:.2%} [{lo:.2%}, {hi:.2%}]"
+                for m, lo, hi in zip(t["share_beyond"], t["share_beyond_lo"], t["share_beyond_hi"], strict=True)
+            ],
+            "repr. ratio [95% CI]": [
+                f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
+                for m, lo, hi in zip(
+                    t["representation_ratio"], t["representation_ratio_lo"], t["representation_ratio_hi"], strict=True
+                )
+            ],
+        }
+    )
+    print(
+        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min, {args.n_boot} bootstrap draws over cells"
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(show.to_string(index=False))
+    return 0
+
+
+def cmd_supply(args: argparse.Namespace) -> int:
+    """Print capacity per 1,000 residents available to each group (2SFCA, E2SFCA or gravity)."""
+    from geo.equity import supply_access, supply_by_group
+
+    prep = _prepare(args)
+    acc = supply_access(
+        prep, mode=args.mode, category=args.category, measure=args.measure, max_cost_s=args.catchment_min * 60
+    )
+    t = supply_by_group(prep, acc, dimension=args.group or "birth")
+    t["per_1000"] = t["access"] * 1000
+    print(
+        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, {args.measure}, catchment {args.catchment_min:g} min"
+    )
+    print(t[["label", "pop", "per_1000", "ratio_to_reference"]].round(4).to_string())
+    return 0
+
+
 def cmd_add_region(args: argparse.Namespace) -> int:
     """Write a new region folder and manifest from local files."""
     from geo.add_region import add_region
@@ -181,6 +254,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_summary)
+
+    sp = sub.add_parser("equity", help="group gaps vs the reference group, with bootstrap intervals")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--n-boot", type=int, default=999)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_equity)
+
+    sp = sub.add_parser("supply", help="capacity per resident by group (floating catchments)")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
+    sp.add_argument("--catchment-min", type=float, default=30)
+    sp.set_defaults(func=cmd_supply)
 
     sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
     sp.add_argument("key")

@@ -3,9 +3,8 @@
 Residents are weights: an origin carrying 3.2 residents born outside the EU
 counts 3.2 times in that group's statistics. Unreachable residents (time
 ``inf``: no service on their island or network) are beyond every threshold;
-they enter medians and percentiles as infinitely far, and are left out of
-means, which are reported over reachable residents with the unreachable count
-beside them.
+means, medians and percentiles are over reachable residents, with the
+unreachable count beside them (the same convention as `geo.gaps`).
 """
 
 from __future__ import annotations
@@ -91,9 +90,9 @@ def group_summary(
     Returns
     -------
     DataFrame
-        Index: group column; columns ``label``, ``pop``, ``mean_min`` (reachable
-        residents), ``median_min``, ``p90_min``, ``pop_beyond``, ``share_beyond``,
-        ``pop_unreachable``.
+        Index: group column; columns ``label``, ``pop``, ``mean_min``, ``median_min``,
+        ``p90_min`` (over reachable residents), ``pop_beyond`` and ``share_beyond``
+        (unreachable residents included), ``pop_unreachable``.
     """
     _check_aligned(origins, time_s, groups)
     t = time_s.to_numpy(float)
@@ -105,7 +104,7 @@ def group_summary(
         pop = w.sum()
         wf = w[fin]
         mean = float(np.dot(wf, t[fin]) / wf.sum()) if wf.sum() > 0 else np.nan
-        med, p90 = weighted_quantile(t, w, [0.5, 0.9]) if pop > 0 else (np.nan, np.nan)
+        med, p90 = weighted_quantile(t[fin], wf, [0.5, 0.9]) if wf.sum() > 0 else (np.nan, np.nan)
         pb = float(w[beyond].sum())
         rows.append(
             {

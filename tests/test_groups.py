@@ -28,11 +28,14 @@ def test_group_summary__by_hand(tiny):
     nat = out.loc["NAT"]
     assert nat["pop"] == 20
     assert nat["mean_min"] == pytest.approx((8 * 5 + 10 * 20) / 18)
-    # cumulative weights sorted by time: 8 (5 min), 18 (20 min), 20 (inf) -> median: first >= 10 -> 20 min
+    # reachable residents sorted by time: 8 at 5 min, 10 at 20 min (18 in all); half = 9 -> 20 min
     assert nat["median_min"] == 20
-    assert nat["p90_min"] == 20  # 0.9 * 20 = 18 residents are reached exactly at 20 min
+    assert nat["p90_min"] == 20
+    # 9 reachable at 5 min and 1 at 20 min: the median is 5 min (the 2 unreachable do not push it up)
     assert nat["pop_beyond"] == 12 and nat["share_beyond"] == pytest.approx(0.6)
     assert nat["pop_unreachable"] == 2
+    skew = origins.assign(NAT=[9.0, 1.0, 2.0])
+    assert group_summary(skew, time_s, groups={"NAT": ""}, threshold_s=900).loc["NAT", "median_min"] == 5
     oth = out.loc["OTH"]
     assert oth["mean_min"] == pytest.approx((2 * 5 + 20 * 20) / 22)
     assert oth["median_min"] == 20 and oth["pop_beyond"] == 20 and oth["pop_unreachable"] == 0
