@@ -1,0 +1,558 @@
+"""Classify population grid cells and spatial units by the Degree of Urbanisation (DEGURBA).
+
+The method is the one of the 2021 methodological manual "Applying the Degree of
+Urbanisation" (European Commission, FAO, UN-Habitat, OECD, World Bank;
+Eurostat, 2021, KS-02-20-499), endorsed by the UN Statistical Commission in
+March 2020:
+
+* first, 1 km² grid cells are classified: level 1 into urban centres,
+  urban clusters and rural cells; level 2 into the GHS-SMOD classes 30 (urban
+  centre), 23 (dense urban cluster), 22 (semi-dense urban cluster), 21
+  (suburban or peri-urban), 13 (rural cluster), 12 (low density rural), 11 (very
+  low density rural) and 10 (water);
+* then small spatial units (municipalities, councils) are classified by the
+  share of their **population** living in each class of cell.
+
+Numbers in this module are residents (``pop``) and residents per km² of land
+(``density_km2``). Run ``python -m geo.urbanisation [region]`` to print the
+markdown summary kept in ``docs/degurba_malta.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import _grid
+from geo._errors import DataError
+from geo.region import Region, load_region
+
+logger = logging.getLogger(__name__)
+
+#: Level-1 grid classes (GHS-SMOD level 1 codes).
+L1_LABELS: dict[int, str] = {3: "Urban centre", 2: "Urban cluster", 1: "Rural grid cell"}
+#: Level-2 grid classes (GHS-SMOD level 2 codes); the tens digit is the level-1 code.
+L2_LABELS: dict[int, str] = {
+    30: "Urban centre",
+    23: "Dense urban cluster",
+    22: "Semi-dense urban cluster",
+    21: "Suburban or peri-urban grid cell",
+    13: "Rural cluster",
+    12: "Low density rural grid cell",
+    11: "Very low density rural grid cell",
+    10: "Water grid cell",
+}
+#: GHSL legend colours (GHSL Data Package 2023, GHS-SMOD); level 1 water shares the level-2 water colour.
+L1_COLOURS: dict[int, str] = {3: "#FF0000", 2: "#FFAA00", 1: "#73B273"}
+L2_COLOURS: dict[int, str] = {
+    30: "#FF0000",
+    23: "#732600",
+    22: "#A87000",
+    21: "#FFFF00",
+    13: "#375623",
+    12: "#ABCD66",
+    11: "#CDF57A",
+    10: "#7AB6F5",
+}
+#: Level-1 and level-2 classes of spatial units (same codes as the grid class they are named after).
+UNIT_L1_LABELS: dict[int, str] = {3: "City", 2: "Town and semi-dense area", 1: "Rural area"}
+UNIT_L2_LABELS: dict[int, str] = {
+    30: "City",
+    23: "Dense town",
+    22: "Semi-dense town",
+    21: "Suburban or peri-urban area",
+    13: "Village",
+    12: "Dispersed rural area",
+    11: "Mostly uninhabited area",
+}
+
+_L2_CODES = _grid.L2_CODES
+
+
+@dataclass(frozen=True)
+class DegurbaParams:
+    """Thresholds of the Degree of Urbanisation; the defaults are the 2021 manual's.
+
+    Densities are residents per km² of permanent land, populations are
+    residents, contiguity is 4 (rook: shared edges) or 8 (queen: corners too).
+
+    The R package flexurba defaults differ for semi-dense urban clusters
+    (at least 900 inh/km², 2,500 residents, 4-connectivity) and by default adds
+    a built-up criterion and the GHSL R2023A smoothing variant; this module
+    has neither (the census grid has no built-up layer). To reproduce
+    flexurba's semi-dense rule pass ``semi_dense_min_density_km2=900,
+    semi_dense_min_pop=2500, semi_dense_connectivity=4``.
+
+    Attributes
+    ----------
+    centre_min_density_km2, centre_min_pop, centre_connectivity
+        Urban centre: cells of at least 1,500 inh/km², grouped with
+        4-connectivity, with at least 50,000 residents in the group. The
+        population test is made on the dense cells, before gaps are filled.
+    smoothing_min_neighbours
+        Majority rule: a cell joins an urban centre when at least 5 of its 8
+        neighbours belong to that centre; repeated until no cell is added.
+    centre_max_gap_km2
+        After smoothing, holes in an urban centre smaller than 15 km² are
+        filled.
+    cluster_min_density_km2, cluster_min_pop, cluster_connectivity
+        Urban cluster: cells of at least 300 inh/km², grouped with
+        8-connectivity, with at least 5,000 residents. Urban centre cells take
+        part in the grouping and the population (an urban centre is also an
+        urban cluster) but keep their own class.
+    dense_min_density_km2, dense_min_pop, dense_connectivity
+        Dense urban cluster (level 2): cells of an urban cluster of at least
+        1,500 inh/km², 4-connected, with 5,000 to 49,999 residents.
+    semi_dense_min_density_km2, semi_dense_min_pop, semi_dense_connectivity
+        Semi-dense urban cluster (level 2): the other urban cluster cells of at
+        least 300 inh/km², 8-connected, with at least 5,000 residents ...
+    semi_dense_buffer_cells
+        ... and at least 2 km from any urban centre or dense urban cluster,
+        "measured as outside a buffer of three grid cells" (diagonals
+        included). A cluster with any cell in that buffer (or touching) is
+        suburban or peri-urban instead.
+    rural_cluster_min_density_km2, rural_cluster_min_pop, rural_cluster_connectivity
+        Rural cluster (level 2): rural cells of at least 300 inh/km²,
+        8-connected, with 500 to 4,999 residents.
+    low_density_min_density_km2
+        Low density rural cell (level 2): any other rural cell of at least 50
+        inh/km²; below that it is very low density.
+    water_max_land_share
+        A rural cell with no residents and a land share below 0.5 is water
+        (level 2 code 10; level 1 keeps it rural). Cells of unknown land share
+        are never water.
+    """
+
+    centre_min_density_km2: float = 1500.0
+    centre_min_pop: float = 50_000
+    centre_connectivity: int = 4
+    smoothing_min_neighbours: int = 5
+    centre_max_gap_km2: float = 15.0
+    cluster_min_density_km2: float = 300.0
+    cluster_min_pop: float = 5_000
+    cluster_connectivity: int = 8
+    dense_min_density_km2: float = 1500.0
+    dense_min_pop: float = 5_000
+    dense_connectivity: int = 4
+    semi_dense_min_density_km2: float = 300.0
+    semi_dense_min_pop: float = 5_000
+    semi_dense_connectivity: int = 8
+    semi_dense_buffer_cells: int = 3
+    rural_cluster_min_density_km2: float = 300.0
+    rural_cluster_min_pop: float = 500
+    rural_cluster_connectivity: int = 8
+    low_density_min_density_km2: float = 50.0
+    water_max_land_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name.endswith("_connectivity"):
+                if v not in (4, 8):
+                    problems.append(f"`{f.name}` is {v!r} but must be 4 or 8")
+            elif not (isinstance(v, int | float) and np.isfinite(v) and v >= 0):
+                problems.append(f"`{f.name}` is {v!r} but must be a finite number >= 0")
+        if not 1 <= self.smoothing_min_neighbours <= 8:
+            problems.append(f"`smoothing_min_neighbours` is {self.smoothing_min_neighbours} but must be 1 to 8")
+        if problems:
+            msg = "DegurbaParams: " + "; ".join(problems) + "."
+            raise DataError(msg)
+
+
+def classify_grid(
+    grid: gpd.GeoDataFrame,
+    *,
+    pop_col: str = "T",
+    land_share_col: str | None = "LAND_SURFACE",
+    cell_size_m: float = 1000.0,
+    params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
+) -> gpd.GeoDataFrame:
+    """Classify population grid cells by the Degree of Urbanisation, levels 1 and 2.
+
+    The cells are placed on a full raster from their geometry bounds; cells
+    missing from `grid` have no residents (census grids list populated cells
+    only). Such missing cells take part in the rules (they can be filled into
+    an urban centre, or separate two clusters) but are not returned. The
+    raster is padded with empty cells so that clusters on its edge are
+    treated like any other.
+
+    Steps (the manual's grid-cell classification): density is
+    residents per km² of land, ``pop / (cell area × land share)``; a land
+    share that is missing or 0 falls back to the whole cell area. Urban
+    centres are dense 4-connected groups; their edges are smoothed by the
+    majority rule (5 of 8 neighbours) until no cell is added, then their
+    holes under 15 km² are filled (the order of flexurba and GHSL). Urban
+    clusters, dense and semi-dense urban clusters, rural clusters, low and
+    very low density cells and water follow :class:`DegurbaParams`.
+
+    Parameters
+    ----------
+    grid
+        One row per square cell of side `cell_size_m`, in a projected CRS in
+        metres (any index). Required column `pop_col`: residents, numeric,
+        >= 0. Optional column `land_share_col`: share of the cell that is land,
+        0..1 (NaN = unknown).
+    pop_col
+        Column with the residents of each cell.
+    land_share_col
+        Column with the land share of each cell, or None to use whole cells.
+    cell_size_m
+        Side of the cells in CRS units (metres).
+    params
+        Thresholds; the defaults are the 2021 manual's.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of `grid`, same index and order, with ``density_km2``,
+        ``degurba_l1`` (3 urban centre, 2 urban cluster, 1 rural),
+        ``degurba_l1_label``, ``degurba_l2`` (30, 23, 22, 21, 13, 12, 11, 10;
+        see :data:`L2_LABELS`) and ``degurba_l2_label``.
+
+    Raises
+    ------
+    DataError
+        If the CRS is missing or geographic, a column is missing, the
+        population is not numeric or negative, land shares are outside 0..1,
+        or the cells are not squares of `cell_size_m` on one lattice.
+    """
+    _grid.check_grid(grid, pop_col=pop_col, land_share_col=land_share_col, cell_size_m=cell_size_m)
+    n = len(grid)
+    pop = grid[pop_col].to_numpy(dtype=float)
+    land = grid[land_share_col].to_numpy(dtype=float) if land_share_col else np.full(n, np.nan)
+    cell_km2 = (cell_size_m / 1000.0) ** 2
+    usable = np.isfinite(land) & (land > 0)
+    density = pop / (cell_km2 * np.where(usable, land, 1.0))
+
+    bounds = grid.geometry.bounds.to_numpy(dtype=float).reshape(n, 4)
+    pad = params.semi_dense_buffer_cells + 2
+    rows, cols, shape = _grid.cells_to_raster(bounds[:, 0], bounds[:, 1], cell_size_m, pad=pad)
+    pop_r, dens_r, land_r = np.zeros(shape), np.zeros(shape), np.full(shape, np.nan)
+    pop_r[rows, cols], dens_r[rows, cols], land_r[rows, cols] = pop, density, land
+    l1_r, l2_r = _grid.classify_arrays(pop_r, dens_r, land_r, cell_km2=cell_km2, params=params)
+    logger.debug("classified %d cells on a %s raster", n, shape)
+
+    out = grid.copy()
+    out["density_km2"] = density
+    out["degurba_l1"] = l1_r[rows, cols]
+    out["degurba_l1_label"] = out["degurba_l1"].map(L1_LABELS).astype(str)
+    out["degurba_l2"] = l2_r[rows, cols]
+    out["degurba_l2_label"] = out["degurba_l2"].map(L2_LABELS).astype(str)
+    return out
+
+
+def classify_units(
+    units: gpd.GeoDataFrame,
+    grid_classes: gpd.GeoDataFrame,
+    *,
+    unit_id_col: str,
+    pop_col: str = "T",
+    land_share_col: str | None = "LAND_SURFACE",
+) -> pd.DataFrame:
+    """Classify spatial units by the share of their residents in each class of grid cell.
+
+    Each cell's residents are split among the units that overlap it in
+    proportion to the overlap area, divided by the larger of the cell's land
+    area (cell area × land share) and the area all units cover in it. So a
+    coastal cell's residents all go to the units on its land, while the
+    residents of land that no unit covers stay unassigned. (The official
+    workflow spreads a 100 m population grid instead; with a 1 km grid only,
+    an area split is the usual stand-in.)
+
+    Rules (the manual's classification of local units, as flexurba's
+    ``rules_from_2021`` restates them):
+
+    * level 1: a **city** has at least 50% of its residents in urban centre
+      cells; a **rural area** has more than 50% in rural cells; any other unit
+      is a **town and semi-dense area**;
+    * level 2: a city stays a city. A town is a **suburban or peri-urban
+      area** when more residents live in suburban or peri-urban cells than in
+      dense and semi-dense urban clusters together; otherwise a **dense
+      town** when at least as many live in dense as in semi-dense urban
+      clusters, else a **semi-dense town**. A rural area is a **village**, a
+      **dispersed rural area** or a **mostly uninhabited area** after the
+      class (rural cluster, low, very low density) that holds most of its
+      rural-cell residents; ties go to the denser class. The July 2024
+      revision of these level-2 rules is not applied.
+
+    A unit with no residents is classified the same way by the share of its
+    area in each class (as GHSL does), and ``basis`` says ``"area"``; a unit
+    that touches no cell of `grid_classes` has ``basis`` ``"none"``, no
+    shares, and is a rural, mostly uninhabited area.
+
+    Parameters
+    ----------
+    units
+        Polygons to classify, in the CRS of `grid_classes` (any index).
+        Required column `unit_id_col` with unique, non-missing ids.
+    grid_classes
+        Output of :func:`classify_grid`: square cells with columns `pop_col`
+        and ``degurba_l2`` (level 1 is its tens digit), and `land_share_col`
+        unless None.
+    unit_id_col
+        Column of `units` holding its ids; copied to the result.
+    pop_col
+        Column of `grid_classes` with residents.
+    land_share_col
+        Column of `grid_classes` with the land share of each cell, or None to
+        split by whole cell area.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like `units`: `unit_id_col`, ``pop`` (residents assigned),
+        ``share_l1_3``, ``share_l1_2``, ``share_l1_1`` and ``share_l2_<code>``
+        for every level-2 grid code (shares of residents, or of area when
+        ``basis`` is ``"area"``), ``basis``, ``degurba_l1`` (3 city, 2 town and
+        semi-dense area, 1 rural area), ``degurba_l1_label``, ``degurba_l2``
+        (30, 23, 22, 21, 13, 12, 11; see :data:`UNIT_L2_LABELS`) and
+        ``degurba_l2_label``.
+
+    Raises
+    ------
+    DataError
+        If a CRS is missing or the two CRSs differ (reproject `units` with
+        ``units.to_crs(grid_classes.crs)``), a column is missing, or unit ids
+        are missing or repeated.
+    """
+    _grid.check_units(units, grid_classes, unit_id_col=unit_id_col, pop_col=pop_col, land_share_col=land_share_col)
+    n_units, n_cells = len(units), len(grid_classes)
+    cell_geoms = np.asarray(grid_classes.geometry.array)
+    unit_geoms = np.asarray(units.geometry.array)
+    i_cell, i_unit = units.sindex.query(cell_geoms, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(cell_geoms[i_cell], unit_geoms[i_unit]))
+
+    cell_area = shapely.area(cell_geoms)
+    land = grid_classes[land_share_col].to_numpy(dtype=float) if land_share_col else np.full(n_cells, np.nan)
+    land_area = cell_area * np.where(np.isfinite(land) & (land > 0), land, 1.0)
+    covered = np.bincount(i_cell, weights=overlap, minlength=n_cells)
+    denom = np.maximum(covered, land_area)
+    pop = grid_classes[pop_col].to_numpy(dtype=float)
+    pair_pop = pop[i_cell] * np.divide(overlap, denom[i_cell], out=np.zeros_like(overlap), where=denom[i_cell] > 0)
+
+    code_pos = {c: k for k, c in enumerate(_L2_CODES)}
+    k = np.array([code_pos[c] for c in grid_classes["degurba_l2"].to_numpy()], dtype=np.intp)[i_cell]
+    pop_m = np.zeros((n_units, len(_L2_CODES)))
+    area_m = np.zeros((n_units, len(_L2_CODES)))
+    np.add.at(pop_m, (i_unit, k), pair_pop)
+    np.add.at(area_m, (i_unit, k), overlap)
+    unit_pop, unit_area = pop_m.sum(axis=1), area_m.sum(axis=1)
+    basis = np.where(unit_pop > 0, "population", np.where(unit_area > 0, "area", "none"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where((unit_pop > 0)[:, None], pop_m / unit_pop[:, None], area_m / unit_area[:, None])
+    l1, l2 = _grid.unit_rules(shares)
+
+    out = pd.DataFrame({unit_id_col: units[unit_id_col].to_numpy(), "pop": unit_pop}, index=units.index)
+    s = dict(zip(_L2_CODES, shares.T, strict=True))
+    out["share_l1_3"] = s[30]
+    out["share_l1_2"] = s[23] + s[22] + s[21]
+    out["share_l1_1"] = s[13] + s[12] + s[11] + s[10]
+    for c in _L2_CODES:
+        out[f"share_l2_{c}"] = s[c]
+    out["basis"] = basis
+    out["degurba_l1"] = l1
+    out["degurba_l1_label"] = out["degurba_l1"].map(UNIT_L1_LABELS).astype(str)
+    out["degurba_l2"] = l2
+    out["degurba_l2_label"] = out["degurba_l2"].map(UNIT_L2_LABELS).astype(str)
+    return out
+
+
+def population_by_class(grid_classes: pd.DataFrame, *, pop_col: str = "T", level: int = 1) -> pd.DataFrame:
+    """Return residents and number of cells in each grid class of one level.
+
+    Parameters
+    ----------
+    grid_classes
+        Output of :func:`classify_grid` (a plain DataFrame will do), with
+        columns `pop_col` and ``degurba_l<level>``.
+    pop_col
+        Column with residents.
+    level
+        1 or 2.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class of the level, in legend order, also classes with no
+        cell; index ``degurba_l<level>`` (the code); columns ``label``,
+        ``pop``, ``pop_share`` (of all residents) and ``n_cells``.
+    """
+    if level not in (1, 2):
+        msg = f"`level` is {level!r}; use 1 or 2."
+        raise DataError(msg)
+    col = f"degurba_l{level}"
+    missing = [c for c in (pop_col, col) if c not in grid_classes.columns]
+    if missing:
+        msg = f"`grid_classes` lacks column(s) {missing}; pass the output of `classify_grid`."
+        raise DataError(msg)
+    labels = L1_LABELS if level == 1 else L2_LABELS
+    grouped = grid_classes.groupby(col)[pop_col].agg(["sum", "size"])
+    codes = pd.Index(list(labels), name=col)
+    pop = grouped["sum"].reindex(codes, fill_value=0)
+    total = pop.sum()
+    return pd.DataFrame(
+        {
+            "label": [labels[c] for c in codes],
+            "pop": pop.to_numpy(),
+            "pop_share": (pop / total).to_numpy() if total > 0 else np.zeros(len(codes)),
+            "n_cells": grouped["size"].reindex(codes, fill_value=0).to_numpy(dtype=np.int64),
+        },
+        index=codes,
+    )
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+def degurba_markdown(
+    region: str | Path | Region = "malta",
+    *,
+    units_key: str = "councils",
+    params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
+) -> str:
+    """Return a markdown report of the grid and unit classes of a region.
+
+    Parameters
+    ----------
+    region
+        A region key, folder or :class:`~geo.region.Region`; its population
+        must be a grid.
+    units_key
+        Key of the boundary layer to classify (``[[boundaries]]`` in the
+        manifest). A boundary layer marked ``land = true`` names the island of
+        each unit when there is one.
+    params
+        Thresholds for :func:`classify_grid`.
+    """
+    reg = region if isinstance(region, Region) else load_region(region)
+    grid = gpd.read_file(reg.population_path, layer=reg.population_layer).to_crs(reg.crs)
+    classes = classify_grid(
+        grid,
+        pop_col=reg.total_col,
+        land_share_col=reg.land_share_col,
+        cell_size_m=float(reg.cell_size_m or 1000.0),
+        params=params,
+    )
+    spec = next((b for b in reg.boundaries if b.key == units_key), None)
+    if spec is None:
+        msg = (
+            f"Region `{reg.key}` has no boundary layer `{units_key}`; choose one of {[b.key for b in reg.boundaries]}."
+        )
+        raise DataError(msg)
+    units = _read_layer(spec.path, spec.filter, reg.crs)
+    units["unit"] = np.arange(len(units))
+    name_col = spec.name or "unit"
+    land = next((b for b in reg.boundaries if b.land and b.name), None)
+    if land is not None:  # the island holding the largest part of each unit
+        islands = _read_layer(land.path, land.filter, reg.crs)[[land.name, "geometry"]]
+        parts = gpd.overlay(units[["unit", "geometry"]], islands, how="intersection", keep_geom_type=True)
+        parts["area_m2"] = parts.area
+        best = parts.sort_values(["area_m2", "unit"]).drop_duplicates("unit", keep="last")
+        units["island"] = units["unit"].map(best.set_index("unit")[land.name])
+    res = classify_units(units, classes, unit_id_col="unit", pop_col=reg.total_col, land_share_col=reg.land_share_col)
+    res[name_col] = units[name_col]
+    if "island" in units:
+        res["island"] = units["island"]
+    return _markdown(reg, classes, res, name_col=name_col, units_label=spec.label, params=params)
+
+
+def _read_layer(path: Path, filters: dict[str, str], crs: str) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path)
+    for col, value in filters.items():
+        gdf = gdf[gdf[col].astype(str) == value]
+    return gdf.to_crs(crs).reset_index(drop=True)
+
+
+def _markdown(
+    reg: Region, classes: gpd.GeoDataFrame, res: pd.DataFrame, *, name_col: str, units_label: str, params: DegurbaParams
+) -> str:
+    pop_col = reg.total_col
+    total = float(classes[pop_col].sum())
+    lines = [
+        f"# Degree of Urbanisation: {reg.name}",
+        "",
+        f"Generated by `python -m geo.urbanisation {reg.key}` (function `geo.urbanisation.degurba_markdown`) from "
+        f"`{reg.population_path.name}` ({len(classes)} populated cells, {total:,.0f} residents) and the "
+        f"`{units_label.lower()}` layer. Do not edit by hand; run the command again.",
+        "",
+        "Method: the 2021 manual *Applying the Degree of Urbanisation* (Eurostat, KS-02-20-499). Grid classes are "
+        "GHS-SMOD codes; a unit's class follows the share of its **residents** in each grid class, each cell's "
+        "residents being split among units by overlap area over the cell's land area.",
+        "",
+        "## Parameters",
+        "",
+        "| parameter | value |",
+        "|---|---|",
+        *[f"| `{k}` | {v:g} |" for k, v in asdict(params).items()],
+        "",
+    ]
+    for level in (1, 2):
+        t = population_by_class(classes, pop_col=pop_col, level=level)
+        lines += [
+            f"## Grid cells, level {level}",
+            "",
+            "| code | class | residents | share | cells |",
+            "|---|---|---:|---:|---:|",
+            *[
+                f"| {c} | {r['label']} | {r['pop']:,.0f} | {100 * r['pop_share']:.1f}% | {r['n_cells']} |"
+                for c, r in t.iterrows()
+            ],
+            f"| | **total** | **{t['pop'].sum():,.0f}** | | **{t['n_cells'].sum()}** |",
+            "",
+        ]
+    lines += _centre_summary(classes, pop_col=pop_col, cell_size_m=float(reg.cell_size_m or 1000.0))
+    counts1 = res["degurba_l1_label"].value_counts()
+    counts2 = res["degurba_l2_label"].value_counts()
+    has_island = "island" in res
+    lines += [
+        f"## {units_label}",
+        "",
+        f"{len(res)} units; {res['pop'].sum():,.0f} of {total:,.0f} residents fall inside them "
+        f"({total - res['pop'].sum():,.0f} live on land that no unit covers). "
+        "Level 1: " + ", ".join(f"{n} {k.lower()}" for k, n in counts1.items()) + ". "
+        "Level 2: " + ", ".join(f"{n} {k.lower()}" for k, n in counts2.items()) + ".",
+        "",
+        "| name |" + (" island |" if has_island else "") + " residents | in urban centre | level 1 | level 2 |",
+        "|---|" + ("---|" if has_island else "") + "---:|---:|---|---|",
+    ]
+    for _, r in res.sort_values([name_col, "pop"]).iterrows():
+        island = f" {r['island']} |" if has_island else ""
+        lines.append(
+            f"| {r[name_col]} |{island} {r['pop']:,.0f} | {100 * r['share_l1_3']:.0f}% | "
+            f"{r['degurba_l1_label']} | {r['degurba_l2_label']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _centre_summary(classes: gpd.GeoDataFrame, *, pop_col: str, cell_size_m: float) -> list[str]:
+    """Describe each urban centre (4-connected group of level-1 code 3) and its biggest cells."""
+    centre = classes[classes["degurba_l1"] == 3]
+    if centre.empty:
+        return ["No urban centre.", ""]
+    b = centre.geometry.bounds.to_numpy(dtype=float)
+    rows, cols, shape = _grid.cells_to_raster(b[:, 0], b[:, 1], cell_size_m, pad=1)
+    mask = np.zeros(shape, dtype=bool)
+    mask[rows, cols] = True
+    _, labels = _grid.clusters(mask, np.ones(shape), connectivity=4, min_pop=1)
+    ids = labels[rows, cols]
+    lines = [f"Urban centres: {ids.max()}."]
+    for c in range(1, ids.max() + 1):
+        part = centre[ids == c]
+        lon, lat = gpd.GeoSeries([part.geometry.union_all().centroid], crs=part.crs).to_crs(4326).iloc[0].coords[0]
+        lines.append(
+            f"Centre {c}: {part[pop_col].sum():,.0f} residents in {len(part)} cells, centred near "
+            f"{lat:.3f}° N, {lon:.3f}° E."
+        )
+    return [" ".join(lines), ""]
+
+
+if __name__ == "__main__":
+    sys.stdout.write(degurba_markdown(sys.argv[1] if len(sys.argv) > 1 else "malta"))
