@@ -27,9 +27,9 @@ from geo.urbanisation import (
     DegurbaParams,
     classify_grid,
     classify_units,
-    degurba_markdown,
     population_by_class,
 )
+from geo.urbanisation_table import degurba_markdown
 
 X0, Y0 = 4_700_000.0, 1_400_000.0
 
@@ -619,4 +619,4 @@ def test_malta__deterministic_report():
     first = degurba_markdown("malta")
     assert first == degurba_markdown("malta")
     doc = settings.ROOT_DIR / "docs" / "degurba_malta.md"
-    assert doc.read_text(encoding="utf-8") == first, "docs/degurba_malta.md is stale: run python -m geo.urbanisation"
+    assert doc.read_text(encoding="utf-8") == first, "docs/degurba_malta.md is stale: run python -m geo.urbanisation_table"
