@@ -619,4 +619,6 @@ def test_malta__deterministic_report():
     first = degurba_markdown("malta")
     assert first == degurba_markdown("malta")
     doc = settings.ROOT_DIR / "docs" / "degurba_malta.md"
-    assert doc.read_text(encoding="utf-8") == first, "docs/degurba_malta.md is stale: run python -m geo.urbanisation_table"
+    assert doc.read_text(encoding="utf-8") == first, (
+        "docs/degurba_malta.md is stale: run python -m geo.urbanisation_table"
+    )
