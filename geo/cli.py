@@ -202,6 +202,17 @@ def cmd_supply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inequality(args: argparse.Namespace) -> int:
+    """Print Gini, Theil T with its group decompositions, and the concentration index."""
+    from geo.equity import inequality_table
+
+    prep = _prepare(args)
+    t = inequality_table(prep, mode=args.mode, category=args.category)
+    print(f"{prep.region.name}: inequality of travel time to {prep.category_label(args.category)} by {args.mode}")
+    print(t.round(5).to_string(index=False))
+    return 0
+
+
 def cmd_add_region(args: argparse.Namespace) -> int:
     """Write a new region folder and manifest from local files."""
     from geo.add_region import add_region
@@ -269,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
     sp.add_argument("--catchment-min", type=float, default=30)
     sp.set_defaults(func=cmd_supply)
+
+    sp = sub.add_parser("inequality", help="Gini, Theil T (decomposed by group) and concentration index")
+    common(sp, threshold=15)
+    sp.set_defaults(func=cmd_inequality)
 
     sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
     sp.add_argument("key")
