@@ -7,21 +7,17 @@ import streamlit as st
 
 from app_pages import _ui
 
-st.set_page_config(page_title="equimap", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="equimap", layout="wide")
 _ui.init_state()
 lang = _ui.language_picker()
 
 pages = [
-    st.Page("app_pages/map.py", title=_ui.tr("nav.map"), icon=":material/map:", default=True, url_path="map"),
-    st.Page("app_pages/equity.py", title=_ui.tr("nav.equity"), icon=":material/balance:", url_path="equity"),
-    st.Page(
-        "app_pages/outreach.py", title=_ui.tr("nav.outreach"), icon=":material/directions_bus:", url_path="outreach"
-    ),
+    st.Page("app_pages/map.py", title=_ui.tr("nav.map"), default=True, url_path="map"),
+    st.Page("app_pages/equity.py", title=_ui.tr("nav.equity"), url_path="equity"),
+    st.Page("app_pages/outreach.py", title=_ui.tr("nav.outreach"), url_path="outreach"),
 ]
 if _ui.has_page("report"):
-    pages.append(
-        st.Page("app_pages/report.py", title=_ui.tr("nav.report"), icon=":material/description:", url_path="report")
-    )
+    pages.append(st.Page("app_pages/report.py", title=_ui.tr("nav.report"), url_path="report"))
 page = st.navigation(pages)
 _ui.sidebar_controls()
 page.run()
