@@ -78,14 +78,20 @@ if "foreign_share" in cells:
     )
     layers.insert(2, ("layer.diversity", pal.classify(cells["simpson"], pal.DIVERSITY_BREAKS), pal.SEQUENTIAL,
                       pal.class_labels(pal.DIVERSITY_BREAKS, unit=""), False))  # fmt: skip
+#: Layers whose popup holds every figure of the cell; the others show residents and travel time only (a lighter page).
+FULL_POPUP = {"layer.access", "layer.gaps"}
+short_popup = {k: v for k, v in popup.items() if k in (tr("popup.residents"), tr("popup.time_nearest"))}
 for key, codes, colours, labels, show in layers:
     colour = pal.colour_of(codes, colours)
-    choropleth(cells, name=tr(key), colours=colour, popup=popup, show=show).add_to(m)
+    choropleth(
+        cells, name=tr(key), colours=colour, popup=popup if key in FULL_POPUP else short_popup, show=show
+    ).add_to(m)
     legend.append(LegendSection(tr(key), tuple(zip(colours, labels, strict=True))))
 
 if "degurba_l2" in cells:
     colours = [pal.DEGURBA_COLOURS.get(int(c), pal.MISSING_COLOUR) for c in cells["degurba_l2"]]
-    choropleth(cells, name=tr("layer.degurba"), colours=colours, popup=popup, show=False).add_to(m)
+    degurba_popup = {**short_popup, tr("popup.degurba"): popup[tr("popup.degurba")]}
+    choropleth(cells, name=tr("layer.degurba"), colours=colours, popup=degurba_popup, show=False).add_to(m)
     legend.append(
         LegendSection(
             tr("layer.degurba"), tuple((c, tr(f"degurba.l2.{k}")) for k, c in pal.DEGURBA_COLOURS.items() if k != 10)
@@ -96,7 +102,7 @@ if "diverse_underserved" in cells:
         cells["diversity_class"].fillna(0).astype(int), cells["access_class"].fillna(0).astype(int), strict=True
     )
     colours = [pal.BIVARIATE_COLOURS.get(k, pal.MISSING_COLOUR) for k in pairs]
-    choropleth(cells, name=tr("layer.bivariate"), colours=colours, popup=popup, show=False).add_to(m)
+    choropleth(cells, name=tr("layer.bivariate"), colours=colours, popup=short_popup, show=False).add_to(m)
     legend.append(
         LegendSection(
             tr("layer.bivariate"),
