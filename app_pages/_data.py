@@ -20,18 +20,34 @@ CURVE_MINUTES = np.arange(0, 61, 1)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
-    """Return `geo.places.cell_figures` for one analysis."""
-    return cell_figures(_prepared(region), mode=mode, category=category, threshold_s=threshold_min * 60.0)
+def cells(
+    region: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    upload_key: str | None = None,  # noqa: ARG001 - part of the cache key
+    _services: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Return `geo.places.cell_figures` for one analysis (`_services`: an uploaded list, keyed by `upload_key`)."""
+    return cell_figures(
+        _prepared(region), mode=mode, category=category, threshold_s=threshold_min * 60.0, services=_services
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def units(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame | None:
+def units(
+    region: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    upload_key: str | None = None,  # noqa: ARG001 - part of the cache key
+    _services: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame | None:
     """Return `geo.places.unit_figures` for the region's councils, or None when it has no such layer."""
     prep = _prepared(region)
     if not any(b.key == "councils" for b in prep.region.boundaries):
         return None
-    return unit_figures(prep, mode=mode, category=category, threshold_s=threshold_min * 60.0)
+    return unit_figures(prep, mode=mode, category=category, threshold_s=threshold_min * 60.0, services=_services)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

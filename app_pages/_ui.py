@@ -8,18 +8,21 @@ session (read-only); per-parameter tables are cached on simple keys.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import streamlit as st
 
 from geo import i18n, settings
 from geo._errors import EquimapError
 from geo.prepare import Prepared, prepare_region
 from geo.region import list_regions, load_region
+from geo.services import load_service_file
 
 PAGES_DIR = Path(__file__).resolve().parent
 MODES = ("walk", "bike", "drive")
@@ -146,6 +149,12 @@ def sidebar_controls() -> None:
             tr("param.dimension"), dims, format_func=lambda k: tr(f"dimension.{k}", default=k), key="dimension"
         )
         sb.checkbox(tr("param.basemap"), key="basemap", help=tr("param.basemap_help"))
+        sb.file_uploader(
+            tr("param.upload"),
+            type=["geojson", "json", "gpkg", "csv", "zip"],
+            key="upload",
+            help=tr("param.upload_help"),
+        )
     sb.caption(" · ".join(load_region(st.session_state["region"]).attribution))
 
 
@@ -161,6 +170,25 @@ def params() -> Params:
         dimension=s["dimension"],
         basemap=bool(s["basemap"]),
     )
+
+
+def uploaded_services(prep: Prepared) -> tuple[str, gpd.GeoDataFrame] | None:
+    """Return (content hash, services) of the list uploaded in the sidebar, or None; bad files end in st.error."""
+    up = st.session_state.get("upload")
+    if up is None:
+        return None
+    data = up.getvalue()
+    key = hashlib.sha256(data).hexdigest()[:16]
+    cached = st.session_state.get("_upload_cache")
+    if cached and cached[0] == key:
+        return cached
+    folder = temp_dir()
+    path = folder / Path(up.name).name
+    path.write_bytes(data)
+    with guard():
+        svc = load_service_file(path, category="upload", crs=prep.region.crs)
+    st.session_state["_upload_cache"] = (key, svc)
+    return key, svc
 
 
 @contextlib.contextmanager

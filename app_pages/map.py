@@ -22,11 +22,17 @@ st.title(tr("map.title"))
 
 with _ui.guard():
     prep = _ui.prepared(p.region)
-    cells = _data.cells(p.region, p.mode, p.category, p.threshold_min)
-    units = _data.units(p.region, p.mode, p.category, p.threshold_min)
-    svc = _data.services(p.region, p.category)
+    upload = _ui.uploaded_services(prep)
+    if upload is None:
+        cells = _data.cells(p.region, p.mode, p.category, p.threshold_min)
+        units = _data.units(p.region, p.mode, p.category, p.threshold_min)
+        svc = _data.services(p.region, p.category)
+    else:
+        cells = _data.cells(p.region, p.mode, "upload", p.threshold_min, upload[0], upload[1])
+        units = _data.units(p.region, p.mode, "upload", p.threshold_min, upload[0], upload[1])
+        svc = upload[1]
 
-cat_label = _ui.category_label(prep, p.category)
+cat_label = tr("category.upload") if upload else _ui.category_label(prep, p.category)
 st.caption(tr("map.caption", category=cat_label, mode=_ui.mode_label(p.mode), threshold=p.threshold_min))
 dim = prep.region.group(p.dimension)
 total = prep.region.total_col

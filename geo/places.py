@@ -45,7 +45,9 @@ def _diversity_columns(table: pd.DataFrame, prep: Prepared) -> pd.DataFrame:
     return out
 
 
-def cell_figures(prep: Prepared, *, mode: Mode, category: str, threshold_s: float) -> gpd.GeoDataFrame:
+def cell_figures(
+    prep: Prepared, *, mode: Mode, category: str, threshold_s: float, services: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Return one row per populated census cell with its figures and polygon (region CRS).
 
     Columns: the population columns, ``density_km2`` (residents per km² of land
@@ -54,9 +56,10 @@ def cell_figures(prep: Prepared, *, mode: Mode, category: str, threshold_s: floa
     ``n_within_*``, ``beyond_<col>``, ``share_beyond``; for grids also
     ``degurba_l2`` and ``degurba_l2_label``; and ``diversity_class``,
     ``access_class`` and ``diverse_underserved`` (terciles weighted by residents).
-    Travel times are weighted by residents over the cell's origins.
+    Travel times are weighted by residents over the cell's origins. `services`
+    replaces the region's services of `category` (e.g. an uploaded list).
     """
-    acc = prep.access(mode, category)
+    acc = prep.access(mode, category, services=services)
     cells = cell_summary(prep.origins, acc, count_columns=prep.count_columns, threshold_s=threshold_s)
     pop = prep.population.loc[cells.index]
     area_km2 = pop.geometry.area.to_numpy() / 1e6
@@ -78,7 +81,13 @@ def cell_figures(prep: Prepared, *, mode: Mode, category: str, threshold_s: floa
 
 
 def unit_figures(
-    prep: Prepared, *, mode: Mode, category: str, threshold_s: float, units_key: str = "councils"
+    prep: Prepared,
+    *,
+    mode: Mode,
+    category: str,
+    threshold_s: float,
+    units_key: str = "councils",
+    services: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Return one row per unit of a boundary layer (e.g. councils) with the figures of the residents inside it.
 
@@ -87,12 +96,13 @@ def unit_figures(
     the unit's position in the layer (``unit_id``); columns ``name``, the
     population columns, travel times weighted by residents, ``beyond_<col>``,
     ``share_beyond``, foreign-born shares and ``simpson``; polygons in the region CRS.
+    `services` replaces the region's services of `category`.
     """
     units = load_boundaries(prep.region, units_key).reset_index(drop=True)
     o = prep.origins
     pos = unit_of_points(o["x"].to_numpy(), o["y"].to_numpy(), units)
     inside = pos >= 0
-    acc = prep.access(mode, category)
+    acc = prep.access(mode, category, services=services)
     origins = o.loc[inside].assign(cell_id=pos[inside])
     figs = cell_summary(origins, acc.loc[inside], count_columns=prep.count_columns, threshold_s=threshold_s)
     figs.index.name = "unit_id"

@@ -173,3 +173,34 @@ def test_language_switch_and_equity_page(page, server) -> None:
     page.get_by_text("need on average").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "equity.png"), full_page=True)
+
+
+def test_upload_of_a_service_list__bad_file_is_one_sentence_good_file_is_mapped(page, server, tmp_path) -> None:
+    page.goto(server)
+    map_frame(page)
+    empty = tmp_path / "clinics.geojson"
+    empty.write_bytes(b"")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(empty))
+    alert = page.locator('[data-testid="stAlert"]')
+    alert.wait_for(timeout=30_000)
+    assert "clinics.geojson" in alert.inner_text() and "empty" in alert.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    good = tmp_path / "my_clinics.geojson"
+    good.write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [14.51, 35.90]}},'
+        '{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [14.25, 36.04]}}]}'
+    )
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(good))
+    end = time.time() + 60
+    while time.time() < end:
+        frames = [h.content_frame() for h in page.locator("iframe").element_handles()]
+        if any(
+            f and f.locator(".leaflet-control-layers-overlays", has_text="Your uploaded services").count()
+            for f in frames
+        ):
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the uploaded services were not mapped")
+    assert page.locator('[data-testid="stAlert"]').count() == 0
