@@ -202,6 +202,42 @@ def cmd_supply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the gap report (PDF) or an export of every table and layer, protected against small counts."""
+    import time
+
+    from geo._errors import DataError
+    from geo.bundle import DEFAULT_ANALYSES, build_bundle, parse_analysis
+    from geo.bundle_files import format_for, write_bundle
+
+    start = time.perf_counter()
+    out = Path(args.out)
+    fmt = format_for(out, args.format)
+    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else list(DEFAULT_ANALYSES)
+    if args.suppress_below < 0:
+        msg = f"`--suppress-below` is {args.suppress_below}; give 0 (protection off) or a positive whole number."
+        raise DataError(msg)
+    if not out.parent.is_dir():
+        msg = f"Folder `{out.parent}` does not exist; create it or write elsewhere."
+        raise DataError(msg)
+    prep = prepare_region(args.region, progress=_progress)
+    bundle = build_bundle(
+        prep, analyses, threshold=args.suppress_below, n_boot=args.n_boot, seed=args.seed, progress=_progress
+    )
+    _progress(f"Writing {fmt}", 0.7)
+    try:
+        paths = write_bundle(bundle, out, fmt=fmt, lang=args.lang)
+    except OSError as exc:
+        msg = f"Cannot write `{out}` ({exc.strerror or exc}); choose another path."
+        raise DataError(msg) from None
+    _progress("Done", 1.0)
+    if not bundle.protected:
+        print("warning: small-count protection is OFF; do not publish or share these files.", file=sys.stderr)
+    names = ", ".join(str(p) for p in paths)
+    print(f"wrote {names} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_add_region(args: argparse.Namespace) -> int:
     """Write a new region folder and manifest from local files."""
     from geo.add_region import add_region
@@ -269,6 +305,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
     sp.add_argument("--catchment-min", type=float, default=30)
     sp.set_defaults(func=cmd_supply)
+
+    sp = sub.add_parser("report", help="gap report (PDF) or protected exports (xlsx, gpkg, geojson, html, csv)")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--out", required=True, help="output file; its suffix picks the format unless --format is given")
+    sp.add_argument("--format", choices=["pdf", "xlsx", "gpkg", "geojson", "html", "csv"])
+    sp.add_argument("--lang", choices=["en", "fr"], default="en")
+    sp.add_argument(
+        "--analysis",
+        action="append",
+        metavar="MODE:CATEGORY:MIN",
+        help="repeatable; default walk:health:15 and drive:hospital_official:20",
+    )
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
     sp.add_argument("key")
