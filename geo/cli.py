@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo import settings
-from geo._errors import EquimapError
+from geo._errors import DataError, EquimapError
 from geo.groups import cell_summary, group_summary
 from geo.prepare import Prepared, prepare_region
 from geo.region import list_regions, load_region
@@ -238,6 +238,100 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inequality(args: argparse.Namespace) -> int:
+    """Print Gini, Theil T with its group decompositions, and the concentration index."""
+    from geo.equity import inequality_table
+
+    prep = _prepare(args)
+    t = inequality_table(prep, mode=args.mode, category=args.category)
+    print(f"{prep.region.name}: inequality of travel time to {prep.category_label(args.category)} by {args.mode}")
+    print(t.round(5).to_string(index=False))
+    return 0
+
+
+def cmd_outreach(args: argparse.Namespace) -> int:
+    """Rank peri-urban and rural places by residents beyond the threshold; print the top 10, optionally write them."""
+    from geo.outreach import outreach_targets
+
+    prep = _prepare(args)
+    t = outreach_targets(
+        prep,
+        mode=args.mode,
+        category=args.category,
+        threshold_s=args.threshold_min * 60,
+        level=args.level,
+        group=args.group,
+        services=_services(args, prep),
+    )
+    print(
+        f"{prep.region.name}: outreach targets ({args.level}s) for {prep.category_label(args.category)} by "
+        f"{args.mode}, threshold {args.threshold_min:g} min, group {args.group or 'none'}; {len(t)} places ranked"
+    )
+    print(_top_targets(t, total_col=prep.region.total_col, n=10))
+    if args.out:
+        path = _write_protected_targets(
+            t, Path(args.out), total_col=prep.region.total_col, threshold=args.suppress_below
+        )
+        print(f"wrote {len(t)} places to {path}", file=sys.stderr)
+    return 0
+
+
+def _write_protected_targets(t: gpd.GeoDataFrame, out: Path, *, total_col: str, threshold: int) -> Path:
+    """Write the ranking with small counts hidden; the notice opens the file."""
+    from geo.export import to_csv, to_gpkg
+    from geo.outreach_export import LAYER, export_table, protection_spec
+    from geo.privacy import protection_header, suppress_counts
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".gpkg"):
+        msg = f"output `{out.name}` must end in .csv or .gpkg; rename it."
+        raise DataError(msg)
+    if threshold < 0:
+        msg = f"`--suppress-below` is {threshold}; give 0 (protection off) or a positive whole number."
+        raise DataError(msg)
+    res = suppress_counts(
+        export_table(t, total_col=total_col), threshold=threshold, **protection_spec(t, total_col=total_col)
+    )
+    notice = str(protection_header(res)["text"])
+    if not res.protected:
+        print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
+    if suffix == ".csv":
+        return to_csv(res.table, out, notice=notice)
+    layer = gpd.GeoDataFrame(res.table, geometry=t.geometry.to_numpy(), crs=t.crs)
+    return to_gpkg({LAYER: layer}, out, notice=notice)
+
+
+def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int) -> str:
+    import pandas as pd
+
+    beyond = [c for c in t.columns if c.startswith("beyond_") and not c.startswith("beyond_share_")]
+    cols = ["rank", *(["name"] if "name" in t else []), "degurba_l2_label", total_col, *beyond]
+    show = pd.DataFrame(t[cols]).head(n).round(0)
+    show["mean_excess_min"] = t["mean_excess_min"].head(n).round(1)
+    show["score"] = t["score"].head(n).round(1)
+    with pd.option_context("display.width", 220, "display.max_columns", 30):
+        return show.to_string()
+
+
+def cmd_urbanisation(args: argparse.Namespace) -> int:
+    """Print residents and cells per Degree of Urbanisation class; with --councils, each council's class."""
+    from geo.population import load_population
+    from geo.urban_access import grid_classes, unit_classes
+    from geo.urbanisation import population_by_class
+
+    region = load_region(args.region)
+    grid = grid_classes(load_population(region), region=region)
+    t = population_by_class(grid, pop_col=region.total_col, level=args.level)
+    print(f"{region.name}: Degree of Urbanisation, grid level {args.level}")
+    print(t.assign(pop=t["pop"].round(0), pop_share=t["pop_share"].round(4)).to_string())
+    if args.councils:
+        units = unit_classes(region, grid)
+        cols = ["name", "pop", "share_l1_3", f"degurba_l{args.level}", f"degurba_l{args.level}_label"]
+        print(f"\nLocal units (class by the share of their residents in each class of cell), level {args.level}")
+        print(units[cols].sort_values(["name", "pop"]).round({"pop": 0, "share_l1_3": 3}).to_string())
+    return 0
+
+
 def cmd_add_region(args: argparse.Namespace) -> int:
     """Write a new region folder and manifest from local files."""
     from geo.add_region import add_region
@@ -321,6 +415,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
     sp.add_argument("--seed", type=int, default=0)
     sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("inequality", help="Gini, Theil T (decomposed by group) and concentration index")
+    common(sp, threshold=15)
+    sp.set_defaults(func=cmd_inequality)
+
+    sp = sub.add_parser("outreach", help="rank peri-urban and rural places for outreach teams")
+    common(sp, threshold=20)
+    sp.add_argument("--level", choices=["cell", "council"], default="cell")
+    sp.add_argument("--group", help="group column whose share among the unserved enters the score (e.g. OTH)")
+    sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.set_defaults(func=cmd_outreach)
+
+    sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--level", type=int, choices=[1, 2], default=1)
+    sp.add_argument("--councils", action="store_true", help="also print the class of each council")
+    sp.set_defaults(func=cmd_urbanisation)
 
     sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
     sp.add_argument("key")

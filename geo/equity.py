@@ -122,3 +122,38 @@ def per_cell(prep: Prepared, values: pd.Series) -> pd.Series:
     )
     g = frame.groupby("cell_id").sum()
     return (g["wv"] / g["w"]).where(g["w"] > 0)
+
+
+def inequality_table(
+    prep: Prepared, *, mode: Mode, category: str, by: dict[str, pd.Series] | None = None
+) -> pd.DataFrame:
+    """Return inequality indices of travel time to the nearest service across all residents.
+
+    Rows: the Gini coefficient, the Theil T index and, for every group
+    dimension of the region (and every extra grouping in `by`, a Series of
+    group labels per origin, e.g. the urbanisation class), its between-group
+    and within-group parts (they add up to Theil T), and the concentration
+    index of travel time against the foreign-born share of the resident's
+    census cell (first dimension's non-reference groups; C > 0: longer times
+    where more residents were born abroad). Unreachable residents are left out
+    (`geo.inequality` logs how many).
+    """
+    from geo.inequality import concentration_index, gini, stack_groups, theil_decomposition, theil_t
+
+    acc = prep.access(mode, category)
+    t = acc["time_nearest_s"]
+    w = prep.origins[prep.region.total_col]
+    rows = [("gini", "", gini(t, w)), ("theil_t", "", theil_t(t, w))]
+    for dim in prep.region.groups:
+        s = stack_groups(prep.origins, t, groups=dim.columns)
+        d = theil_decomposition(s["time_s"], s["pop"], s["group"])
+        rows += [("theil_between", dim.key, d.between), ("theil_within", dim.key, d.within)]
+    for key, labels in (by or {}).items():
+        d = theil_decomposition(t, w, labels.reindex(t.index))
+        rows += [("theil_between", key, d.between), ("theil_within", key, d.within)]
+    first = prep.region.groups[0]
+    cells = prep.population
+    foreign = cells[[c for c in first.columns if c != first.reference]].sum(axis=1) / cells[prep.region.total_col]
+    rank = prep.origins["cell_id"].map(foreign)
+    rows.append(("concentration_foreign_born", first.key, concentration_index(t, w, rank)))
+    return pd.DataFrame(rows, columns=["index", "grouping", "value"])

@@ -113,3 +113,20 @@ def test_errors__bad_services_file(tmp_path):
 def test_errors__unknown_category():
     r = _run("summary", "--category", "spa")
     assert r.returncode == 2 and "Unknown service category `spa`" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_equity_json_has_intervals(capsys):
+    assert main(["equity", "--mode", "walk", "--category", "health", "--n-boot", "40", "--json"]) == 0
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {"NAT", "EU_OTH", "OTH"}
+    for r in rows.values():
+        assert r["mean_time_s_lo"] <= r["mean_time_s"] <= r["mean_time_s_hi"]
+    assert rows["NAT"]["mean_diff_s"] == 0 and rows["NAT"]["is_reference"]
+
+
+def test_supply_and_inequality_print_tables(capsys):
+    assert main(["supply", "--mode", "drive", "--category", "hospital_official", "--catchment-min", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "Born outside the EU" in out and "per_1000" in out
+    assert main(["inequality", "--mode", "walk", "--category", "health"]) == 0
+    assert "theil_between" in capsys.readouterr().out

@@ -79,3 +79,20 @@ def test_supply_by_group_is_population_weighted(malta):
     assert t.loc["OTH", "access"] == pytest.approx((acc * oth).sum() / oth.sum(), rel=1e-12)
     cells = per_cell(malta, acc)
     assert len(cells) == 311 and cells.notna().all()
+
+
+def test_inequality_table_on_malta(malta):
+    from geo.equity import inequality_table
+    from geo.inequality import gini
+
+    t = inequality_table(malta, mode="walk", category="health")
+    theil = t.loc[t["index"] == "theil_t", "value"].iloc[0]
+    for dim in ("birth", "age", "sex"):
+        part = t[t["grouping"] == dim].set_index("index")["value"]
+        # the decomposition is exact: between + within = total
+        assert part["theil_between"] + part["theil_within"] == pytest.approx(theil, rel=1e-10)
+    acc = malta.access("walk", "health")
+    fin = np.isfinite(acc["time_nearest_s"])
+    g = t.loc[t["index"] == "gini", "value"].iloc[0]
+    assert g == pytest.approx(gini(acc["time_nearest_s"][fin], malta.origins["T"][fin]))
+    assert -1 <= t.loc[t["index"] == "concentration_foreign_born", "value"].iloc[0] <= 1
