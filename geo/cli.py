@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo import settings
-from geo._errors import DataError, EquimapError
+from geo._errors import EquimapError
 from geo.groups import cell_summary, group_summary
 from geo.prepare import Prepared, prepare_region
 from geo.region import list_regions, load_region
@@ -269,36 +269,13 @@ def cmd_outreach(args: argparse.Namespace) -> int:
     )
     print(_top_targets(t, total_col=prep.region.total_col, n=10))
     if args.out:
-        path = _write_protected_targets(
-            t, Path(args.out), total_col=prep.region.total_col, threshold=args.suppress_below
-        )
+        from geo.outreach_export import write_targets
+
+        if args.suppress_below == 0:
+            print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
+        path = write_targets(t, Path(args.out), threshold=args.suppress_below, total_col=prep.region.total_col)
         print(f"wrote {len(t)} places to {path}", file=sys.stderr)
     return 0
-
-
-def _write_protected_targets(t: gpd.GeoDataFrame, out: Path, *, total_col: str, threshold: int) -> Path:
-    """Write the ranking with small counts hidden; the notice opens the file."""
-    from geo.export import to_csv, to_gpkg
-    from geo.outreach_export import LAYER, export_table, protection_spec
-    from geo.privacy import protection_header, suppress_counts
-
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".gpkg"):
-        msg = f"output `{out.name}` must end in .csv or .gpkg; rename it."
-        raise DataError(msg)
-    if threshold < 0:
-        msg = f"`--suppress-below` is {threshold}; give 0 (protection off) or a positive whole number."
-        raise DataError(msg)
-    res = suppress_counts(
-        export_table(t, total_col=total_col), threshold=threshold, **protection_spec(t, total_col=total_col)
-    )
-    notice = str(protection_header(res)["text"])
-    if not res.protected:
-        print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
-    if suffix == ".csv":
-        return to_csv(res.table, out, notice=notice)
-    layer = gpd.GeoDataFrame(res.table, geometry=t.geometry.to_numpy(), crs=t.crs)
-    return to_gpkg({LAYER: layer}, out, notice=notice)
 
 
 def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int) -> str:

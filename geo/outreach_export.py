@@ -1,14 +1,14 @@
 """Export outreach targets: whole residents, small-count protection, CSV or GeoPackage.
 
 The table written is :func:`export_table` of the output of
-`geo.outreach.outreach_targets`, passed through a protection function (small
-counts hidden, see :func:`protection_spec`) and written by :func:`write_targets`.
+`geo.outreach.outreach_targets` with small counts hidden (see
+:func:`protection_spec`), written by :func:`write_targets` with the protection
+notice on its first line.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +17,8 @@ import pandas as pd
 
 from geo._errors import DataError
 from geo._validate import _div, _fail
+from geo.export import to_csv, to_gpkg
+from geo.privacy import DEFAULT_THRESHOLD, protection_header, suppress_counts
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +127,17 @@ def write_targets(
     targets: gpd.GeoDataFrame,
     path: str | Path,
     *,
-    protect: Callable[[pd.DataFrame], pd.DataFrame] | None,
+    threshold: int = DEFAULT_THRESHOLD,
     total_col: str = "T",
+    lang: str = "en",
 ) -> Path:
     """Write outreach targets to CSV (no geometry) or GeoPackage (layer ``outreach_targets``, region CRS).
 
-    The table written is :func:`export_table` (whole residents), passed
-    through `protect` first. `protect` must hide small counts (e.g. with
-    ``geo.privacy.suppress_counts(table, **protection_spec(targets)).table``)
-    and return a table indexed like its input; hidden values are written
-    empty. Pass ``protect=None`` only for internal use: the file is then
-    written unprotected, and a warning is logged.
+    The table written is :func:`export_table` (whole residents) with small counts
+    hidden by :func:`geo.privacy.suppress_counts` (see :func:`protection_spec`);
+    hidden values are written empty. The protection notice opens the file: the
+    first line of the CSV, the ``README`` table and layer description of the
+    GeoPackage (see :mod:`geo.export`).
 
     Parameters
     ----------
@@ -143,10 +145,12 @@ def write_targets(
         Output of :func:`outreach_targets`: polygons with a CRS.
     path
         Output file ending in ``.csv`` or ``.gpkg``; an existing file is replaced.
-    protect
-        Small-count protection applied to the rounded table, or None.
+    threshold
+        Counts below it are hidden; ``0`` turns protection off and the notice says so.
     total_col
         The region's total column.
+    lang
+        Language of the notice (``"en"`` or ``"fr"``).
 
     Returns
     -------
@@ -160,20 +164,18 @@ def write_targets(
         problems.append(f"output `{path.name}` must end in .csv or .gpkg")
     if not isinstance(targets, gpd.GeoDataFrame) or targets.crs is None:
         problems.append("`targets` must be a GeoDataFrame with a CRS; pass the output of `outreach_targets`")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 0:
+        problems.append(f"`threshold` is {threshold!r}; give 0 (protection off) or a positive whole number")
     _fail(problems)
-    table = export_table(targets, total_col=total_col)
-    if protect is None:
+    res = suppress_counts(
+        export_table(targets, total_col=total_col),
+        threshold=int(threshold),
+        **protection_spec(targets, total_col=total_col),
+    )
+    notice = str(protection_header(res, lang=lang)["text"])
+    if not res.protected:
         log.warning("writing %s WITHOUT small-count protection; do not publish it", path.name)
-    else:
-        protected = protect(table)
-        if not isinstance(protected, pd.DataFrame) or not protected.index.equals(table.index):
-            msg = "`protect` must return a DataFrame indexed like the table it was given; return `result.table`."
-            raise DataError(msg)
-        table = protected
-    path.unlink(missing_ok=True)
     if suffix == ".csv":
-        table.reset_index().to_csv(path, index=False)
-    else:
-        layer = gpd.GeoDataFrame(table, geometry=targets.geometry.to_numpy(), crs=targets.crs).reset_index()
-        layer.to_file(path, layer=LAYER, driver="GPKG")
-    return path
+        return to_csv(res.table, path, notice=notice)
+    layer = gpd.GeoDataFrame(res.table, geometry=targets.geometry.to_numpy(), crs=targets.crs)
+    return to_gpkg({LAYER: layer}, path, notice=notice)

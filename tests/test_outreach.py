@@ -414,33 +414,32 @@ def test_export_table__controlled_rounding_by_hand():
     assert isinstance(got, pd.DataFrame) and not isinstance(got, gpd.GeoDataFrame)
 
 
-def test_write_targets__csv_through_protect(hand, tmp_path):
+def test_write_targets__csv_protected(hand, tmp_path):
     t = targets(hand, group="OTH")
     counts = ["T", "NAT", "EU_OTH", "OTH", "beyond_T", "beyond_NAT", "beyond_EU_OTH", "beyond_OTH"]
-    seen = {}
-
-    def protect(table: pd.DataFrame) -> pd.DataFrame:  # a stand-in for geo.privacy: hide counts of 1 to 39
-        seen["table"] = table
-        out = table.astype(dict.fromkeys(counts, float))
-        out[counts] = out[counts].mask((out[counts] > 0) & (out[counts] < 40))
-        return out
-
-    path = write_targets(t, tmp_path / "t.csv", protect=protect)
-    assert_frame_equal(seen["table"], export_table(t))
-    back = pd.read_csv(path).set_index("cell_id")
+    path = write_targets(t, tmp_path / "t.csv", threshold=40)
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# ") and "40" in first
+    back = pd.read_csv(path, skiprows=1).set_index("cell_id")
     assert back.index.tolist() == ["D", "C", "B", "F"] and back["rank"].tolist() == [1, 2, 3, 4]
     assert "geometry" not in back.columns
-    # hidden (written empty): D's 10 EU_OTH, B's 30 EU_OTH, all of F's counts (20 residents)
-    hidden = back[counts].isna()
-    assert hidden.sum().sum() == 2 * 2 + 8 - 2  # D: EU_OTH, beyond_EU_OTH; B: same; F: all but its two zeros
-    assert hidden.loc["F"].tolist() == [True, True, False, True, True, True, False, True]
+    values = back[counts].to_numpy(float)
+    assert not ((values > 0) & (values < 40)).any()
+    # D's 10 and B's 30 residents born in the EU, and F's 20 residents, are hidden (primary suppression)
+    for cell, col in [("D", "EU_OTH"), ("D", "beyond_EU_OTH"), ("B", "EU_OTH"), ("F", "T"), ("F", "beyond_T")]:
+        assert np.isnan(back.loc[cell, col]), (cell, col)
+    # ... and C, all of whose counts are large, is published exactly
     assert back.loc["C", counts].tolist() == [800, 600, 100, 100, 800, 600, 100, 100]
+    # a hidden group count cannot be recovered from the visible total and the other groups
+    for cell in back.index:
+        birth = back.loc[cell, ["NAT", "EU_OTH", "OTH"]]
+        assert birth.isna().sum() != 1, cell
 
 
 def test_write_targets__gpkg_layer_and_crs(hand, tmp_path):
     t = targets(hand, level="council")
-    path = write_targets(t, tmp_path / "t.gpkg", protect=None)
-    assert pyogrio.list_layers(path)[:, 0].tolist() == [LAYER]
+    path = write_targets(t, tmp_path / "t.gpkg", threshold=0)
+    assert pyogrio.list_layers(path)[:, 0].tolist() == [LAYER, "README"]
     info = pyogrio.read_info(path, layer=LAYER)
     assert info["crs"] == "EPSG:3035" and info["features"] == 2
     back = gpd.read_file(path, layer=LAYER)
@@ -450,9 +449,9 @@ def test_write_targets__gpkg_layer_and_crs(hand, tmp_path):
 def test_write_targets__bad_input(hand, tmp_path):
     t = targets(hand)
     with pytest.raises(DataError, match=r"`t.xlsx` must end in .csv or .gpkg"):
-        write_targets(t, tmp_path / "t.xlsx", protect=None)
-    with pytest.raises(DataError, match="`protect` must return a DataFrame indexed like"):
-        write_targets(t, tmp_path / "t.csv", protect=lambda x: x.reset_index())
+        write_targets(t, tmp_path / "t.xlsx")
+    with pytest.raises(DataError, match=r"`threshold` is -1; give 0"):
+        write_targets(t, tmp_path / "t.csv", threshold=-1)
 
 
 def test_protection_spec__names_the_table_columns(hand):
