@@ -136,6 +136,12 @@ def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> t
             return _describe_analysis_column(bundle, a, col[len(prefix) :], lang)
     if col in bundle.count_columns:
         return text("col.count", lang, who=group_label(bundle, col, lang)), text("unit.residents", lang)
+    if table == "outreach" and col.startswith("beyond_"):
+        share = col.startswith("beyond_share_")
+        who = col.removeprefix("beyond_share_" if share else "beyond_")
+        if share:
+            return text("col.outreach.beyond_share", lang, who=group_who(bundle, who, lang)), text("unit.share", lang)
+        return text("col.outreach.beyond", lang, who=group_label(bundle, who, lang)), text("unit.residents", lang)
     key = f"col.{table}.{col}" if has(f"col.{table}.{col}") else f"col.{col}"
     base = col
     suffix = ""

@@ -28,10 +28,10 @@ from geo.bundle import (
     OUTSIDE,
     TOTAL,
     Analysis,
-    _controlled_round,
     build_bundle,
     parse_analysis,
 )
+from geo.bundle_protect import controlled_round as _controlled_round
 from geo.bundle_files import format_for, readme_table, write_bundle
 from geo.equity import gaps_table
 from geo.groups import group_summary
