@@ -31,8 +31,8 @@ from geo.bundle import (
     build_bundle,
     parse_analysis,
 )
-from geo.bundle_protect import controlled_round as _controlled_round
 from geo.bundle_files import format_for, readme_table, write_bundle
+from geo.bundle_protect import controlled_round
 from geo.equity import gaps_table
 from geo.groups import group_summary
 from geo.privacy import UNPROTECTED_NOTICE
@@ -75,15 +75,15 @@ def test_controlled_round_by_hand() -> None:
     total = np.array([5.0, 1.0, 7.0, 6.0])
     # floors, then the missing units to the largest remainders (.6 before .4; a tie goes to the first)
     expected = np.array([[1, 3, 1], [1, 0, 0], [2, 2, 3], [3, 2, 1]], dtype=float)
-    np.testing.assert_array_equal(_controlled_round(values, total), expected)
+    np.testing.assert_array_equal(controlled_round(values, total), expected)
 
 
 def test_controlled_round_keeps_totals_and_caps() -> None:
     rng = np.random.default_rng(3)
     parent = rng.dirichlet([1, 1, 1], size=200) * rng.uniform(0, 40, size=(200, 1))
     child = parent * rng.uniform(0, 1, size=parent.shape)
-    p_round = _controlled_round(parent, np.round(parent.sum(axis=1)))
-    c_round = _controlled_round(child, np.minimum(np.round(child.sum(axis=1)), p_round.sum(axis=1)), caps=p_round)
+    p_round = controlled_round(parent, np.round(parent.sum(axis=1)))
+    c_round = controlled_round(child, np.minimum(np.round(child.sum(axis=1)), p_round.sum(axis=1)), caps=p_round)
     for frac, whole in ((parent, p_round), (child, c_round)):
         assert (whole == np.round(whole)).all()
         assert np.abs(whole - frac).max() < 1.0 + 1e-9  # cap can push one value down by its remainder
@@ -92,7 +92,7 @@ def test_controlled_round_keeps_totals_and_caps() -> None:
 
 
 def test_controlled_round__empty() -> None:
-    out = _controlled_round(np.zeros((0, 3)), np.zeros(0))
+    out = controlled_round(np.zeros((0, 3)), np.zeros(0))
     assert out.shape == (0, 3)
 
 
