@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from geo._errors import DataError
-from geo.bundle import OUTSIDE, TOTAL, Analysis, Bundle
+from geo.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Analysis, Bundle, Progress, build_bundle
 from geo.export import to_csv, to_geojson, to_gpkg, to_xlsx
+from geo.privacy import DEFAULT_THRESHOLD
 from geo.report_text import has, text
 
 #: Output formats and the file suffixes that select them.
@@ -65,6 +67,49 @@ def write_bundle(
     writers = {"xlsx": write_xlsx, "gpkg": write_gpkg, "geojson": write_geojson, "csv": write_csv}
     out = writers[fmt](bundle, path, lang=lang)
     return out if isinstance(out, list) else [out]
+
+
+def write_region(
+    region: str,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    lang: str = "en",
+    analyses: Sequence[Analysis] = DEFAULT_ANALYSES,
+    threshold: int = DEFAULT_THRESHOLD,
+    n_boot: int = 999,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[list[Path], Bundle]:
+    """Prepare `region`, build its bundle and write it: the batch run behind ``python -m geo report``.
+
+    Every argument is checked before the region is prepared, so bad input fails at
+    once. Returns the files written and the bundle they were written from.
+    """
+    path = Path(path)
+    fmt = format_for(path, fmt)
+    problems = []
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+        problems.append(f"the threshold is {threshold!r}; give 0 (protection off) or a positive whole number")
+    if not path.parent.is_dir():
+        problems.append(f"folder `{path.parent}` does not exist; create it or write elsewhere")
+    text("report.title", lang)  # raises DataError for a language without texts
+    if problems:
+        msg = "; ".join(problems) + "."
+        raise DataError(msg[0].upper() + msg[1:])
+    from geo.prepare import prepare_region
+
+    say = progress or (lambda _m, _f: None)
+    prep = prepare_region(region, progress=progress)
+    bundle = build_bundle(prep, analyses, threshold=threshold, n_boot=n_boot, seed=seed, progress=progress)
+    say(f"Writing {fmt}", 0.7)
+    try:
+        paths = write_bundle(bundle, path, fmt=fmt, lang=lang)
+    except OSError as exc:
+        msg = f"Cannot write `{path}` ({exc.strerror or exc}); choose another path."
+        raise DataError(msg) from None
+    say("Done", 1.0)
+    return paths, bundle
 
 
 def write_xlsx(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:

@@ -172,7 +172,7 @@ def outreach(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     if foreign:
         head.append(text("report.outreach.group_share", lang))
     head += [text("report.outreach.excess", lang), text("report.outreach.score", lang)]
-    widths = [1.1, 4.7, 4.2, 1.6, 1.7, *([1.7] if foreign else []), 1.6, 1.6]
+    widths = [1.0, 4.4 if foreign else 6.0, 4.0, 1.6, 1.6, *([1.6] if foreign else []), 1.6, 1.6]  # 17.4 cm
     out: list[Flowable] = [
         para(text("report.outreach.heading", lang), st.h1),
         para(text("report.outreach.intro", lang), st.small),
