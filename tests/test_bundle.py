@@ -35,6 +35,7 @@ from geo.bundle_files import format_for, readme_table, write_bundle
 from geo.bundle_protect import controlled_round
 from geo.equity import gaps_table
 from geo.groups import group_summary
+from geo.outreach import outreach_targets
 from geo.privacy import UNPROTECTED_NOTICE
 from geo.urbanisation import classify_grid
 
@@ -110,12 +111,12 @@ def open_bundle(malta):
 
 
 def _count_columns(bundle, table: str) -> list[str]:
-    t = bundle.tables[table]
-    counts = set(bundle.count_columns)
-    names = [c for c in t.columns if c in counts or "_beyond_" in c]
+    """Return the columns of a table that count residents."""
     if table == "groups":
-        names = ["pop", "pop_beyond", "pop_unreachable"]
-    return names
+        return ["pop", "pop_beyond", "pop_unreachable"]
+    counts = set(bundle.count_columns)
+    cols = bundle.tables[table].columns
+    return [c for c in cols if c in counts or "_beyond_" in c or (c.startswith("beyond_") and "share" not in c)]
 
 
 pytestmark = pytest.mark.malta
@@ -224,11 +225,42 @@ def test_additive_relations_hold_in_every_visible_row(bundle) -> None:
 
 
 def test_no_exported_count_is_small(bundle) -> None:
-    for name in ("groups", "cells", "councils", "urbanisation_l1", "urbanisation_l2"):
-        t = bundle.tables[name][_count_columns(bundle, name) if name != "urbanisation_l1" else ["T"]]
+    names = ("groups", "cells", "councils", "urbanisation_l1", "urbanisation_l2", "outreach")
+    assert set(names) == set(bundle.results)
+    for name in names:
+        cols = _count_columns(bundle, name)
+        assert len(cols) >= 3, name
+        t = bundle.tables[name][cols]
         small = t.gt(0) & t.lt(THRESHOLD)
         assert not small.any().any(), name
-    assert bundle.results["cells"].primary > 0
+    assert bundle.results["cells"].primary > 0 and bundle.results["outreach"].primary > 0
+
+
+def test_outreach_targets_are_the_library_ranking_with_the_cells_protection(bundle, malta) -> None:
+    t = bundle.tables["outreach"]
+    cells = bundle.tables["cells"]
+    for a in bundle.analyses:
+        lib = outreach_targets(malta, mode=a.mode, category=a.category, threshold_s=a.threshold_s)
+        ours = t[t["analysis"] == a.key]
+        assert ours["cell_id"].tolist() == lib.index.astype(str).tolist()
+        assert ours["rank"].tolist() == list(range(1, len(lib) + 1))
+        assert ours["degurba_l2"].tolist() == lib["degurba_l2"].tolist()
+        mine = cells.loc[ours["cell_id"]]
+        for col in ("T", "NAT", "EU_OTH", "OTH", "UNKNOWN_BIRTH", "beyond_T", "beyond_OTH"):
+            src = a.col(col) if col.startswith("beyond_") else col
+            # the same value, hidden in the same places, as the cell table
+            np.testing.assert_array_equal(ours[col].to_numpy(float), mine[src].to_numpy(float))
+        # exact residents beyond, rounded, where shown
+        shown = ours["beyond_T"].notna().to_numpy()
+        np.testing.assert_allclose(ours.loc[shown, "beyond_T"], np.round(lib.loc[shown, "beyond_T"]), atol=1)
+        np.testing.assert_allclose(ours.loc[shown, "score"], lib.loc[shown, "score"], rtol=1e-12)
+        # the score and mean excess would give the hidden count back (score / excess): hidden with it
+        assert ours.loc[~shown, ["score", "mean_excess_min"]].isna().all().all()
+        assert (~shown).any()
+        share = ours["beyond_OTH"] / ours["beyond_T"]
+        ok = ours["beyond_share_OTH"].notna()
+        np.testing.assert_allclose(ours.loc[ok, "beyond_share_OTH"], share[ok])
+        assert ours.loc[ours["beyond_OTH"].isna(), "beyond_share_OTH"].isna().all()
 
 
 def test_urbanisation_tables_are_rounded(bundle) -> None:

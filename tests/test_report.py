@@ -19,6 +19,7 @@ from geo._errors import DataError
 from geo.bundle import DEFAULT_ANALYSES, GROUP_ROUNDING, build_bundle
 from geo.cli import main
 from geo.equity import gaps_table
+from geo.outreach import outreach_targets
 from geo.privacy import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
 from geo.report import build_report
 from geo.report_sections import largest_gaps
@@ -156,6 +157,22 @@ def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
     summary = pdf_text["en"][1]
     assert "The three largest gaps" in summary
     assert "Under 15: 17.3% live more than 15 min on foot from the nearest health service" in summary
+
+
+def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:
+    en, fr = " ".join(pdf_text["en"]), " ".join(pdf_text["fr"])
+    assert "Outreach targets" in en and "Cibles d'action de proximité" in fr
+    for a in DEFAULT_ANALYSES:
+        lib = outreach_targets(malta, mode=a.mode, category=a.category, threshold_s=a.threshold_s)
+        cid = lib.index[0]
+        north, east = re.fullmatch(r"CRS3035RES1000mN(\d+)000E(\d+)000", cid).groups()
+        assert f"({north} N {east} E)" in en  # the first target, located by its grid identifier
+        census = malta.population.at[cid, "T"]
+        if census >= 10:
+            top = lib.iloc[0]
+            shown = f"{census:,.0f} {round(top['beyond_T']):,}"
+            assert shown in en, shown
+            assert f"{top['mean_excess_min']:.1f} {top['score']:,.0f}" in en
 
 
 def _fragments(value: str) -> list[str]:
