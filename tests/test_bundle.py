@@ -39,7 +39,7 @@ from geo.outreach import outreach_targets
 from geo.privacy import UNPROTECTED_NOTICE
 from geo.urbanisation import classify_grid
 
-N_BOOT = 199
+N_BOOT = 99  # as the `malta_bundle` fixture
 THRESHOLD = 10
 
 
@@ -101,8 +101,8 @@ def test_controlled_round__empty() -> None:
 
 
 @pytest.fixture(scope="module")
-def bundle(malta):
-    return build_bundle(malta, DEFAULT_ANALYSES, threshold=THRESHOLD, n_boot=N_BOOT, seed=0)
+def bundle(malta_bundle):
+    return malta_bundle
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def bundle(malta):
-    return build_bundle(malta, DEFAULT_ANALYSES, n_boot=0)
+def bundle(malta_bundle):
+    return malta_bundle
 
 
 @pytest.fixture(scope="module")
