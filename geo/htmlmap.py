@@ -55,6 +55,7 @@ def html_map(bundle: Bundle, *, lang: str = "en", leaflet_dir: Path | None = Non
         "land": _features(bundle.land.geometry, None, simplify=True) if bundle.land is not None else None,
         "councils": _council_features(bundle),
         "services": _service_features(bundle),
+        "outreach": _outreach_features(bundle, cells),
     }
     layers = [
         {
@@ -76,6 +77,8 @@ def html_map(bundle: Bundle, *, lang: str = "en", leaflet_dir: Path | None = Non
         cat: text("html.services", lang, category=category_label(bundle, cat, lang))
         for cat in dict.fromkeys(a.category for a in bundle.analyses)
     }
+    words["outreach"] = [html.escape(text("html.outreach", lang, analysis=t)) for t in words["analyses"]]
+    words["rank"] = text("html.rank", lang)
     words["decimal"] = "," if lang == "fr" else "."
     notice = bundle.notice(lang)
     title = text("html.title", lang, region=region_name(bundle, lang))
@@ -178,6 +181,25 @@ def _service_features(bundle: Bundle) -> dict | None:
     names = svc["name"].fillna("").astype(str).map(html.escape)
     props = pd.DataFrame({"name": names, "sel": svc["selection"].astype(str)}, index=svc.index)
     return _features(svc.geometry, props)
+
+
+def _outreach_features(bundle: Bundle, cells: gpd.GeoSeries) -> dict | None:
+    """Return the outreach targets (cells clipped to land) with analysis position ``j``, rank and residents beyond."""
+    t = bundle.tables.get("outreach")
+    if t is None or t.empty:
+        return None
+    total = bundle.count_columns[0]
+    position = {a.key: j for j, a in enumerate(bundle.analyses)}
+    props = pd.DataFrame(
+        {
+            "j": t["analysis"].map(position).to_numpy(),
+            "rank": t["rank"].to_numpy(),
+            "id": t["cell_id"].astype(str).to_numpy(),
+            "b": t[f"beyond_{total}"].to_numpy(float),
+        }
+    )
+    geoms = gpd.GeoSeries(cells.reindex(t["cell_id"]).to_numpy(), crs=cells.crs)
+    return _features(geoms, props)
 
 
 def _script_json(value: object) -> str:
@@ -283,6 +305,18 @@ _APP_JS = r"""
   }
   first.addTo(map);
   Object.values(overlays).forEach(function (o) { o.addTo(map); });
+  if (D.outreach) {  // listed, not shown until ticked
+    W.outreach.forEach(function (title, j) {
+      overlays[title] = L.geoJSON(D.outreach, {
+        filter: function (f) { return f.properties.j === j; },
+        style: { color: "#000", weight: 2.5, dashArray: "5 3", fill: false },
+        onEachFeature: function (f, l) {
+          l.bindPopup("<b>" + W.rank + " " + f.properties.rank + "</b><br>" + W.cell + " " + f.properties.id +
+            "<br>" + W.beyond + ": " + fmt(f.properties.b, 0));
+        }
+      });
+    });
+  }
   L.control.layers(bases, overlays, { collapsed: false }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   const legend = L.control({ position: "bottomright" });

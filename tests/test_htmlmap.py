@@ -8,8 +8,7 @@ import re
 import pytest
 
 from geo._errors import DataError
-from geo.bundle import DEFAULT_ANALYSES, build_bundle
-from geo.htmlmap import html_map, write_html
+from geo.htmlmap import LEAFLET_DIR, html_map, write_html
 from geo.staticmap import map_specs
 
 pytestmark = pytest.mark.malta
@@ -47,6 +46,12 @@ def test_html_map_is_self_contained(page_html: str, bundle) -> None:
     assert "<script src" not in page_html and "<link" not in page_html
     assert not re.search(r"url\((?!data:|#)", page_html)  # every CSS image inlined
     assert "L.map(" in page_html and "Leaflet 1.9" in page_html  # Leaflet is inlined, not linked
+    # the only URLs are Leaflet's own strings (SVG namespace, links in comments), none of a CDN or tile server
+    url = r"https?://[^\s\"'<>)]+"
+    leaflet = "".join((LEAFLET_DIR / f).read_text(encoding="utf-8") for f in ("leaflet.js", "leaflet.css"))
+    leaflet_urls = set(re.findall(url, leaflet))
+    assert set(re.findall(url, page_html)) <= leaflet_urls
+    assert not re.search(r"unpkg|cdnjs|jsdelivr|tile\.openstreetmap|\{z\}", page_html)
     for line in bundle.region.attribution:
         assert line in page_html
 
@@ -98,6 +103,9 @@ def test_html_map_loads_offline_and_draws_its_layers(bundle, tmp_path) -> None:
             legend = page.inner_text(".legend")
             page.click(f"text={cfg['layers'][-1]['title']}")
             legend_after = page.inner_text(".legend")
+            before = page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length")
+            page.click(f"text={cfg['words']['outreach'][0]}")  # outreach targets: listed, drawn when ticked
+            n_outreach = page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length") - before
         finally:
             browser.close()
     assert errors == []
@@ -113,3 +121,5 @@ def test_html_map_loads_offline_and_draws_its_layers(bundle, tmp_path) -> None:
     assert n_paths == expected
     assert cfg["layers"][0]["legend"] in legend
     assert cfg["layers"][-1]["legend"] in legend_after
+    targets = bundle.tables["outreach"]
+    assert n_outreach == (targets["analysis"] == bundle.analyses[0].key).sum() > 0
