@@ -69,6 +69,35 @@ def write_bundle(
     return out if isinstance(out, list) else [out]
 
 
+#: MIME type of the file each format downloads as (CSV and GeoJSON come as a zip of files).
+MIME_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/zip",
+    "html": "text/html",
+    "csv": "application/zip",
+}
+
+
+def bundle_download(bundle: Bundle, *, fmt: str, lang: str = "en", stem: str = "equimap") -> tuple[str, bytes, str]:
+    """Return a file name, the bytes and the MIME type of `bundle` written in `fmt`, for a download button.
+
+    Formats that write several files (``csv``, ``geojson``) come as one zip archive.
+    """
+    fmt = format_for("x", fmt)
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = ".zip" if fmt == "csv" else FORMATS[fmt][0]
+        paths = write_bundle(bundle, Path(tmp) / f"{stem}{suffix}", fmt=fmt, lang=lang)
+        if len(paths) == 1:
+            return paths[0].name, paths[0].read_bytes(), MIME_TYPES[fmt]
+        archive = Path(tmp) / f"{stem}_{fmt}.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for p in paths:
+                zf.write(p, arcname=p.name)
+        return archive.name, archive.read_bytes(), MIME_TYPES[fmt]
+
+
 def write_region(
     region: str,
     path: str | os.PathLike[str],

@@ -8,6 +8,7 @@ programming over each published row) for the protection.
 
 from __future__ import annotations
 
+import io
 import zipfile
 
 import geopandas as gpd
@@ -31,7 +32,7 @@ from geo.bundle import (
     build_bundle,
     parse_analysis,
 )
-from geo.bundle_files import format_for, readme_table, write_bundle
+from geo.bundle_files import bundle_download, format_for, readme_table, write_bundle
 from geo.bundle_protect import controlled_round
 from geo.equity import gaps_table
 from geo.groups import group_summary
@@ -399,6 +400,22 @@ def test_geojson_and_csv_files(bundle, tmp_path) -> None:
     assert_frame_equal(
         back[list(bundle.count_columns)], bundle.tables["cells"][list(bundle.count_columns)], check_dtype=False
     )
+
+
+def test_bundle_download_gives_each_format_as_one_file(bundle) -> None:
+    for fmt, name, magic in (
+        ("pdf", "equimap.pdf", b"%PDF"),
+        ("xlsx", "equimap.xlsx", b"PK"),
+        ("gpkg", "equimap.gpkg", b"SQLite format 3"),
+        ("html", "equimap.html", b"<!-- Small-count protection ON"),
+        ("csv", "equimap.zip", b"PK"),
+        ("geojson", "equimap_geojson.zip", b"PK"),
+    ):
+        got_name, data, mime = bundle_download(bundle, fmt=fmt)
+        assert got_name == name and data.startswith(magic) and mime
+    _, data, _ = bundle_download(bundle, fmt="geojson")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sorted(zf.namelist()) == sorted(f"equimap_{n}.geojson" for n in bundle.layers)
 
 
 def test_unprotected_files_say_so_first(open_bundle, tmp_path) -> None:
