@@ -268,8 +268,13 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     for key in ("supply", "degurba"):
         out.append(para(text(f"report.methods.{key}", lang), st.body))
     out.append(para(text("report.methods.limitations", lang), st.h2))
-    for key in ("limit_osm", "limit_snap", "limit_transport", "limit_councils"):
-        out.append(Paragraph(escape(text(f"report.methods.{key}", lang)), st.bullet, bulletText="•"))
+    date = bundle.region.osm_date
+    limits = [
+        text("report.methods.limit_osm", lang, date=date) if date else text("report.methods.limit_osm_undated", lang)
+    ]
+    limits += [text(f"report.methods.{key}", lang) for key in ("limit_snap", "limit_transport", "limit_councils")]
+    for line in limits:
+        out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     return out
 
 
