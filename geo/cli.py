@@ -15,7 +15,7 @@ import geopandas as gpd
 
 from geo import settings
 from geo._errors import EquimapError
-from geo.groups import cell_summary, group_summary
+from geo.groups import group_summary
 from geo.prepare import Prepared, prepare_region
 from geo.region import list_regions, load_region
 from geo.services import load_service_file
@@ -63,25 +63,17 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_access(args: argparse.Namespace) -> int:
-    """Write one row per populated cell with travel times and residents beyond the threshold."""
+    """Write one row per census cell with travel times and residents beyond the threshold, protected."""
+    from geo.access_export import write_access
+
     prep = _prepare(args)
-    svc = _services(args, prep)
-    acc = prep.access(args.mode, args.category, services=svc)
-    cells = cell_summary(prep.origins, acc, count_columns=prep.count_columns, threshold_s=args.threshold_min * 60)
-    out = Path(args.out)
-    table = cells.reset_index()
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        table.to_csv(out, index=False)
-    elif suffix == ".parquet":
-        table.to_parquet(out, index=False)
-    elif suffix == ".gpkg":
-        geo = prep.population[["geometry"]].join(cells, how="inner").reset_index()
-        gpd.GeoDataFrame(geo, crs=prep.region.crs).to_file(out, layer="access", driver="GPKG")
-    else:
-        print(f"error: output `{out.name}` must end in .csv, .gpkg or .parquet.", file=sys.stderr)
-        return 2
-    print(f"wrote {len(table)} cells to {out}", file=sys.stderr)
+    acc = prep.access(args.mode, args.category, services=_services(args, prep))
+    path, result = write_access(
+        prep, acc, Path(args.out), threshold_s=args.threshold_min * 60, threshold=args.suppress_below
+    )
+    if not result.protected:
+        print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
+    print(f"wrote {len(result.table)} cells to {path} ({result.suppressed} values hidden)", file=sys.stderr)
     return 0
 
 
@@ -202,6 +194,33 @@ def cmd_supply(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the gap report (PDF) or an export of every table and layer, protected against small counts."""
+    import time
+
+    from geo.bundle import DEFAULT_ANALYSES, parse_analysis
+    from geo.bundle_files import write_region
+
+    start = time.perf_counter()
+    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else list(DEFAULT_ANALYSES)
+    paths, bundle = write_region(
+        args.region,
+        Path(args.out),
+        fmt=args.format,
+        lang=args.lang,
+        analyses=analyses,
+        threshold=args.suppress_below,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        progress=_progress,
+    )
+    if not bundle.protected:
+        print("warning: small-count protection is OFF; do not publish or share these files.", file=sys.stderr)
+    names = ", ".join(str(p) for p in paths)
+    print(f"wrote {names} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
 def cmd_inequality(args: argparse.Namespace) -> int:
     """Print Gini, Theil T with its group decompositions, and the concentration index."""
     from geo.equity import inequality_table
@@ -318,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("access", help="travel times per populated cell")
     common(sp, threshold=15)
     sp.add_argument("--out", required=True, help="output file: .csv, .gpkg or .parquet")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
     sp.set_defaults(func=cmd_access)
 
     sp = sub.add_parser("summary", help="per-group table")
@@ -340,6 +360,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
     sp.add_argument("--catchment-min", type=float, default=30)
     sp.set_defaults(func=cmd_supply)
+
+    sp = sub.add_parser("report", help="gap report (PDF) or protected exports (xlsx, gpkg, geojson, html, csv)")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--out", required=True, help="output file; its suffix picks the format unless --format is given")
+    sp.add_argument("--format", choices=["pdf", "xlsx", "gpkg", "geojson", "html", "csv"])
+    sp.add_argument("--lang", choices=["en", "fr"], default="en")
+    sp.add_argument(
+        "--analysis",
+        action="append",
+        metavar="MODE:CATEGORY:MIN",
+        help="repeatable; default walk:health:15 and drive:hospital_official:20",
+    )
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("inequality", help="Gini, Theil T (decomposed by group) and concentration index")
     common(sp, threshold=15)

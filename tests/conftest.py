@@ -16,6 +16,14 @@ def malta():
     return prepare_region("malta")
 
 
+@pytest.fixture(scope="session")
+def malta_bundle(malta):
+    """The Malta report bundle (default analyses, threshold 10, 99 bootstrap replicates), built once per session."""
+    from geo.bundle import DEFAULT_ANALYSES, build_bundle
+
+    return build_bundle(malta, DEFAULT_ANALYSES, threshold=10, n_boot=99, seed=0)
+
+
 def grid_graph(n: int = 4, *, block_m: float = 100.0, speed_ms: float = 1.0) -> nx.MultiDiGraph:
     """Return an n × n osmnx-style street grid, both directions, with `length` and `travel_time`.
 

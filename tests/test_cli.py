@@ -9,11 +9,14 @@ import sys
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
+from geo.bundle import Analysis, build_bundle
 from geo.cli import main
 from geo.groups import cell_summary, group_summary
+from geo.privacy import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
 from geo.settings import ROOT_DIR
 
 pytestmark = pytest.mark.malta
@@ -60,7 +63,7 @@ def test_access_writes_one_row_per_populated_cell(malta, tmp_path, suffix):
     out = tmp_path / f"cells{suffix}"
     assert main(["access", "--mode", "walk", "--category", "pharmacy", "--out", str(out)]) == 0
     if suffix == ".csv":
-        table = pd.read_csv(out)
+        table = pd.read_csv(out, skiprows=1)
     elif suffix == ".parquet":
         table = pd.read_parquet(out)
     else:
@@ -75,12 +78,74 @@ def test_access_writes_one_row_per_populated_cell(malta, tmp_path, suffix):
     assert {"NAT", "EU_OTH", "OTH", "n_within_15min", "time_mean3_min"} <= set(table.columns)
 
 
+def test_access_files_are_protected_like_the_report_cells(malta, tmp_path, capsys):
+    out = tmp_path / "cells.csv"
+    assert main(["access", "--mode", "walk", "--category", "pharmacy", "--out", str(out)]) == 0
+    assert "values hidden" in capsys.readouterr().err
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    table = pd.read_csv(out, skiprows=1).set_index("cell_id")
+    counts = [c for c in table.columns if c in malta.count_columns or c.startswith("beyond_")]
+    assert len(counts) == 2 * len(malta.count_columns)
+    values = table[counts]
+    assert not (values.gt(0) & values.lt(10)).any().any()  # no small non-zero count left
+    assert values.isna().any().any() and (values.fillna(0) % 1 == 0).all().all()  # hidden cells; whole residents
+    # the first line says how many values are hidden: counts, and shares of a non-empty cell
+    n_hidden = int(values.isna().sum().sum() + (table["share_beyond"].isna() & table["T"].ne(0)).sum())
+    assert first == "# " + NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=n_hidden)
+    # the same protection as the report's cell table for the same question (counts, rounding, hidden cells)
+    bundle = build_bundle(malta, [Analysis("walk", "pharmacy", 15.0)], threshold=10, n_boot=0)
+    a = bundle.analyses[0]
+    ours = bundle.tables["cells"].loc[table.index]
+    for c in counts:
+        src = a.col(c) if c.startswith("beyond_") else c
+        pd.testing.assert_series_equal(table[c], ours[src], check_names=False, check_dtype=False)
+    # shares beyond come from the published counts and are hidden with them
+    visible = table["beyond_T"].notna() & table["T"].gt(0)
+    np.testing.assert_allclose(
+        table.loc[visible, "share_beyond"], table.loc[visible, "beyond_T"] / table.loc[visible, "T"]
+    )
+    assert table.loc[table["beyond_T"].isna(), "share_beyond"].isna().all()
+
+
+def test_access_without_protection_says_so_first(malta, tmp_path, capsys):
+    out = tmp_path / "cells.parquet"
+    argv = ["access", "--mode", "walk", "--category", "pharmacy", "--out", str(out), "--suppress-below", "0"]
+    assert main(argv) == 0
+    assert "protection is OFF" in capsys.readouterr().err
+    meta = pq.read_schema(out).metadata
+    assert meta[b"equimap_notice"].decode("utf-8") == UNPROTECTED_NOTICE
+    table = pd.read_parquet(out).set_index("cell_id")
+    expected = cell_summary(
+        malta.origins, malta.access("walk", "pharmacy"), count_columns=malta.count_columns, threshold_s=900
+    )
+    assert table["T"].notna().all()
+    np.testing.assert_allclose(table["T"], np.round(expected.loc[table.index, "T"]))  # whole residents, none hidden
+    gpkg = tmp_path / "cells.gpkg"
+    assert (
+        main(["access", "--mode", "walk", "--category", "pharmacy", "--out", str(gpkg), "--suppress-below", "0"]) == 0
+    )
+    assert pyogrio.read_dataframe(gpkg, layer="README")["text"].iloc[0] == UNPROTECTED_NOTICE
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.txt"], "must end in .csv, .gpkg or .parquet"),
+        (["--out", "x.csv", "--suppress-below", "-1"], "give 0"),
+    ],
+)
+def test_access__bad_output(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["access", "--mode", "walk", "--category", "pharmacy", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_access_with_custom_services_file(malta, tmp_path):
     svc = tmp_path / "clinic.csv"
     pd.DataFrame({"name": ["Valletta"], "lon": [14.5146], "lat": [35.8989]}).to_csv(svc, index=False)
     out = tmp_path / "c.csv"
     assert main(["access", "--mode", "drive", "--services", str(svc), "--out", str(out)]) == 0
-    table = pd.read_csv(out).set_index("cell_id")
+    table = pd.read_csv(out, skiprows=1).set_index("cell_id")
     # one clinic in Valletta: every cell whose residents stand on Malta island's road network reaches it,
     # and no cell of Gozo or Comino does (no ferry, no distance across the sea)
     node, _ = malta.origin_nodes("drive")

@@ -1,0 +1,276 @@
+"""Tests for geo.report, geo.report_text, geo.staticmap and the `report` command: the PDF read back with pypdf.
+
+The group figures printed in the report are checked against the library's own
+statistics computed here (``geo.equity.gaps_table``, ``geo.groups.group_summary``)
+and rounded the way the bundle publishes them; the two languages are checked
+against each other's catalogue.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from geo._errors import DataError
+from geo.bundle import DEFAULT_ANALYSES, GROUP_ROUNDING, build_bundle
+from geo.cli import main
+from geo.equity import gaps_table
+from geo.outreach import outreach_targets
+from geo.privacy import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
+from geo.report import build_report
+from geo.report_sections import largest_gaps
+from geo.report_text import LANGS, catalogue, interval, number, percent, text
+from geo.staticmap import report_maps
+
+N_BOOT = 99  # as the `malta_bundle` fixture
+#: Place names that are the same word in every language's text (Ir-Rabat (Malta) names its island).
+PROPER_NOUNS = {"Malta"}
+
+
+# --- the catalogue, by hand ----------------------------------------------------------------------
+
+
+def _placeholders(value: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)[^}]*\}", value))
+
+
+def test_every_key_exists_in_both_languages_with_the_same_placeholders() -> None:
+    en, fr = catalogue("en"), catalogue("fr")
+    assert set(en) == set(fr)
+    assert len(en) > 250
+    bad = [k for k in en if _placeholders(en[k]) != _placeholders(fr[k])]
+    assert bad == []
+
+
+def test_text_fills_and_falls_back() -> None:
+    assert text("report.page", "fr", n=3) == "Page 3"
+    assert text("group.NAT", "fr", country="Malte") == "Nés à Malte"
+    with pytest.raises(KeyError, match="no report text"):
+        text("no.such.key", "en")
+    with pytest.raises(DataError, match="Language `de` has no report texts"):
+        text("report.title", "de")
+    assert LANGS == ("en", "fr")
+
+
+def test_numbers_are_written_per_language() -> None:
+    assert number(12345.678, "en", decimals=1) == "12,345.7"
+    assert number(12345.678, "fr", decimals=1) == "12\u00a0345,7"
+    assert number(2.04, "en", decimals=1, sign=True) == "+2.0"
+    assert number(float("nan"), "en") == "–"
+    assert percent(0.16035, "en") == "16.0%"
+    assert percent(0.16035, "fr") == "16,0\u00a0%"
+    assert interval(-0.31, 1.25, "fr", sign=True) == "[-0,3\u00a0; +1,2]"  # 1.25 is 1.2499... in binary
+    assert interval(8.41, 10.46, "en") == "[8.4, 10.5]"
+
+
+# --- the Malta report ----------------------------------------------------------------------------
+
+pytestmark = pytest.mark.malta
+
+
+@pytest.fixture(scope="module")
+def bundle(malta_bundle):
+    return malta_bundle
+
+
+@pytest.fixture(scope="module")
+def pdf_text(bundle) -> dict[str, list[str]]:
+    """Normalised text of every page of the report, per language."""
+    return {lang: _pages(build_report(bundle, lang=lang)) for lang in LANGS}
+
+
+def _pages(pdf: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return [_norm(p.extract_text() or "") for p in reader.pages]
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("\u00a0", " ")).strip()
+
+
+def test_report_names_region_and_parameters(pdf_text) -> None:
+    en = " ".join(pdf_text["en"])
+    first = pdf_text["en"][0]
+    assert "a report on Malta" in first
+    for s in ("Health services", "Hospitals (official list)", "on foot", "by car", "15 min", "20 min", "seed 0"):
+        assert s in first
+    assert "99 cluster-bootstrap replicates" in first
+    assert "519,560 residents in 311 census cells" in first
+    fr = " ".join(pdf_text["fr"])
+    assert "rapport sur Malte" in fr and "Services de santé" in fr and "à pied" in fr
+    for name in ("Ħal Qormi", "Iż-Żejtun", "San Ġwann", "Ta' Kerċem", "Ir-Rabat (Għawdex)", "Ir-Rabat (Malta)"):
+        assert name in en and name in fr  # DejaVu Sans carries the Maltese letters
+
+
+def test_report_prints_the_library_group_figures(pdf_text, malta) -> None:
+    en = " ".join(pdf_text["en"])
+    fr = " ".join(pdf_text["fr"])
+    checked = 0
+    for a in DEFAULT_ANALYSES:
+        for dim in malta.region.groups:
+            lib = gaps_table(
+                malta,
+                mode=a.mode,
+                category=a.category,
+                dimension=dim.key,
+                threshold_s=a.threshold_s,
+                n_boot=N_BOOT,
+                seed=0,
+            )
+            for _, r in lib.iterrows():
+                pop = f"{round(r['pop'] / GROUP_ROUNDING) * GROUP_ROUNDING:,.0f}"
+                mean = f"{r['mean_time_s'] / 60:.1f} [{r['mean_time_s_lo'] / 60:.1f}, {r['mean_time_s_hi'] / 60:.1f}]"
+                share = (
+                    f"{100 * round(r['share_beyond'], 4):.1f}% "
+                    f"[{100 * round(r['share_beyond_lo'], 4):.1f}, {100 * round(r['share_beyond_hi'], 4):.1f}]"
+                )
+                row = f"{pop} {mean} {r['median_time_s'] / 60:.1f} {share}"
+                assert row in en, row
+                # French: decimal comma, space between thousands and before %, "; " between bounds
+                fr_row = row.replace(", ", " ; ").replace(",", " ").replace(".", ",").replace("%", " %")
+                assert fr_row in fr, fr_row
+                checked += 1
+    assert checked == 16
+
+
+def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
+    found = []
+    for a in DEFAULT_ANALYSES:
+        for dim in malta.region.groups:
+            lib = gaps_table(
+                malta,
+                mode=a.mode,
+                category=a.category,
+                dimension=dim.key,
+                threshold_s=a.threshold_s,
+                n_boot=N_BOOT,
+                seed=0,
+            )
+            for g, r in lib[~lib["is_reference"]].iterrows():
+                found.append((round(r["share_beyond_diff_pp"], 2), a.key, g))
+    top = sorted([f for f in found if f[0] > 0], key=lambda f: -f[0])[:3]
+    assert [(g["analysis"].key, g["group"]) for g in largest_gaps(bundle)] == [(k, g) for _, k, g in top]
+    summary = pdf_text["en"][1]
+    assert "The three largest gaps" in summary
+    assert "Under 15: 17.3% live more than 15 min on foot from the nearest health service" in summary
+
+
+def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:
+    en, fr = " ".join(pdf_text["en"]), " ".join(pdf_text["fr"])
+    assert "Outreach targets" in en and "Cibles d'action de proximité" in fr
+    for a in DEFAULT_ANALYSES:
+        lib = outreach_targets(malta, mode=a.mode, category=a.category, threshold_s=a.threshold_s)
+        cid = lib.index[0]
+        north, east = re.fullmatch(r"CRS3035RES1000mN(\d+)000E(\d+)000", cid).groups()
+        assert f"({north} N {east} E)" in en  # the first target, located by its grid identifier
+        census = malta.population.at[cid, "T"]
+        if census >= 10:
+            top = lib.iloc[0]
+            shown = f"{census:,.0f} {round(top['beyond_T']):,}"
+            assert shown in en, shown
+            assert f"{top['mean_excess_min']:.1f} {top['score']:,.0f}" in en
+
+
+def _fragments(value: str) -> list[str]:
+    return [f.strip(" .,:;()–-") for f in re.split(r"\{[^}]*\}", value)]
+
+
+def _foreign_hits(page_text: str, src: dict[str, str], dst: dict[str, str]) -> list[tuple[str, str]]:
+    """Return (key, words) of `src` texts, not shared with `dst`, that appear in `page_text`."""
+    dst_all = _norm(" | ".join(dst.values()))
+    hits = []
+    for key, value in src.items():
+        if value == dst[key]:
+            continue
+        for frag in map(_norm, _fragments(value)):
+            if len(frag) < 4 or not re.search(r"[^\W\d_]", frag) or frag in PROPER_NOUNS:
+                continue
+            pattern = rf"(?<!\w){re.escape(frag)}(?!\w)"
+            if re.search(pattern, dst_all):
+                continue  # the same word in both languages (a name, an acronym)
+            if re.search(pattern, page_text):
+                hits.append((key, frag))
+    return hits
+
+
+def test_french_report_has_no_english_and_english_report_no_french(pdf_text) -> None:
+    en_cat, fr_cat = catalogue("en"), catalogue("fr")
+    fr_text, en_text = " ".join(pdf_text["fr"]), " ".join(pdf_text["en"])
+    assert _foreign_hits(fr_text, en_cat, fr_cat) == []
+    assert _foreign_hits(en_text, fr_cat, en_cat) == []
+    # the check does catch English: the English report is full of it
+    assert len(_foreign_hits(en_text, en_cat, fr_cat)) > 100
+
+
+def test_french_maps_have_no_english(bundle) -> None:
+    en_cat, fr_cat = catalogue("en"), catalogue("fr")
+    for key, fig in report_maps(bundle, lang="fr"):
+        words = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+        page = _norm(" | ".join(w for w in words if isinstance(w, str)))
+        assert _foreign_hits(page, en_cat, fr_cat) == [], key
+        assert "Limite de conseil" in page
+
+
+def test_protected_report_opens_with_the_notice(bundle, pdf_text) -> None:
+    assert pdf_text["en"][0].startswith(_norm(bundle.notice("en")))
+    assert pdf_text["fr"][0].startswith(_norm(bundle.notice("fr")))
+    assert bundle.header()["key"] == PROTECTED_NOTICE_KEY
+    assert "Small-count protection" in pdf_text["en"][-1]
+
+
+def test_unprotected_report_says_so_on_its_first_page(malta) -> None:
+    bundle = build_bundle(malta, DEFAULT_ANALYSES[:1], threshold=0, n_boot=0)
+    for lang in LANGS:
+        pages = _pages(build_report(bundle, lang=lang))
+        notice = _norm(NOTICE_TEXTS[lang][UNPROTECTED_NOTICE_KEY])
+        assert pages[0].startswith(notice)
+        assert all(notice[:60] in p for p in pages[1:])  # and at the top of every other page
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def test_cli_report_writes_each_format_and_is_fast(tmp_path, capsys, malta) -> None:
+    del malta  # prepared (and cached) once for the session
+    start = time.perf_counter()
+    assert main(["report", "--region", "malta", "--lang", "fr", "--out", str(tmp_path / "r.pdf")]) == 0
+    elapsed = time.perf_counter() - start
+    assert elapsed < 30, f"Malta report took {elapsed:.1f} s"
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    err = capsys.readouterr().err
+    assert "Group gaps" in err and "wrote" in err
+    code = main(
+        [
+            "report",
+            "--out",
+            str(tmp_path / "t.xlsx"),
+            "--analysis",
+            "bike:library:10",
+            "--n-boot",
+            "0",
+            "--suppress-below",
+            "0",
+        ]
+    )
+    assert code == 0
+    assert "protection is OFF" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.docx"], "no known suffix"),
+        (["--out", "x.pdf", "--analysis", "walk:health"], "MODE:CATEGORY:MINUTES"),
+        (["--out", "x.pdf", "--suppress-below", "-1"], "give 0"),
+        (["--out", "no/such/folder/x.pdf"], "does not exist"),
+    ],
+)
+def test_cli_report__bad_input(args: list[str], message: str, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
