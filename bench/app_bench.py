@@ -96,9 +96,13 @@ def main(argv: list[str] | None = None) -> None:
         proc.wait(timeout=20)
     print("app in Chromium, Malta (networks cached):")
     print(f"  first visit, page open -> map drawn:        {opens[0]:.2f} s (server builds its caches)")
-    print(f"  later visits, page open -> map drawn:       median {statistics.median(opens[1:]):.2f} s of {len(opens) - 1}")
+    print(
+        f"  later visits, page open -> map drawn:       median {statistics.median(opens[1:]):.2f} s of {len(opens) - 1}"
+    )
     print(f"  category switch -> new map drawn:          median {statistics.median(switches):.2f} s of {len(switches)}")
-    print(f"  ratio switch / later visit:                 {statistics.median(switches) / statistics.median(opens[1:]):.2f}")
+    print(
+        f"  ratio switch / later visit:                 {statistics.median(switches) / statistics.median(opens[1:]):.2f}"
+    )
 
 
 if __name__ == "__main__":

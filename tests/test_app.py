@@ -62,3 +62,17 @@ def test_outreach_page() -> None:
     assert len(at.get("download_button")) == 2
     at.sidebar.selectbox(key="lang").set_value("fr").run()
     assert at.title[0].value == "Où les équipes doivent aller en premier"
+
+
+@pytest.mark.usefixtures("malta")
+def test_report_page() -> None:
+    at = run("app_pages/report.py")
+    assert at.title[0].value == "Gap report and exports"
+    assert at.multiselect[0].value == ["health", "hospital_official"]
+    at.multiselect[2].set_value(["xlsx"])  # formats: a quick one
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = at.get("download_button")
+    assert len(buttons) == 1
+    at.sidebar.selectbox(key="lang").set_value("fr").run()
+    assert at.title[0].value == "Rapport sur les écarts et exports"
