@@ -6,10 +6,10 @@ import itertools
 from pathlib import Path
 
 import streamlit as st
-from geo.bundle import Analysis, build_bundle
-from geo.bundle_files import write_bundle
 
 from app_pages import _ui
+from geo.bundle import Analysis, build_bundle
+from geo.bundle_files import write_bundle
 
 p = _ui.params()
 tr = _ui.tr
