@@ -1,11 +1,9 @@
-"""Run every benchmark: ``python -m bench``."""
+"""Run every benchmark: ``python -m bench`` (engine, report, app in Chromium)."""
 
-import importlib
 import sys
 
-from bench import foundation, report
+from bench import app_bench, foundation, report
 
 foundation.main(sys.argv[1:])
 report.main([])
-if importlib.util.find_spec("bench.app_bench") is not None:
-    importlib.import_module("bench.app_bench").main([])
+app_bench.main([])
