@@ -98,9 +98,12 @@ def unit_figures(
     ``share_beyond``, foreign-born shares and ``simpson``; polygons in the region CRS.
     `services` replaces the region's services of `category`.
     """
-    units = load_boundaries(prep.region, units_key).reset_index(drop=True)
     o = prep.origins
-    pos = unit_of_points(o["x"].to_numpy(), o["y"].to_numpy(), units)
+    memo_key = ("unit_of_origins", units_key)
+    if memo_key not in prep._memo:  # the same for every analysis: compute once per prepared region
+        units = load_boundaries(prep.region, units_key).reset_index(drop=True)
+        prep._memo[memo_key] = (units, unit_of_points(o["x"].to_numpy(), o["y"].to_numpy(), units))
+    units, pos = prep._memo[memo_key]
     inside = pos >= 0
     acc = prep.access(mode, category, services=services)
     origins = o.loc[inside].assign(cell_id=pos[inside])
