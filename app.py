@@ -1,0 +1,39 @@
+"""equimap: where public services fail to reach all residents equally.
+
+Run with ``streamlit run app.py`` (``make run``). This file is only the frame:
+page config, session state set up once, the shared sidebar, and the router
+over the pages in ``app_pages/``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from geo.i18n import t
+from ui.errors import shown_as_error
+from ui.sidebar import sidebar
+from ui.state import init_state
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="equimap", page_icon=":material/map:", layout="wide")
+init_state()
+lang = st.session_state["lang"]
+
+# url_path is fixed so that links and tests do not depend on the language of the titles.
+PAGES = [
+    st.Page("app_pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("app_pages/equity.py", title=t("nav.equity", lang), icon=":material/balance:", url_path="equity"),
+    st.Page("app_pages/outreach.py", title=t("nav.outreach", lang), icon=":material/place:", url_path="outreach"),
+]
+page = st.navigation(PAGES)
+st.sidebar.caption(t("app.tagline", lang))
+
+ready = False
+with shown_as_error(lang):
+    sidebar()
+    ready = True
+if ready:
+    page.run()
