@@ -18,15 +18,17 @@ from ui.state import init_state
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="equimap", page_icon=":material/map:", layout="wide")
+# No page or nav icons: Streamlit turns Material and emoji icons into favicons fetched from Google/CDN
+# servers; the default favicon is served locally.
+st.set_page_config(page_title="equimap", layout="wide")
 init_state()
 lang = st.session_state["lang"]
 
 # url_path is fixed so that links and tests do not depend on the language of the titles.
 PAGES = [
-    st.Page("app_pages/map.py", title=t("nav.map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page("app_pages/equity.py", title=t("nav.equity", lang), icon=":material/balance:", url_path="equity"),
-    st.Page("app_pages/outreach.py", title=t("nav.outreach", lang), icon=":material/place:", url_path="outreach"),
+    st.Page("app_pages/map.py", title=t("nav.map", lang), url_path="map", default=True),
+    st.Page("app_pages/equity.py", title=t("nav.equity", lang), url_path="equity"),
+    st.Page("app_pages/outreach.py", title=t("nav.outreach", lang), url_path="outreach"),
 ]
 page = st.navigation(PAGES)
 st.sidebar.caption(t("app.tagline", lang))

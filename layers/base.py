@@ -78,8 +78,14 @@ class _Assets(MacroElement):
         super().__init__()
         self._name = "EquimapAssets"
         self.css = _CSS % {"sea": SEA_COLOUR}
-        self.lines_json = json.dumps([html.escape(line) for line in lines])
+        self.lines_json = script_json([html.escape(line) for line in lines])
         self.label_zoom = int(label_zoom)
+
+
+def script_json(obj: object) -> str:
+    """Return `obj` as JSON that is safe inside a ``<script>`` element (``<``, ``>`` and ``&`` escaped)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def offline_assets(static_url: str = STATIC_URL) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -175,7 +181,9 @@ def base_map(
     for name, z in PANES.items():
         folium.map.CustomPane(name, z_index=z, pointer_events=True).add_to(m)
     if tiles_url:
-        folium.TileLayer(tiles_url, attr=tiles_attribution, name=tiles_name, overlay=False, control=False).add_to(m)
+        folium.TileLayer(
+            tiles_url, attr=tiles_attribution or tiles_name, name=tiles_name, overlay=False, control=False
+        ).add_to(m)
     _Assets(attribution, label_zoom=label_zoom).add_to(m)
     m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     return m

@@ -8,13 +8,14 @@ in the layer control. The HTML is built here from already-translated text.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
 from numpy.typing import ArrayLike
+
+from layers.base import script_json
 
 
 class Legend(MacroElement):
@@ -45,7 +46,7 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.html = html_text
-        self.html_json = json.dumps(html_text)
+        self.html_json = script_json(html_text)
         self.layer_name = layer_name
         self.position = position
 
@@ -105,7 +106,7 @@ def range_labels(
     fmt: Callable[[float], str],
     *,
     unit: str = "",
-    low: float | None = 0.0,
+    low: float | None = 0,
     more: str = "{lo}+",
 ) -> list[str]:
     """Return one label per class of `classify`: ``"0–5"``, ``"5–10"``, ..., ``"30+"``, with the unit.

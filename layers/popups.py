@@ -21,6 +21,8 @@ from branca.element import MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 
+from layers.base import script_json
+
 
 class PopupStore(MacroElement):
     """Publish the popup layout of a kind of place and the title and values of each place.
@@ -93,13 +95,8 @@ class PopupStore(MacroElement):
         self.store = store
         self.layout = [[head, [list(r) for r in rows]] for head, rows in layout]
         self.values = {str(k): [str(x) for x in v] for k, v in values.items()}
-        self.layout_json = _json(self.layout)
-        self.values_json = _json(self.values)
-
-
-def _json(obj: object) -> str:
-    """Return JSON safe inside a <script> element."""
-    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        self.layout_json = script_json(self.layout)
+        self.values_json = script_json(self.values)
 
 
 def css_id(value: object) -> str:

@@ -1,0 +1,125 @@
+"""One Streamlit AppTest per page: it runs without exception, its widgets are there, French changes the labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+#: The first run prepares Malta (≈45 s on a cold cache, a few seconds from the disk cache).
+TIMEOUT_S = 300
+
+pytestmark = pytest.mark.malta
+
+SIDEBAR_KEYS = ["lang", "region", "category", "dimension", "group"]
+
+
+@pytest.fixture
+def app(malta) -> AppTest:  # noqa: ARG001 - the fixture prepares the region once for the session
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _sidebar_present(at: AppTest) -> None:
+    keys = {w.key for w in at.sidebar.selectbox}
+    assert set(SIDEBAR_KEYS) <= keys
+    assert at.sidebar.slider(key="threshold_min").value == 15
+    assert at.sidebar.segmented_control(key="mode").value == "walk"
+
+
+def _switch_to_french(at: AppTest) -> AppTest:
+    at.selectbox(key="lang").set_value("fr").run()
+    assert not at.exception
+    assert at.selectbox(key="lang").label == "Langue"
+    assert at.selectbox(key="category").label == "Service"
+    assert at.selectbox(key="dimension").label == "Comparer les groupes selon"
+    return at
+
+
+def test_map_page(app: AppTest) -> None:
+    _sidebar_present(app)
+    assert app.title[0].value == "Map: who is far from Pharmacies"
+    assert app.toggle(key="basemap").value is False
+    assert "live more than 15 min on foot from the nearest pharmacy" in app.markdown[0].value
+    _switch_to_french(app)
+    assert app.title[0].value == "Carte : qui est loin des services « Pharmacies »"
+    assert "de la pharmacie la plus proche" in app.markdown[0].value
+    assert app.toggle(key="basemap").label.startswith("Fond de carte")
+
+
+def test_map_page__category_and_threshold_change_the_summary(app: AppTest) -> None:
+    app.selectbox(key="category").set_value("hospital").run()
+    app.slider(key="threshold_min").set_value(30).run()
+    assert not app.exception
+    assert app.title[0].value == "Map: who is far from Hospitals"
+    assert "more than 30 min on foot from the nearest hospital" in app.markdown[0].value
+
+
+def test_equity_page(app: AppTest) -> None:
+    app.switch_page("app_pages/equity.py").run()
+    assert not app.exception
+    _sidebar_present(app)
+    assert app.title[0].value == "Equity: who waits longer"
+    headers = [h.value for h in app.subheader]
+    assert headers == [
+        "Travel time by group",
+        "Share of each group reached, minute by minute",
+        "In plain words",
+        "Gaps against the reference group, with 95% intervals",
+        "Hospital beds within reach, per 1,000 residents",
+        "Inequality of travel times",
+        "Diverse and underserved places",
+    ]
+    sentences = "\n".join(m.value for m in app.markdown)
+    assert "People born outside the EU wait on average" in sentences
+    assert "than people born in Malta to reach the nearest pharmacy on foot" in sentences
+    assert any("199 bootstrap resamples" in c.value for c in app.caption)
+    assert len(app.dataframe) == 5
+    _switch_to_french(app)
+    assert app.title[0].value == "Équité : qui attend plus longtemps"
+    sentences = "\n".join(m.value for m in app.markdown)
+    assert "Les personnes nées hors de l'UE mettent en moyenne" in sentences
+
+
+def test_equity_page__age_groups(app: AppTest) -> None:
+    app.switch_page("app_pages/equity.py").run()
+    app.selectbox(key="dimension").set_value("age").run()
+    assert not app.exception
+    assert app.selectbox(key="group").options == ["All residents", "Under 15", "15 to 64", "65 and over"]
+    assert "Children under 15" in "\n".join(m.value for m in app.markdown)
+
+
+def test_outreach_page(app: AppTest) -> None:
+    app.switch_page("app_pages/outreach.py").run()
+    assert not app.exception
+    _sidebar_present(app)
+    assert app.title[0].value == "Outreach: where to go first"
+    assert app.radio(key="outreach_level").value == "cell"
+    assert app.checkbox(key="outreach_unprotected").value is False  # protection is on unless turned off
+    assert [b.label for b in app.get("download_button")] == ["Download CSV", "Download GeoPackage"]
+    app.radio(key="outreach_level").set_value("council").run()
+    assert not app.exception
+    assert len(app.dataframe) == 1
+    app.checkbox(key="outreach_unprotected").check().run()
+    assert app.warning[0].value.startswith("Protection is OFF")
+    _switch_to_french(app)
+    assert app.title[0].value == "Aller vers : où aller en premier"
+    assert [b.label for b in app.get("download_button")] == ["Télécharger en CSV", "Télécharger en GeoPackage"]
+
+
+def test_library_errors_show_as_one_sentence_not_a_traceback() -> None:
+    def page() -> None:
+        from geo._errors import DataError
+        from ui.errors import shown_as_error
+
+        with shown_as_error("fr"):
+            raise DataError("`threshold_s` is -1 but must be above 0.")
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert not at.exception
+    assert at.error[0].value == "Affichage impossible : `threshold_s` is -1 but must be above 0."

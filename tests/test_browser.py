@@ -1,0 +1,210 @@
+"""Real browser: Playwright drives Debian's Chromium against the app served on 127.0.0.1.
+
+One Streamlit server for the module. Every request the pages make (the app's
+own iframes included) is recorded, and each test checks that none left
+127.0.0.1. The map and equity screenshots in ``docs/screenshots/`` are taken
+here, so the README shows the app as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from geo.groups import cell_summary
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The first page may prepare Malta from scratch (≈45 s on a cold cache).
+FIRST_DRAW_MS = 240_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.malta,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (make test installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(malta, tmp_path_factory) -> str:  # noqa: ARG001 - prepare the region (disk cache) before the server reads it
+    """Start ``streamlit run app.py`` on a free port of 127.0.0.1 and return its URL."""
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: ARG001 - the server must be up before the page opens
+    """A fresh page (new session) that records every request it and its iframes make."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1100})
+    requests: list[str] = []
+    ctx.on("request", lambda r: requests.append(r.url))
+    pg = ctx.new_page()
+    pg.requests = requests  # type: ignore[attr-defined]
+    yield pg
+    ctx.close()
+    outside = [u for u in requests if not _local(u)]
+    assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+    assert requests, "no request recorded"
+
+
+def _local(url: str) -> bool:
+    p = urlparse(url)
+    return p.scheme in ("data", "blob", "about") or p.hostname in ("127.0.0.1", "localhost")
+
+
+def _map(page):
+    """Return the map's frame once Leaflet has drawn the cells."""
+    page.frame_locator(MAP_FRAME).last.locator("path.eqm-place").first.wait_for(state="attached", timeout=FIRST_DRAW_MS)
+    return next(f for f in page.frames if "st_folium" in f.url)
+
+
+def _toggle(frame, layer_name: str) -> None:
+    frame.locator(".leaflet-control-layers-overlays label", has_text=layer_name).locator("input").click()
+
+
+def _cells_drawn(frame) -> int:
+    return frame.locator("path.eqm-place[class*='eqm-cell-']").count()
+
+
+def test_map_draws_its_layers_offline(page, server, malta) -> None:
+    page.goto(server)  # the map is the default page, at /
+    frame = _map(page)
+    acc = malta.access("walk", "pharmacy")
+    summary = cell_summary(malta.origins, acc, count_columns=malta.count_columns, threshold_s=900.0)
+    populated = int((summary["T"] > 0).sum())
+    assert _cells_drawn(frame) == populated  # the access layer: one path per populated cell
+    n_councils = frame.locator("path.eqm-place[class*='eqm-council-']").count()
+    assert n_councils >= 60  # Malta's 68 local councils (a few split into several polygons count once)
+    services = len(malta.services_for("pharmacy"))
+    assert frame.locator(".marker-cluster").count() + frame.locator("path.eqm-service").count() > 0
+    clustered = sum(int(t) for t in frame.locator(".marker-cluster").all_inner_texts())
+    assert clustered + frame.locator("path.eqm-service").count() == services
+    legends = frame.locator(".eqm-legend").all_inner_texts()
+    assert any("Minutes on foot to the nearest pharmacy" in t for t in legends)
+    attribution = frame.locator(".leaflet-control-attribution").inner_text()
+    for line in malta.region.attribution:
+        assert line in attribution
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "map.png"))
+
+
+def test_layer_toggle_hides_and_shows(page, server) -> None:
+    page.goto(server)  # the map is the default page, at /
+    frame = _map(page)
+    before = _cells_drawn(frame)
+    legends = frame.locator(".eqm-legend").count()
+    _toggle(frame, "Travel time to the nearest service")
+    assert _cells_drawn(frame) == 0
+    assert frame.locator(".eqm-legend").count() == legends - 1  # its legend goes with it
+    _toggle(frame, "Travel time to the nearest service")
+    assert _cells_drawn(frame) == before
+    _toggle(frame, "Residents beyond 15 min")
+    gaps = _cells_drawn(frame) - before
+    assert gaps > 0
+    # toggling layers happens in the browser: the page did not rerun (no new map frame)
+    assert sum("st_folium" in f.url for f in page.frames) == 1
+
+
+def test_click_on_a_cell_shows_its_figures(page, server, malta) -> None:
+    acc = malta.access("walk", "pharmacy")
+    summary = cell_summary(malta.origins, acc, count_columns=malta.count_columns, threshold_s=900.0)
+    cell = summary["beyond_T"].idxmax()  # the cell with most residents beyond 15 min
+    page.goto(server)  # the map is the default page, at /
+    frame = _map(page)
+    _toggle(frame, "Services: Pharmacies")  # no marker above the cell
+    css = re.sub(r"[^A-Za-z0-9_-]", "_", cell)
+    frame.locator(f"path.eqm-cell-{css}").click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    assert cell in popup.locator(".eqm-head").inner_text()
+
+    def figure(key: str) -> float:
+        text = popup.locator(f'tr[data-k="{key}"] td').inner_text()
+        return float(re.match(r"-?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))
+
+    row = summary.loc[cell]
+    assert figure("T") == pytest.approx(row["T"], abs=0.5)
+    assert figure("OTH") == pytest.approx(row["OTH"], abs=0.5)
+    assert figure("time_nearest_min") == pytest.approx(row["time_nearest_min"], abs=0.05)
+    assert figure("time_mean3_min") == pytest.approx(row["time_mean3_min"], abs=0.05)
+    assert figure("beyond_T") == pytest.approx(row["beyond_T"], abs=0.5)
+    assert figure("beyond_NAT") == pytest.approx(row["beyond_NAT"], abs=0.5)
+
+
+def test_language_switch(page, server) -> None:
+    page.goto(server)  # the map is the default page, at /
+    _map(page)
+    page.get_by_role("combobox", name="Language").click()
+    page.get_by_role("option", name="Français").click()
+    page.get_by_role("heading", name="Carte : qui est loin des services « Pharmacies »").wait_for(timeout=60_000)
+    fl = page.frame_locator(MAP_FRAME).last  # the map is redrawn in a new frame (the old one goes away)
+    fl.locator(".leaflet-control-layers", has_text="Temps jusqu'au service le plus proche").wait_for(timeout=30_000)
+    legend = fl.locator(".eqm-legend", has_text="Minutes à pied jusqu'à la pharmacie la plus proche")
+    legend.wait_for(timeout=10_000)
+    assert page.get_by_test_id("stSidebar").get_by_text("Mode de déplacement").is_visible()
+
+
+def test_equity_page(page, server) -> None:
+    page.goto(f"{server}/equity")
+    page.get_by_role("heading", name="Equity: who waits longer").wait_for(timeout=FIRST_DRAW_MS)
+    page.get_by_text("People born outside the EU wait on average", exact=False).wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
+        timeout=60_000
+    )
+    page.wait_for_timeout(1000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "equity.png"), full_page=False)
