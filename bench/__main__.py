@@ -1,10 +1,8 @@
 """Run every benchmark: ``python -m bench``."""
 
-import importlib
 import sys
 
-from bench import foundation
+from bench import app, foundation
 
 foundation.main(sys.argv[1:])
-if importlib.util.find_spec("bench.app_bench") is not None:
-    importlib.import_module("bench.app_bench").main([])
+app.main([])

@@ -43,8 +43,8 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=32)
-def _load(path: Path, mtime_ns: int) -> dict[str, str]:  # noqa: ARG001 - mtime in the cache key reloads edited files
+@lru_cache(maxsize=64)
+def _load(path: Path) -> dict[str, str]:
     try:
         with path.open("rb") as f:
             return _flatten(tomllib.load(f))
@@ -53,8 +53,12 @@ def _load(path: Path, mtime_ns: int) -> dict[str, str]:  # noqa: ARG001 - mtime 
         raise DataError(msg) from err
 
 
+@lru_cache(maxsize=64)
 def catalogue(lang: str, *, folder: Path | None = None) -> dict[str, str]:
     """Return the flat catalogue (dotted key -> template) of one language.
+
+    Catalogues are read once per process (restart the app after editing one);
+    a language file added later is found by `languages` and read when first used.
 
     Parameters
     ----------
@@ -69,9 +73,7 @@ def catalogue(lang: str, *, folder: Path | None = None) -> dict[str, str]:
         Keys such as ``"legend.access"``; an empty dict if the language has no file.
     """
     path = (folder or LOCALES_DIR) / f"{lang}.toml"
-    if not path.exists():
-        return {}
-    return _load(path, path.stat().st_mtime_ns)
+    return _load(path) if path.exists() else {}
 
 
 def languages(*, folder: Path | None = None) -> list[str]:

@@ -8,7 +8,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from layers._choropleth import class_layer
+from layers._choropleth import GeometryStore, class_layer
 from layers.legend import classify, legend_html
 
 #: Upper bounds of the time classes in minutes: a cell at exactly 5 min is in "0–5".
@@ -47,6 +47,7 @@ def access_layer(
     show: bool = True,
     popup_store: str | None = "cell",
     total_col: str = "T",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return populated cells coloured by the travel time of their residents to the nearest service.
 
@@ -65,6 +66,8 @@ def access_layer(
         Small print under the legend, initial visibility, popup store of the cells.
     total_col
         Residents column; empty cells are not drawn.
+    geometry_store
+        The map's `layers._choropleth.GeometryStore` of the cells, or None to embed the polygons.
     """
     if len(class_labels) != len(ACCESS_COLOURS):
         msg = f"`class_labels` needs {len(ACCESS_COLOURS)} labels, got {len(class_labels)}."
@@ -80,4 +83,5 @@ def access_layer(
         legend=legend_html(title, entries, note=note),
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
     )

@@ -13,7 +13,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from layers._choropleth import class_layer
+from layers._choropleth import GeometryStore, class_layer
 
 #: ``BIVARIATE_COLOURS[access_class - 1][diversity_class - 1]``.
 BIVARIATE_COLOURS: tuple[tuple[str, str, str], ...] = (
@@ -60,6 +60,7 @@ def bivariate_layer(
     flagged: str,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return cells coloured by diversity class × access class, the diverse and underserved ones outlined.
 
@@ -74,6 +75,8 @@ def bivariate_layer(
         Legend texts of the two axes and of the outlined cells.
     show, popup_store
         Initial visibility and popup store of the cells.
+    geometry_store
+        The map's `layers._choropleth.GeometryStore` of the cells, or None to embed the polygons.
     """
     idx = bivariate_index(
         cells["diversity_class"].to_numpy(dtype=float, na_value=np.nan),
@@ -90,6 +93,7 @@ def bivariate_layer(
         legend=bivariate_legend(title, diversity_axis=diversity_axis, access_axis=access_axis, flagged=flagged),
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
         fill_opacity=0.8,
         line_colour=line,
         line_weight=weight,

@@ -56,7 +56,7 @@ def boundaries_layer(
     labels
         Add the names as text labels at a point inside each council.
     """
-    gdf = to_wgs84(units[["name", "geometry"]], simplify_m=15.0)
+    gdf = to_wgs84(units[["name", "geometry"]], simplify_m=30.0)
     gdf.insert(0, "id", [str(i) for i in gdf.index])
     gdf = gdf.reset_index(drop=True)
     group = folium.FeatureGroup(name=name, show=show, overlay=True, control=True)

@@ -8,7 +8,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from layers._choropleth import class_layer
+from layers._choropleth import GeometryStore, class_layer
 from layers.legend import classify, legend_html
 
 #: Residents beyond the threshold per cell: class upper bounds and a ColorBrewer RdPu ramp.
@@ -34,6 +34,7 @@ def gaps_layer(
     note: str | None = None,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return the cells with residents beyond the threshold, darker where more people are.
 
@@ -49,6 +50,8 @@ def gaps_layer(
         Five labels for the classes of `GAP_BREAKS`.
     note, show, popup_store
         Small print under the legend, initial visibility, popup store of the cells.
+    geometry_store
+        The map's `layers._choropleth.GeometryStore` of the cells, or None to embed the polygons.
     """
     if len(class_labels) != len(GAP_COLOURS):
         msg = f"`class_labels` needs {len(GAP_COLOURS)} labels, got {len(class_labels)}."
@@ -63,6 +66,7 @@ def gaps_layer(
         legend=legend,
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
         fill_opacity=0.8,
         line_colour="#7a0177",
         line_weight=0.6,

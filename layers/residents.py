@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import folium
 import geopandas as gpd
 
-from layers._choropleth import class_layer
+from layers._choropleth import GeometryStore, class_layer
 from layers.legend import classify, legend_html, range_labels
 
 #: Residents per km² of land: class breaks and a light-to-dark blue ramp (ColorBrewer Blues, 6 classes).
@@ -36,12 +36,15 @@ def _ramp_layer(
     note: str | None,
     show: bool,
     popup_store: str | None,
+    geometry_store: GeometryStore | None,
 ) -> folium.FeatureGroup:
     values = cells[column].to_numpy(float) * scale
     cls = classify(values, breaks)
     labels = range_labels(breaks, fmt, unit=unit)
     legend = legend_html(title, list(zip(colours, labels, strict=True)), note=note)
-    return class_layer(cells, cls, colours, name=name, legend=legend, show=show, popup_store=popup_store)
+    return class_layer(
+        cells, cls, colours, name=name, legend=legend, show=show, popup_store=popup_store, geometry_store=geometry_store
+    )
 
 
 def density_layer(
@@ -53,6 +56,7 @@ def density_layer(
     note: str | None = None,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return cells coloured by residents per km² of land (`DENSITY_BREAKS`).
 
@@ -70,6 +74,8 @@ def density_layer(
         Whether the overlay is on when the map opens.
     popup_store
         Name of the popup store of the cells.
+    geometry_store
+        The map's `layers._choropleth.GeometryStore` of the cells, or None to embed the polygons.
     """
     return _ramp_layer(
         cells,
@@ -84,6 +90,7 @@ def density_layer(
         note=note,
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
     )
 
 
@@ -97,6 +104,7 @@ def share_layer(
     note: str | None = None,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return cells coloured by a foreign-born share, in % (`SHARE_BREAKS`).
 
@@ -106,7 +114,7 @@ def share_layer(
         Output of `geo.places.place_figures` with `column` (a share 0..1, e.g. ``eu_share`` or ``non_eu_share``).
     column
         ``eu_share`` (green ramp) or any other share (purple ramp).
-    name, title, fmt, note, show, popup_store
+    name, title, fmt, note, show, popup_store, geometry_store
         As in `density_layer`.
     """
     colours = EU_COLOURS if column == "eu_share" else NON_EU_COLOURS
@@ -123,6 +131,7 @@ def share_layer(
         note=note,
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
     )
 
 
@@ -135,6 +144,7 @@ def diversity_layer(
     note: str | None = None,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return cells coloured by the normalised Simpson diversity of country of birth (`DIVERSITY_BREAKS`).
 
@@ -142,7 +152,7 @@ def diversity_layer(
     ----------
     cells
         Output of `geo.places.place_figures` with ``simpson``.
-    name, title, fmt, note, show, popup_store
+    name, title, fmt, note, show, popup_store, geometry_store
         As in `density_layer`.
     """
     return _ramp_layer(
@@ -158,4 +168,5 @@ def diversity_layer(
         note=note,
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
     )

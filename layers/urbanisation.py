@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from geo.urbanisation import L2_COLOURS
-from layers._choropleth import class_layer
+from layers._choropleth import GeometryStore, class_layer
 from layers.legend import legend_html
 
 #: Level-2 codes in legend order (urban centre first); water (10) is not drawn.
@@ -25,6 +25,7 @@ def urbanisation_layer(
     note: str | None = None,
     show: bool = False,
     popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
 ) -> folium.FeatureGroup:
     """Return the cells coloured by their level-2 Degree of Urbanisation class.
 
@@ -38,6 +39,8 @@ def urbanisation_layer(
         Level-2 code -> translated label, for the seven codes of `L2_ORDER`.
     note, show, popup_store
         Small print under the legend, initial visibility, popup store of the cells.
+    geometry_store
+        The map's `layers._choropleth.GeometryStore` of the cells, or None to embed the polygons.
     """
     missing = [c for c in L2_ORDER if c not in class_labels]
     if missing:
@@ -55,5 +58,6 @@ def urbanisation_layer(
         legend=legend_html(title, entries, note=note),
         show=show,
         popup_store=popup_store,
+        geometry_store=geometry_store,
         fill_opacity=0.7,
     )

@@ -13,6 +13,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.urbanisation import L2_COLOURS
+from layers._choropleth import GeometryStore, StoredGeoJson
 from layers.access import ACCESS_COLOURS, UNREACHABLE_COLOUR, access_classes, access_layer
 from layers.base import STATIC_URL, base_map, land_layer, layer_control, to_wgs84
 from layers.bivariate import BIVARIATE_COLOURS, bivariate_index, bivariate_layer
@@ -54,7 +55,10 @@ def geojson_of(group: folium.FeatureGroup) -> folium.GeoJson:
 
 
 def fills(group: folium.FeatureGroup) -> dict[str, str]:
-    """Return the fill colour of every drawn feature, by place id."""
+    """Return the fill colour of every drawn feature, by place id (embedded or stored polygons)."""
+    stored = [c for c in group._children.values() if isinstance(c, StoredGeoJson)]
+    if stored:
+        return {pid: stored[0].styles[k]["fillColor"] for pid, k in stored[0].classes.items()}
     gj = geojson_of(group)
     return {f["properties"]["id"]: gj.style_function(f)["fillColor"] for f in gj.data["features"]}
 
@@ -162,6 +166,21 @@ def test_access_layer__needs_five_labels() -> None:
         access_layer(
             cells(time_nearest_min=[1.0], T=[1.0]), name="A", title="A", class_labels=["x"], unreachable_label="u"
         )
+
+
+def test_access_layer__stored_polygons_give_the_same_colours_and_a_smaller_page() -> None:
+    gdf = cells(time_nearest_min=[3.0, 12.0, np.nan, np.nan, 45.0], T=[5.0, 2.0, 7.0, 0.0, 1.0])
+    labels = ["a", "b", "c", "d", "e"]
+    embedded = access_layer(gdf, name="A", title="t", class_labels=labels, unreachable_label="u")
+    store = GeometryStore("cell", gdf)
+    stored = access_layer(gdf, name="A", title="t", class_labels=labels, unreachable_label="u", geometry_store=store)
+    assert fills(stored) == fills(embedded)
+    page = render(store, stored)
+    assert page.count('"coordinates"') == 5  # the five polygons once, in the store
+    assert 'window.eqmGeo["cell"]' in page and 'L.geoJson(window.eqmGeo["cell"]' in page
+    other = GeometryStore("cell", gdf.iloc[:2])
+    with pytest.raises(ValueError, match=r"Places \['c2', 'c4'\] are not in the geometry store"):
+        access_layer(gdf, name="A", title="t", class_labels=labels, unreachable_label="u", geometry_store=other)
 
 
 def test_gaps_layer__only_cells_with_residents_beyond() -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 
 from geo.i18n import fmt_num, fmt_pct, t
@@ -62,31 +61,33 @@ def popup_layout(
     ]
 
 
-def format_figure(row: pd.Series, key: str, *, lang: str) -> str:
-    """Return one figure of a place as shown in its popup.
+def format_column(figures: pd.DataFrame, key: str, *, lang: str) -> list[str]:
+    """Return one figure of every place, as shown in the popups.
 
     Residents and densities are whole numbers; times have one decimal (or
     "none reachable"); residents beyond the threshold are followed by their
-    share of the group.
+    share of the group (``beyond_T`` -> ``"120 (10%)"``).
     """
-    v = row.get(key)
+    v = figures[key].to_numpy(dtype=float, na_value=np.nan)
     if key.startswith("beyond_"):
-        base = row[key.removeprefix("beyond_")]
-        share = v / base if base > 0 else float("nan")
-        return f"{fmt_num(float(v), lang)} ({fmt_pct(share, lang)})"
+        base = figures[key.removeprefix("beyond_")].to_numpy(dtype=float)
+        share = np.divide(v, base, out=np.full(v.shape, np.nan), where=base > 0)
+        return [f"{fmt_num(a, lang)} ({fmt_pct(b, lang)})" for a, b in zip(v, share, strict=True)]
     if key in ("time_nearest_min", "time_mean3_min"):
-        return t("popup.unreachable", lang) if pd.isna(v) else fmt_num(float(v), lang, digits=1)
-    if key.startswith("n_within_"):
-        return fmt_num(float(v), lang, digits=1)
+        none = t("popup.unreachable", lang)
+        return [none if np.isnan(x) else fmt_num(x, lang, digits=1) for x in v]
+    if key.startswith("n_within_") or key == "mean_excess_min":
+        return [fmt_num(x, lang, digits=1) for x in v]
     if key == "foreign_share":
-        return fmt_pct(float(v), lang)
+        return [fmt_pct(x, lang) for x in v]
     if key == "simpson":
-        return fmt_num(float(v), lang, digits=2)
+        return [fmt_num(x, lang, digits=2) for x in v]
+    if key == "rank":
+        return [str(int(x)) for x in v]
     if key == "degurba_l2":
-        if pd.isna(v):
-            return "–"
-        return f"{int(v)} {degurba_labels(lang).get(int(v), '')}"
-    return fmt_num(float(v), lang) if v is not None and not (isinstance(v, float) and math.isnan(v)) else "–"
+        labels = degurba_labels(lang)
+        return ["–" if np.isnan(x) else f"{int(x)} {labels.get(int(x), '')}" for x in v]
+    return [fmt_num(x, lang) for x in v]
 
 
 def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str) -> dict[str, list[str]]:
@@ -95,13 +96,14 @@ def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str)
     Parameters
     ----------
     figures
-        Output of `geo.places.place_figures` (with ``name`` for councils).
+        Output of `geo.places.place_figures` (with ``name`` for councils and outreach councils).
     kind
-        ``"cell"`` (title: the census cell id) or ``"council"`` (title: the name).
+        ``"cell"`` (title: the census cell id) or ``"council"`` (title: the ``name`` column).
     """
     keys = [key for _, rows in layout for _, key in rows]
-    out = {}
-    for pid, row in figures.iterrows():
-        title = t("popup.cell", lang, id=pid) if kind == "cell" else t("popup.council", lang, name=row["name"])
-        out[str(pid)] = [title, *[format_figure(row, k, lang=lang) for k in keys]]
-    return out
+    columns = [format_column(figures, k, lang=lang) for k in keys]
+    if kind == "council":
+        titles = [t("popup.council", lang, name=n) for n in figures["name"]]
+    else:
+        titles = [t("popup.cell", lang, id=pid) for pid in figures.index]
+    return {str(pid): [title, *vals] for pid, title, *vals in zip(figures.index, titles, *columns, strict=True)}

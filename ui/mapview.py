@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from geo.i18n import fmt_num, t
 from geo.prepare import Prepared
+from layers._choropleth import GeometryStore
 from layers.access import ACCESS_BREAKS_MIN, access_layer
 from layers.base import base_map, land_layer, layer_control
 from layers.bivariate import bivariate_layer
@@ -25,7 +26,7 @@ from layers.popups import PopupStore
 from layers.residents import density_layer, diversity_layer, share_layer
 from layers.services import services_layer
 from layers.urbanisation import urbanisation_layer
-from ui.figures import format_figure, popup_layout, popup_values
+from ui.figures import popup_layout, popup_values
 from ui.labels import category_label, degurba_labels, group_label, mode_by, reach_phrase
 
 #: OpenStreetMap's standard tiles, used only when the planner turns the basemap on.
@@ -41,6 +42,27 @@ class MapData:
     units: gpd.GeoDataFrame | None  # every council polygon (name), or None
     services: gpd.GeoDataFrame  # services of the chosen category
     land: gpd.GeoDataFrame | None  # land masses, or None
+    popups: dict[str, Popups] | None = None  # "cell"/"council" -> place_popups(...), computed when None
+
+
+Popups = tuple[list[tuple[str, list[tuple[str, str]]]], dict[str, list[str]]]
+
+
+def place_popups(
+    prep: Prepared,
+    figures: gpd.GeoDataFrame,
+    *,
+    kind: str,
+    lang: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    dimension: str,
+) -> Popups:
+    """Return the popup layout and the per-place values of cells (``kind="cell"``) or councils."""
+    opts = {"lang": lang, "mode": mode, "category": category, "threshold_min": threshold_min, "dimension": dimension}
+    layout = popup_layout(prep, figures.columns, **opts)
+    return layout, popup_values(figures, layout, kind=kind, lang=lang)
 
 
 def build_map(
@@ -75,9 +97,12 @@ def build_map(
     for kind, figures in (("cell", data.cells), ("council", data.councils)):
         if figures is None:
             continue
-        layout = popup_layout(prep, figures.columns, **opts)
-        PopupStore(kind, layout, popup_values(figures, layout, kind=kind, lang=lang)).add_to(m)
+        popups = (data.popups or {}).get(kind) or place_popups(prep, figures, kind=kind, **opts)
+        PopupStore(kind, *popups).add_to(m)
     cells = data.cells
+    store = GeometryStore("cell", cells)
+    store.add_to(m)
+    shared = {"popup_store": "cell", "geometry_store": store}
     empty = t("legend.empty_note", lang)
     access_layer(
         cells,
@@ -88,6 +113,7 @@ def build_map(
         note=empty,
         show=True,
         total_col=region.total_col,
+        **shared,
     ).add_to(m)
     gaps_layer(
         cells,
@@ -103,12 +129,21 @@ def build_map(
         ),
         class_labels=range_labels(GAP_BREAKS, fmt0),
         note=t("legend.gaps_note", lang),
+        **shared,
     ).add_to(m)
-    density_layer(cells, name=t("layer.density", lang), title=t("legend.density", lang), fmt=fmt0, note=empty).add_to(m)
+    density_layer(
+        cells, name=t("layer.density", lang), title=t("legend.density", lang), fmt=fmt0, note=empty, **shared
+    ).add_to(m)
     if "eu_share" in cells.columns:
         for col in ("eu_share", "non_eu_share"):
             share_layer(
-                cells, col, name=t(f"layer.{col}", lang), title=t(f"legend.{col}", lang), fmt=fmt0, note=empty
+                cells,
+                col,
+                name=t(f"layer.{col}", lang),
+                title=t(f"legend.{col}", lang),
+                fmt=fmt0,
+                note=empty,
+                **shared,
             ).add_to(m)
     if "simpson" in cells.columns:
         diversity_layer(
@@ -117,6 +152,7 @@ def build_map(
             title=t("legend.diversity", lang),
             fmt=lambda v: fmt_num(v, lang, digits=2),
             note=empty,
+            **shared,
         ).add_to(m)
         bivariate_layer(
             cells,
@@ -125,6 +161,7 @@ def build_map(
             diversity_axis=t("legend.bivariate_diversity", lang),
             access_axis=t("legend.bivariate_access", lang),
             flagged=t("legend.bivariate_flag", lang),
+            **shared,
         ).add_to(m)
     if "degurba_l2" in cells.columns:
         urbanisation_layer(
@@ -133,6 +170,7 @@ def build_map(
             title=t("legend.urbanisation", lang),
             class_labels=degurba_labels(lang),
             note=empty,
+            **shared,
         ).add_to(m)
     if data.units is not None:
         boundaries_layer(
@@ -209,17 +247,4 @@ def target_layout(prep: Prepared, *, lang: str, dimension: str) -> list[tuple[st
 
 def target_values(targets: gpd.GeoDataFrame, layout: list, *, lang: str) -> dict[str, list[str]]:
     """Return each target's popup title (its name or cell id) and formatted figures."""
-    keys = [key for _, rows in layout for _, key in rows]
-    out = {}
-    for pid, row in targets.iterrows():
-        title = str(row["name"]) if "name" in targets.columns else t("popup.cell", lang, id=pid)
-        values = []
-        for k in keys:
-            if k == "rank":
-                values.append(str(int(row[k])))
-            elif k in ("mean_excess_min", "score"):
-                values.append(fmt_num(float(row[k]), lang, digits=1))
-            else:
-                values.append(format_figure(row, k, lang=lang))
-        out[str(pid)] = [title, *values]
-    return out
+    return popup_values(targets, layout, kind="council" if "name" in targets.columns else "cell", lang=lang)
