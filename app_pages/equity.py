@@ -8,7 +8,6 @@ import streamlit as st
 
 from geo.gaps import gap_sentence
 from geo.i18n import fmt_num, fmt_pct, t
-from geo.places import origin_places
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import (
@@ -235,12 +234,7 @@ def _diverse(p: Params) -> None:
     )
     if flagged.empty:
         return
-    names = pd.Series("", index=flagged.index)
-    units = data.units(p.region)
-    if units is not None:
-        pts = flagged.geometry.representative_point()
-        where = origin_places(pd.DataFrame({"x": pts.x, "y": pts.y}, index=flagged.index), units)
-        names = where.map(units["name"]).fillna("")
+    names = data.cell_councils(p.region)
     rows = [
         {
             t("equity.col_cell", L): cid,

@@ -20,10 +20,11 @@ def _table(p: Params, targets: pd.DataFrame, level: str) -> None:
     L = p.lang  # noqa: N806
     total = data.prepared(p.region).region.total_col
     classes = degurba_labels(L)
+    names = data.cell_councils(p.region) if level == "cell" else None
     rows = [
         {
             t("outreach.col_rank", L): int(r["rank"]),
-            t("outreach.col_place", L): r["name"] if level == "council" else pid,
+            t("outreach.col_place", L): r["name"] if level == "council" else f"{names.get(pid, '')} · {pid}",
             t("outreach.col_class", L): classes.get(int(r["degurba_l2"]), ""),
             t("outreach.col_residents", L): fmt_num(r[total], L),
             t("outreach.col_beyond", L): fmt_num(r[f"beyond_{total}"], L),

@@ -45,7 +45,7 @@ _CSS = """
 .eqm-popup table { border-collapse: collapse; font-size: 12px; }
 .eqm-popup th { text-align: left; font-weight: normal; color: #444; padding: 1px 8px 1px 0; }
 .eqm-popup td { text-align: right; font-variant-numeric: tabular-nums; padding: 1px 0; }
-.eqm-popup .eqm-section { font-weight: 600; padding-top: 4px; }
+.eqm-popup td.eqm-section { font-weight: 600; padding-top: 4px; text-align: left; }
 .eqm-popup .eqm-head { font-weight: 600; font-size: 13px; margin-bottom: 2px; }
 .eqm-label { font-size: 11px; color: #222; text-shadow: 0 0 3px #fff, 0 0 3px #fff; white-space: nowrap;
   cursor: pointer; }

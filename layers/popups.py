@@ -104,7 +104,7 @@ def css_id(value: object) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))
 
 
-def bind_popups(store: str, *, id_property: str = "id", max_width: int = 340) -> JsCode:
+def bind_popups(store: str, *, id_property: str = "id", max_width: int = 340, max_height: int = 380) -> JsCode:
     """Return the ``on_each_feature`` code that tags each path and binds the popup of its place.
 
     Parameters
@@ -113,14 +113,16 @@ def bind_popups(store: str, *, id_property: str = "id", max_width: int = 340) ->
         Name of the `PopupStore` of the places.
     id_property
         Feature property holding the place id (the store's key).
-    max_width
-        Widest popup, in pixels.
+    max_width, max_height
+        Largest popup, in pixels (taller popups scroll). Popups pan the map
+        to stay clear of the layer control at the top right.
     """
     return JsCode(
         f"""function(feature, layer) {{
             var id = String(feature.properties[{json.dumps(id_property)}]);
             layer.options.className = 'eqm-place eqm-{store}-' + id.replace(/[^A-Za-z0-9_-]/g, '_');
             layer.bindPopup(function() {{ return window.eqmBuildPopup({json.dumps(store)}, id); }},
-                            {{maxWidth: {int(max_width)}}});
+                            {{maxWidth: {int(max_width)}, maxHeight: {int(max_height)},
+                              autoPanPaddingTopLeft: [20, 20], autoPanPaddingBottomRight: [280, 20]}});
         }}"""
     )

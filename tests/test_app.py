@@ -123,3 +123,32 @@ def test_library_errors_show_as_one_sentence_not_a_traceback() -> None:
     at.run()
     assert not at.exception
     assert at.error[0].value == "Affichage impossible : `threshold_s` is -1 but must be above 0."
+
+
+def test_first_preparation_reports_progress_then_clears_it(monkeypatch) -> None:
+    import ui.data
+
+    seen = []
+
+    def fake_prepare(region, *, progress):
+        progress("Building the walk network", 0.3)
+        progress("Ready", 1.0)
+        seen.append(region)
+        return f"prepared {region}"
+
+    monkeypatch.setattr(ui.data, "prepare_region", fake_prepare)
+
+    def page() -> None:
+        import streamlit as st
+
+        from ui import data
+
+        st.text(data.prepared("not-a-real-region"))
+        st.text(data.prepared("not-a-real-region"))  # the second call is served from memory
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert not at.exception
+    assert seen == ["not-a-real-region"]
+    assert [x.value for x in at.text] == ["prepared not-a-real-region"] * 2
+    assert len(at.get("progress")) == 0  # the bar is gone once the region is ready

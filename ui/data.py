@@ -24,7 +24,7 @@ from geo.groups import group_summary
 from geo.i18n import fmt_pct, t
 from geo.outreach import outreach_targets
 from geo.outreach_export import write_targets
-from geo.places import cell_figures, council_figures, diverse_underserved
+from geo.places import cell_figures, council_figures, diverse_underserved, origin_places
 from geo.prepare import Prepared, land_layer, prepare_region
 from geo.privacy import DEFAULT_THRESHOLD
 from geo.urban_access import grid_classes
@@ -82,6 +82,19 @@ def land(region: str) -> gpd.GeoDataFrame | None:
     """Return the region's land masses (the boundary layer marked ``land``), or None."""
     geom = land_layer(_prep(region).region)
     return None if geom is None else gpd.GeoDataFrame(geometry=geom)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cell_councils(region: str) -> pd.Series:
+    """Return the name of the council at the centre (a point inside) of every census cell ("" if none)."""
+    prep = _prep(region)
+    cells = prep.population
+    found = units(region)
+    if found is None:
+        return pd.Series("", index=cells.index)
+    pts = cells.geometry.representative_point()
+    where = origin_places(pd.DataFrame({"x": pts.x, "y": pts.y}, index=cells.index), found)
+    return where.map(found["name"]).fillna("").astype(str)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
