@@ -208,3 +208,22 @@ def test_equity_page(page, server) -> None:
     page.wait_for_timeout(1000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "equity.png"), full_page=False)
+
+
+def test_click_on_a_council_name_shows_its_figures(page, server, malta) -> None:
+    from geo.places import council_figures
+
+    councils = council_figures(malta, malta.access("walk", "pharmacy"), threshold_s=900.0)
+    unit = councils["T"].idxmax()
+    name = councils.loc[unit, "name"]
+    pt = councils.geometry.loc[[unit]].representative_point().to_crs(4326).iloc[0]
+    page.goto(server)
+    frame = _map(page)
+    _toggle(frame, "Services: Pharmacies")
+    frame.evaluate(f"() => window.map.setView([{pt.y}, {pt.x}], 14, {{animate: false}})")
+    frame.locator(".eqm-label", has_text=name).first.click()
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    assert popup.locator(".eqm-head").inner_text() == name
+    text = popup.locator('tr[data-k="T"] td').inner_text()
+    assert float(text.replace(",", "")) == pytest.approx(councils.loc[unit, "T"], abs=0.5)
