@@ -153,20 +153,38 @@ def cell_figures(prep: Prepared, access: pd.DataFrame, *, threshold_s: float) ->
 
 
 def council_figures(
-    prep: Prepared, access: pd.DataFrame, *, threshold_s: float, units_key: str = "councils"
+    prep: Prepared,
+    access: pd.DataFrame,
+    *,
+    threshold_s: float,
+    units_key: str = "councils",
+    units: gpd.GeoDataFrame | None = None,
+    place_of: pd.Series | None = None,
 ) -> gpd.GeoDataFrame:
     """Return `place_figures` for a boundary layer of a prepared region (index ``unit_id``, plus ``name``).
 
     An origin belongs to the unit whose polygon holds its point; origins
     outside every unit are left out.
+
+    Parameters
+    ----------
+    prep, access, threshold_s
+        As in `cell_figures`.
+    units_key
+        Boundary layer of the region (read with `geo.boundaries.load_boundaries` unless `units` is given).
+    units
+        The layer already loaded (``name`` and polygons in the region CRS, index ``unit_id``).
+    place_of
+        ``origin_places(prep.origins, units)`` already computed (it does not
+        depend on the service, so callers may keep it).
     """
-    units = load_boundaries(prep.region, units_key)
+    units = load_boundaries(prep.region, units_key) if units is None else units
     first = prep.region.groups[0] if prep.region.groups else None
     figures = place_figures(
         prep.origins,
         access,
         units,
-        place_of=origin_places(prep.origins, units),
+        place_of=origin_places(prep.origins, units) if place_of is None else place_of,
         count_columns=prep.count_columns,
         threshold_s=threshold_s,
         diversity_groups=[first.reference, *[c for c in first.columns if c != first.reference]] if first else None,

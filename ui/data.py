@@ -119,7 +119,21 @@ def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoD
 def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
     """Return the figures of every council (`geo.places.council_figures`)."""
     prep = _prep(region)
-    return council_figures(prep, prep.access(mode, category), threshold_s=60.0 * threshold_min)
+    found = units(region)
+    return council_figures(
+        prep,
+        prep.access(mode, category),
+        threshold_s=60.0 * threshold_min,
+        units=found,
+        place_of=origin_councils(region),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def origin_councils(region: str) -> pd.Series:
+    """Return the council (``unit_id``) whose polygon holds each origin (`geo.places.origin_places`)."""
+    prep = _prep(region)
+    return origin_places(prep.origins, units(region))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
