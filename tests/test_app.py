@@ -7,13 +7,24 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.sidebar import widget_key
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 #: The first run prepares Malta (≈45 s on a cold cache, a few seconds from the disk cache).
 TIMEOUT_S = 300
 
 pytestmark = pytest.mark.malta
 
-SIDEBAR_KEYS = ["lang", "region", "category", "dimension", "group"]
+SIDEBAR_CHOICES = ["lang", "region", "category", "dimension", "group"]
+
+
+def select(at: AppTest, name: str):
+    """Return the sidebar selectbox that edits the session value `name` (its key depends on the language)."""
+    if name in ("lang", "region"):
+        return at.selectbox(key=name)
+    lang = at.session_state["lang"]
+    context = (lang, at.session_state["dimension"]) if name == "group" else (lang,)
+    return at.selectbox(key=widget_key(name, *context))
 
 
 @pytest.fixture
@@ -25,8 +36,8 @@ def app(malta) -> AppTest:  # noqa: ARG001 - the fixture prepares the region onc
 
 
 def _sidebar_present(at: AppTest) -> None:
-    keys = {w.key for w in at.sidebar.selectbox}
-    assert set(SIDEBAR_KEYS) <= keys
+    for name in SIDEBAR_CHOICES:
+        assert select(at, name).value == at.session_state[name]
     assert at.sidebar.slider(key="threshold_min").value == 15
     assert at.sidebar.segmented_control(key="mode").value == "walk"
 
@@ -35,8 +46,11 @@ def _switch_to_french(at: AppTest) -> AppTest:
     at.selectbox(key="lang").set_value("fr").run()
     assert not at.exception
     assert at.selectbox(key="lang").label == "Langue"
-    assert at.selectbox(key="category").label == "Service"
-    assert at.selectbox(key="dimension").label == "Comparer les groupes selon"
+    assert select(at, "category").label == "Service"
+    assert select(at, "dimension").label == "Comparer les groupes selon"
+    assert select(at, "dimension").value == "birth"  # the choice survives the switch
+    assert select(at, "dimension").options == ["Pays de naissance", "Âge", "Sexe"]
+    assert select(at, "group").options[0] == "Tous les habitants"
     return at
 
 
@@ -52,11 +66,14 @@ def test_map_page(app: AppTest) -> None:
 
 
 def test_map_page__category_and_threshold_change_the_summary(app: AppTest) -> None:
-    app.selectbox(key="category").set_value("hospital").run()
+    select(app, "category").set_value("hospital").run()
     app.slider(key="threshold_min").set_value(30).run()
     assert not app.exception
     assert app.title[0].value == "Map: who is far from Hospitals"
     assert "more than 30 min on foot from the nearest hospital" in app.markdown[0].value
+    _switch_to_french(app)  # the choices hold across the language switch
+    assert app.title[0].value == "Carte : qui est loin des services « Hôpitaux »"
+    assert "à plus de 30 min à pied de l'hôpital le plus proche" in app.markdown[0].value
 
 
 def test_equity_page(app: AppTest) -> None:
@@ -87,9 +104,9 @@ def test_equity_page(app: AppTest) -> None:
 
 def test_equity_page__age_groups(app: AppTest) -> None:
     app.switch_page("app_pages/equity.py").run()
-    app.selectbox(key="dimension").set_value("age").run()
+    select(app, "dimension").set_value("age").run()
     assert not app.exception
-    assert app.selectbox(key="group").options == ["All residents", "Under 15", "15 to 64", "65 and over"]
+    assert select(app, "group").options == ["All residents", "Under 15", "15 to 64", "65 and over"]
     assert "Children under 15" in "\n".join(m.value for m in app.markdown)
 
 

@@ -196,6 +196,9 @@ def test_language_switch(page, server) -> None:
     legend = fl.locator(".eqm-legend", has_text="Minutes à pied jusqu'à la pharmacie la plus proche")
     legend.wait_for(timeout=10_000)
     assert page.get_by_test_id("stSidebar").get_by_text("Mode de déplacement").is_visible()
+    # the selectboxes show their current choice in French too
+    assert page.get_by_role("combobox", name="Comparer les groupes selon").input_value() == "Pays de naissance"
+    assert page.get_by_role("combobox", name="Groupe de population").input_value() == "Tous les habitants"
 
 
 def test_equity_page(page, server) -> None:

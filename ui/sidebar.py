@@ -1,8 +1,8 @@
 """The shared sidebar: language, region, travel mode, service, threshold and population group.
 
-Defined once and drawn by ``app.py`` on every page; widgets are bound to the
+Defined once and drawn by ``app.py`` on every page; the choices live in the
 session-state keys of `ui.state.DEFAULTS`, so a choice made on one page holds
-on the others.
+on the others (translated selectboxes edit them through `widget_key`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,27 @@ def _keep_valid(key: str, options: list[str]) -> None:
         st.session_state[key] = options[0]
 
 
+def widget_key(name: str, *context: str) -> str:
+    """Return the key of the widget that edits the session value `name` in a context (language, dimension).
+
+    A selectbox keeps showing the text of its current option when only its
+    labels change, so a translated selectbox gets a new key per language: the
+    choice itself lives under `name` and is copied to and from the widget.
+    """
+    return "__".join(["w", name, *context])
+
+
+def _store(key: str, name: str) -> None:
+    st.session_state[name] = st.session_state[key]
+
+
+def _select(label: str, options: list[str], name: str, fmt, *, context: tuple[str, ...], help: str | None = None):  # noqa: A002
+    """Draw a sidebar selectbox for the session value `name`, keyed by `context` (see `widget_key`)."""
+    key = widget_key(name, *context)
+    st.session_state[key] = st.session_state[name]
+    return st.sidebar.selectbox(label, options, key=key, format_func=fmt, help=help, on_change=_store, args=(key, name))
+
+
 def category_options(prep: Prepared) -> list[str]:
     """Return the service keys offered: themes, categories and official lists that have at least one site."""
     present = set(prep.services["category"].astype(str))
@@ -56,23 +77,28 @@ def sidebar() -> tuple[Params, Prepared]:
     )
     cats = category_options(prep)
     _keep_valid("category", cats)
-    sb.selectbox(t("sidebar.category", lang), cats, key="category", format_func=lambda k: category_label(prep, k, lang))
+    _select(t("sidebar.category", lang), cats, "category", lambda k: category_label(prep, k, lang), context=(lang,))
     sb.slider(
         t("sidebar.threshold", lang), min_value=5, max_value=60, step=5, key="threshold_min",
         help=t("sidebar.threshold_help", lang),
     )  # fmt: skip
     dims = [d.key for d in prep.region.groups]
     _keep_valid("dimension", dims)
-    sb.selectbox(
-        t("sidebar.dimension", lang), dims, key="dimension", format_func=lambda d: dimension_label(prep.region, d, lang)
+    _select(
+        t("sidebar.dimension", lang),
+        dims,
+        "dimension",
+        lambda d: dimension_label(prep.region, d, lang),
+        context=(lang,),
     )
     groups = [prep.region.total_col, *prep.region.group(st.session_state["dimension"]).columns]
     _keep_valid("group", groups)
-    sb.selectbox(
+    _select(
         t("sidebar.group", lang),
         groups,
-        key="group",
-        format_func=lambda g: group_label(prep.region, g, lang),
+        "group",
+        lambda g: group_label(prep.region, g, lang),
+        context=(lang, st.session_state["dimension"]),
         help=t("sidebar.group_help", lang),
     )
     return params(), prep
