@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -302,3 +303,22 @@ def test_bind_popups__tags_paths_with_the_place_id() -> None:
     js = bind_popups("cell").js_code
     assert "'eqm-place eqm-cell-'" in js
     assert 'window.eqmBuildPopup("cell", id)' in js
+
+
+def test_library_layers_and_map_builder_never_import_streamlit() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import geo, layers\n"
+        "for pkg in (geo, layers):\n"
+        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
+        "        if m.name != '__main__':\n"
+        "            importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
+        "import ui.mapview, ui.figures, ui.labels\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"
