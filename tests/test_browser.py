@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from geo.boundaries import load_boundaries
 from geo.groups import cell_summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,7 @@ def test_map_draws_its_layers_offline(page, server, malta) -> None:
     populated = int((summary["T"] > 0).sum())
     assert _cells_drawn(frame) == populated  # the access layer: one path per populated cell
     n_councils = frame.locator("path.eqm-place[class*='eqm-council-']").count()
-    assert n_councils >= 60  # Malta's 68 local councils (a few split into several polygons count once)
+    assert n_councils == len(load_boundaries(malta.region, "councils"))  # one outline per council
     services = len(malta.services_for("pharmacy"))
     assert frame.locator(".marker-cluster").count() + frame.locator("path.eqm-service").count() > 0
     clustered = sum(int(t) for t in frame.locator(".marker-cluster").all_inner_texts())
@@ -166,6 +167,7 @@ def test_click_on_a_cell_shows_its_figures(page, server, malta) -> None:
     page.goto(server)  # the map is the default page, at /
     frame = _map(page)
     _toggle(frame, "Services: Pharmacies")  # no marker above the cell
+    _toggle(frame, "Councils")  # nor a council outline
     css = re.sub(r"[^A-Za-z0-9_-]", "_", cell)
     frame.locator(f"path.eqm-cell-{css}").click()
     popup = frame.locator(".leaflet-popup-content")
