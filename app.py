@@ -1,23 +1,42 @@
-"""equimap's Streamlit app: a thin frame over the `geo` library and the `layers` map builders.
+"""equimap: where public services fail to reach all residents equally.
 
-Run with ``make run`` (or ``streamlit run app.py``); everything is served from 127.0.0.1.
+Run with ``streamlit run app.py`` (``make run``). This file is only the frame:
+page config, session state set up once, the shared sidebar, and the router
+over the pages in ``app_pages/``.
 """
+
+from __future__ import annotations
+
+import logging
 
 import streamlit as st
 
-from app_pages import _ui
+from geo.i18n import t
+from ui.errors import shown_as_error
+from ui.sidebar import sidebar
+from ui.state import init_state
 
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+# No page or nav icons: Streamlit turns Material and emoji icons into favicons fetched from Google/CDN
+# servers; the default favicon is served locally.
 st.set_page_config(page_title="equimap", layout="wide")
-_ui.init_state()
-lang = _ui.language_picker()
+init_state()
+lang = st.session_state["lang"]
 
-pages = [
-    st.Page("app_pages/map.py", title=_ui.tr("nav.map"), default=True, url_path="map"),
-    st.Page("app_pages/equity.py", title=_ui.tr("nav.equity"), url_path="equity"),
-    st.Page("app_pages/outreach.py", title=_ui.tr("nav.outreach"), url_path="outreach"),
+# url_path is fixed so that links and tests do not depend on the language of the titles.
+PAGES = [
+    st.Page("app_pages/map.py", title=t("nav.map", lang), url_path="map", default=True),
+    st.Page("app_pages/equity.py", title=t("nav.equity", lang), url_path="equity"),
+    st.Page("app_pages/outreach.py", title=t("nav.outreach", lang), url_path="outreach"),
+    st.Page("app_pages/report.py", title=t("nav.report", lang), url_path="report"),
 ]
-if _ui.has_page("report"):
-    pages.append(st.Page("app_pages/report.py", title=_ui.tr("nav.report"), url_path="report"))
-page = st.navigation(pages)
-_ui.sidebar_controls()
-page.run()
+page = st.navigation(PAGES)
+st.sidebar.caption(t("app.tagline", lang))
+
+ready = False
+with shown_as_error(lang):
+    sidebar()
+    ready = True
+if ready:
+    page.run()

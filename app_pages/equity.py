@@ -1,171 +1,273 @@
-"""Equity page: who waits longer, by group, with intervals, capacity per resident and inequality indices."""
+"""Equity page: travel times by group, cumulative curves, gaps with intervals, capacity, inequality, diverse places."""
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import _data, _ui
 from geo.gaps import gap_sentence
-from geo.i18n import number, percent
+from geo.i18n import fmt_num, fmt_pct, t
+from ui import data
+from ui.errors import shown_as_error
+from ui.labels import (
+    capitalise,
+    category_label,
+    dimension_label,
+    group_label,
+    mode_by,
+    people_phrase,
+    reach_phrase,
+)
+from ui.state import Params, params
 
-p = _ui.params()
-tr = _ui.tr
-st.title(tr("equity.title"))
 
-with _ui.guard():
-    prep = _ui.prepared(p.region)
+def _table_by_group(p: Params) -> None:
+    prep = data.prepared(p.region)
+    table = data.group_table(p.region, p.mode, p.category, p.threshold_min, p.dimension)
+    L = p.lang  # noqa: N806
+    rows = [
+        {
+            t("equity.col_group", L): group_label(prep.region, g, L),
+            t("equity.col_pop", L): fmt_num(r["pop"], L),
+            t("equity.col_mean", L): fmt_num(r["mean_min"], L, digits=1),
+            t("equity.col_median", L): fmt_num(r["median_min"], L, digits=1),
+            t("equity.col_p90", L): fmt_num(r["p90_min"], L, digits=1),
+            t("equity.col_beyond", L): fmt_num(r["pop_beyond"], L),
+            t("equity.col_share_beyond", L): fmt_pct(r["share_beyond"], L, digits=1),
+        }
+        for g, r in table.iterrows()
+    ]
+    st.subheader(t("equity.table_title", L))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("equity.table_expl", L))
+
+
+def _curves(p: Params) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    max_min = max(60, 2 * p.threshold_min)
+    curves = data.curves(p.region, p.mode, p.category, p.dimension, max_min)
+    long = curves.reset_index().melt(id_vars="minute", var_name="group", value_name="share")
+    long["label"] = [group_label(prep.region, g, L) for g in long["group"]]
+    x_title = t("equity.curves_x", L, mode_by=mode_by(p.mode, L))
+    y_title = t("equity.curves_y", L)
+    lines = (
+        alt.Chart(long)
+        .mark_line(interpolate="step-after", strokeWidth=2.5)
+        .encode(
+            x=alt.X("minute:Q", title=x_title, scale=alt.Scale(domain=[0, max_min])),
+            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("label:N", title=t("equity.col_group", L), sort=list(dict.fromkeys(long["label"]))),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("equity.col_group", L)),
+                alt.Tooltip("minute:Q", title=x_title),
+                alt.Tooltip("share:Q", title=y_title, format=".1%"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"minute": [p.threshold_min]}))
+        .mark_rule(strokeDash=[5, 4], color="#555")
+        .encode(x="minute:Q")
+    )
+    st.subheader(t("equity.curves_title", L))
+    st.altair_chart((lines + rule).properties(height=360), width="stretch")
+    st.caption(t("equity.curves_expl", L, reach=reach_phrase(prep, p.category, L)))
+
+
+def _sentences(p: Params, gaps: pd.DataFrame) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
     dim = prep.region.group(p.dimension)
-    table = _data.groups(p.region, p.mode, p.category, p.threshold_min, p.dimension)
-    curve = _data.curves(p.region, p.mode, p.category, p.dimension)
-    gaps = _data.gaps(p.region, p.mode, p.category, p.threshold_min, p.dimension)
-
-cat_label = _ui.category_label(prep, p.category)
-mode_label = _ui.mode_label(p.mode)
-st.caption(tr("map.caption", category=cat_label, mode=mode_label, threshold=p.threshold_min))
-
-
-def label(col: str) -> str:
-    return tr("group.all") if col == prep.region.total_col else _ui.group_label(prep, col)
-
-
-# --- per-group table -------------------------------------------------------------------------
-st.subheader(tr("equity.groups_title", dimension=tr(f"dimension.{p.dimension}", default=dim.label)))
-shown = pd.DataFrame(
-    {
-        tr("col.group"): [label(c) for c in table.index],
-        tr("col.residents"): [number(v, p.lang) for v in table["pop"]],
-        tr("col.mean_min"): [number(v, p.lang, decimals=1) for v in table["mean_min"]],
-        tr("col.median_min"): [number(v, p.lang, decimals=1) for v in table["median_min"]],
-        tr("col.p90_min"): [number(v, p.lang, decimals=1) for v in table["p90_min"]],
-        tr("col.beyond", threshold=p.threshold_min): [number(v, p.lang) for v in table["pop_beyond"]],
-        tr("col.share_beyond"): [percent(v, p.lang) for v in table["share_beyond"]],
-    }
-)
-st.dataframe(shown, hide_index=True, width="stretch")
-st.caption(tr("explain.groups"))
-
-# --- cumulative curves ------------------------------------------------------------------------
-st.subheader(tr("equity.curve_title"))
-chart = (curve * 100).rename(columns=label)
-chart.index.name = tr("axis.minutes")
-st.line_chart(chart, x_label=tr("axis.minutes"), y_label=tr("axis.share_reached"), height=320)
-st.caption(tr("explain.curve", threshold=p.threshold_min))
-
-# --- plain-language sentences ------------------------------------------------------------------
-ref = dim.reference
-template = tr("sentence.gap")
-for col, row in gaps.iterrows():
-    if col == ref or not row["pop"] > 0:
-        continue
-    v = gap_sentence(row, reference_label=label(ref), category_label=cat_label.lower(), mode_label=mode_label)
-    if v["direction"] == "unknown":
-        continue
-    words = {
-        "group": label(col),
-        "reference": label(ref),
-        "minutes": number(v["mean_diff_abs_min"], p.lang, decimals=1),
-        "direction": tr(f"sentence.{v['direction']}"),
-        "category": cat_label.lower(),
-        "mode": mode_label,
-        "lo": number(v["mean_diff_lo_min"], p.lang, decimals=1, sign=True),
-        "hi": number(v["mean_diff_hi_min"], p.lang, decimals=1, sign=True),
-        "share": percent(row["share_beyond"], p.lang),
-        "ref_share": percent(v["ref_share_beyond_pct"] / 100, p.lang),
-        "threshold": p.threshold_min,
-    }
-    text = tr("sentence.gap_same" if v["direction"] == "same" else "sentence.gap", **words)
-    text += " " + tr("sentence.beyond", **words)
-    sure = v["ci_excludes_zero"]
-    text += " " + tr("sentence.significant" if sure else "sentence.not_significant", **words)
-    st.markdown(f"- {text}")
-
-# --- gaps with intervals ------------------------------------------------------------------------
-st.subheader(tr("equity.gaps_title", reference=label(ref)))
-
-
-def ci(m: float, lo: float, hi: float, *, scale: float = 1.0, decimals: int = 1, sign: bool = False) -> str:
-    fmt = {"decimals": decimals, "sign": sign}
-    return (
-        f"{number(m * scale, p.lang, **fmt)} [{number(lo * scale, p.lang, **fmt)}; {number(hi * scale, p.lang, **fmt)}]"
-    )
-
-
-gap_rows = pd.DataFrame(
-    {
-        tr("col.group"): [label(c) for c in gaps.index],
-        tr("col.mean_ci"): [
-            ci(*r, scale=1 / 60) for r in gaps[["mean_time_s", "mean_time_s_lo", "mean_time_s_hi"]].to_numpy()
-        ],
-        tr("col.gap_ci"): [
-            ci(*r, scale=1 / 60, decimals=2, sign=True)
-            for r in gaps[["mean_diff_s", "mean_diff_s_lo", "mean_diff_s_hi"]].to_numpy()
-        ],
-        tr("col.share_ci"): [
-            ci(*r, scale=100) for r in gaps[["share_beyond", "share_beyond_lo", "share_beyond_hi"]].to_numpy()
-        ],
-        tr("col.rr_ci"): [
-            ci(*r, decimals=2)
-            for r in gaps[["representation_ratio", "representation_ratio_lo", "representation_ratio_hi"]].to_numpy()
-        ],
-    }
-)
-st.dataframe(gap_rows, hide_index=True, width="stretch")
-st.caption(tr("explain.gaps", n_boot=_data.APP_N_BOOT))
-
-# --- capacity per resident (2SFCA) ---------------------------------------------------------------
-st.subheader(tr("equity.supply_title"))
-with _ui.guard():
-    sup = _data.supply(p.region, p.mode, p.category, p.dimension, p.threshold_min)
-st.dataframe(
-    pd.DataFrame(
-        {
-            tr("col.group"): [label(c) for c in sup.index],
-            tr("col.per_1000"): [number(v * 1000, p.lang, decimals=2) for v in sup["access"]],
-            tr("col.ratio_ref"): [number(v, p.lang, decimals=3) for v in sup["ratio_to_reference"]],
+    reference = people_phrase(prep.region, dim.reference, L)
+    reach, by = reach_phrase(prep, p.category, L), mode_by(p.mode, L)
+    st.subheader(t("equity.sentences_title", L))
+    lines = []
+    for g, row in gaps.iterrows():
+        if g == dim.reference:
+            continue
+        v = gap_sentence(
+            row, reference_label=reference, category_label=category_label(prep, p.category, L), mode_label=by
+        )
+        group = people_phrase(prep.region, g, L)
+        fields = {
+            "group": group,
+            "reference": reference,
+            "reach": reach,
+            "mode_by": by,
+            "diff": fmt_num(v["mean_diff_abs_min"], L, digits=1),
+            "mean": fmt_num(v["mean_time_min"], L, digits=1),
+            "ref_mean": fmt_num(v["ref_mean_time_min"], L, digits=1),
         }
-    ),
-    hide_index=True,
-    width="stretch",
-)
-st.caption(tr("explain.supply", threshold=p.threshold_min))
+        text = capitalise(t(f"equity.gap_{v['direction']}", L, **fields))
+        if v["ci_excludes_zero"] is not None:
+            key = "equity.ci_sure" if v["ci_excludes_zero"] else "equity.ci_unsure"
+            text += " " + t(
+                key, L, lo=fmt_num(v["mean_diff_lo_min"], L, digits=1), hi=fmt_num(v["mean_diff_hi_min"], L, digits=1)
+            )
+        share = t(
+            "equity.beyond_sentence",
+            L,
+            share=fmt_pct(v["share_beyond_pct"] / 100, L, digits=1),
+            group=group,
+            threshold=p.threshold_min,
+            mode_by=by,
+            reach_from=reach_phrase(prep, p.category, L, form="reach_from"),
+            ref_share=fmt_pct(v["ref_share_beyond_pct"] / 100, L, digits=1),
+            reference=reference,
+        )
+        lines.append(f"- {text} {capitalise(share)}")
+    st.markdown("\n".join(lines))
 
-# --- inequality ---------------------------------------------------------------------------------
-st.subheader(tr("equity.inequality_title"))
-with _ui.guard():
-    ineq = _data.inequality(p.region, p.mode, p.category)
-st.dataframe(
-    pd.DataFrame(
-        {
-            tr("col.index"): [tr(f"index.{i}") for i in ineq["index"]],
-            tr("col.grouping"): [tr(f"dimension.{g}", default=g) if g else "" for g in ineq["grouping"]],
-            tr("col.value"): [number(v, p.lang, decimals=4) for v in ineq["value"]],
-            tr("col.meaning"): [tr(f"explain.index.{i}") for i in ineq["index"]],
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
 
-# --- diverse and underserved places -------------------------------------------------------------
-st.subheader(tr("equity.bivariate_title"))
-with _ui.guard():
-    cells = _data.cells(p.region, p.mode, p.category, p.threshold_min)
-if "diverse_underserved" in cells:
-    flagged = cells[cells["diverse_underserved"].fillna(False).astype(bool)].sort_values(
-        prep.region.total_col, ascending=False
-    )
-    st.dataframe(
-        pd.DataFrame(
+def _gaps(p: Params, gaps: pd.DataFrame) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    dim = prep.region.group(p.dimension)
+
+    def interval(lo: float, hi: float, digits: int = 1, scale: float = 1.0) -> str:
+        return f"[{fmt_num(lo * scale, L, digits=digits)} ; {fmt_num(hi * scale, L, digits=digits)}]"
+
+    rows = []
+    for g, r in gaps.iterrows():
+        rows.append(
             {
-                tr("col.cell"): flagged.index,
-                tr("col.residents"): [number(v, p.lang) for v in flagged[prep.region.total_col]],
-                tr("col.foreign_share"): [percent(v, p.lang) for v in flagged["foreign_share"]],
-                tr("col.diversity"): [number(v, p.lang, decimals=2) for v in flagged["simpson"]],
-                tr("col.mean_min"): [number(v, p.lang, decimals=1) for v in flagged["time_nearest_min"]],
+                t("equity.col_group", L): group_label(prep.region, g, L),
+                t("equity.col_mean", L): fmt_num(r["mean_time_s"] / 60, L, digits=1),
+                t("equity.col_mean_diff", L): fmt_num(r["mean_diff_s"] / 60, L, digits=2),
+                t("equity.col_ci", L): interval(r["mean_diff_s_lo"], r["mean_diff_s_hi"], 2, 1 / 60),
+                t("equity.col_share_diff", L): fmt_num(r["share_beyond_diff_pp"], L, digits=1)
+                + " "
+                + interval(r["share_beyond_diff_pp_lo"], r["share_beyond_diff_pp_hi"]),
+                t("equity.col_ratio", L): fmt_num(r["representation_ratio"], L, digits=2)
+                + " "
+                + interval(r["representation_ratio_lo"], r["representation_ratio_hi"], 2),
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
+    st.subheader(t("equity.gaps_title", L))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    reference = people_phrase(prep.region, dim.reference, L)
+    st.caption(t("equity.gaps_expl", L, reference=reference, n_boot=data.APP_N_BOOT))
+    st.caption(t("equity.ratio_expl", L))
+
+
+def _supply(p: Params) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    st.subheader(t("equity.supply_title", L))
+    table = data.supply(p.region, p.mode, p.threshold_min, p.dimension)
+    if table is None:
+        st.info(t("equity.supply_none", L))
+        return
+    dim = prep.region.group(p.dimension)
+    reference = people_phrase(prep.region, dim.reference, L)
+    rows = [
+        {
+            t("equity.col_group", L): group_label(prep.region, g, L),
+            t("equity.col_beds", L): fmt_num(r["per_1000"], L, digits=2),
+            t("equity.col_ratio_ref", L, reference=reference): fmt_num(r["ratio_to_reference"], L, digits=2),
+        }
+        for g, r in table.iterrows()
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("equity.supply_expl", L, threshold=p.threshold_min, mode_by=mode_by(p.mode, L)))
+    lines = [
+        "- "
+        + capitalise(
+            t(
+                "equity.supply_sentence",
+                L,
+                group=people_phrase(prep.region, g, L),
+                beds=fmt_num(r["per_1000"], L, digits=2),
+                ratio=fmt_num(r["ratio_to_reference"], L, digits=2),
+                reference=reference,
+            )
+        )
+        for g, r in table.iterrows()
+        if g != dim.reference
+    ]
+    st.markdown("\n".join(lines))
+
+
+def _inequality(p: Params) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    table = data.inequality(p.region, p.mode, p.category)
+    names = {
+        "gini": "gini",
+        "theil_t": "theil_t",
+        "theil_between": "theil_between",
+        "theil_within": "theil_within",
+        "concentration_foreign_born": "concentration",
+    }
+    rows = []
+    for _, r in table.iterrows():
+        if r["grouping"] and r["index"] in ("theil_between", "theil_within") and r["grouping"] != p.dimension:
+            continue
+        key = names.get(r["index"], r["index"])
+        dim = (
+            dimension_label(prep.region, r["grouping"], L)
+            if r["grouping"] in [d.key for d in prep.region.groups]
+            else ""
+        )
+        rows.append(
+            {
+                t("equity.col_index", L): t(f"equity.{key}", L, dimension=dim),
+                t("equity.col_value", L): fmt_num(r["value"], L, digits=4),
+                t("equity.col_meaning", L): t(f"equity.{key}_expl", L),
+            }
+        )
+    st.subheader(t("equity.inequality_title", L))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(t("equity.inequality_expl", L, reach_to=reach_phrase(prep, p.category, L, form="reach_to")))
+
+
+def _diverse(p: Params) -> None:
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    cells = data.cells(p.region, p.mode, p.category, p.threshold_min)
+    flagged = cells[cells["diverse_underserved"]].sort_values("T", ascending=False)
+    st.subheader(t("equity.diverse_title", L))
+    st.caption(
+        t("equity.diverse_expl", L, n=fmt_num(len(flagged), L), pop=fmt_num(flagged[prep.region.total_col].sum(), L))
     )
-    st.caption(tr("explain.bivariate", n=len(flagged), residents=number(flagged[prep.region.total_col].sum(), p.lang)))
+    if flagged.empty:
+        return
+    names = data.cell_councils(p.region)
+    rows = [
+        {
+            t("equity.col_cell", L): cid,
+            t("equity.col_council", L): names[cid],
+            t("equity.col_pop", L): fmt_num(r[prep.region.total_col], L),
+            t("equity.col_diversity", L): fmt_num(r["simpson"], L, digits=2),
+            t("equity.col_foreign", L): fmt_pct(r.get("foreign_share"), L),
+            t("equity.col_time", L): fmt_num(r["time_nearest_min"], L, digits=1),
+        }
+        for cid, r in flagged.iterrows()
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+p = params()
+prep = data.prepared(p.region, p.lang)
+st.title(t("equity.title", p.lang))
+st.markdown(
+    t(
+        "equity.intro",
+        p.lang,
+        category=category_label(prep, p.category, p.lang),
+        mode_by=mode_by(p.mode, p.lang),
+        threshold=p.threshold_min,
+        dimension=dimension_label(prep.region, p.dimension, p.lang).lower(),
+    )
+)
+with shown_as_error(p.lang):
+    gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min)
+    _table_by_group(p)
+    _curves(p)
+    _sentences(p, gaps)
+    _gaps(p, gaps)
+    _supply(p)
+    _inequality(p)
+    _diverse(p)

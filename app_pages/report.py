@@ -3,87 +3,95 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from app_pages import _ui
 from geo.bundle import Analysis, build_bundle
 from geo.bundle_files import write_bundle
+from geo.i18n import t
+from ui import data
+from ui.errors import shown_as_error
+from ui.labels import category_label, mode_label
+from ui.state import params
 
-p = _ui.params()
-tr = _ui.tr
-st.title(tr("report.title"))
-st.markdown(tr("report.intro"))
+#: Most analyses (modes × services) one report holds.
+MAX_ANALYSES = 6
+MIMES = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".gpkg": "application/geopackage+sqlite3",
+    ".html": "text/html",
+    ".zip": "application/zip",
+    ".geojson": "application/geo+json",
+}
 
-with _ui.guard():
-    prep = _ui.prepared(p.region)
+p = params()
+lang = p.lang
+st.title(t("report.title", lang))
+st.markdown(t("report.intro", lang))
+prep = data.prepared(p.region, lang)
 
 keys = prep.category_keys()
 default_cats = [c for c in dict.fromkeys([p.category, "hospital_official"]) if c in keys]
 with st.form("report_form"):
     cats = st.multiselect(
-        tr("report.categories"), keys, default=default_cats, format_func=lambda k: _ui.category_label(prep, k)
+        t("report.categories", lang), keys, default=default_cats, format_func=lambda k: category_label(prep, k, lang)
     )
-    modes = st.multiselect(tr("param.mode"), list(_ui.MODES), default=[p.mode], format_func=_ui.mode_label)
-    threshold_min = st.slider(tr("param.threshold"), 5, 60, p.threshold_min, step=5)
-    lang = st.radio(
-        tr("report.language"),
+    modes = st.multiselect(
+        t("report.modes", lang), ["walk", "bike", "drive"], default=[p.mode], format_func=lambda m: mode_label(m, lang)
+    )
+    threshold_min = st.slider(t("report.threshold", lang), 5, 60, p.threshold_min, step=5)
+    out_lang = st.radio(
+        t("report.language", lang),
         ["en", "fr"],
-        index=1 if p.lang == "fr" else 0,
+        index=1 if lang == "fr" else 0,
         format_func=lambda c: {"en": "English", "fr": "Français"}[c],
         horizontal=True,
     )
     formats = st.multiselect(
-        tr("report.formats"), ["pdf", "xlsx", "gpkg", "html", "geojson", "csv"], default=["pdf", "xlsx", "gpkg", "html"]
+        t("report.formats", lang),
+        ["pdf", "xlsx", "gpkg", "html", "geojson", "csv"],
+        default=["pdf", "xlsx", "gpkg", "html"],
     )
-    off = st.checkbox(tr("download.protection_off"), help=tr("download.protection_help"))
-    min_count = st.number_input(tr("report.min_count"), min_value=1, max_value=100, value=10, step=1, disabled=off)
-    go = st.form_submit_button(tr("report.build"), type="primary")
-st.caption(tr("report.limit"))
+    off = st.checkbox(t("outreach.unprotect", lang), help=t("outreach.unprotect_help", lang))
+    go = st.form_submit_button(t("report.build", lang), type="primary")
+st.caption(t("report.limit", lang, n=MAX_ANALYSES))
 
 if go:
-    analyses = [Analysis(m, c, float(threshold_min)) for m, c in itertools.product(modes, cats)][:6]
+    analyses = [Analysis(m, c, float(threshold_min)) for m, c in itertools.product(modes, cats)][:MAX_ANALYSES]
     if not analyses or not formats:
-        st.warning(tr("report.choose"))
+        st.warning(t("report.choose", lang))
         st.stop()
-    bar = st.progress(0.0, text=tr("report.working"))
+    bar = st.progress(0.0, text=t("report.working", lang))
 
     def progress(msg: str, frac: float) -> None:
-        bar.progress(min(max(0.8 * frac, 0.0), 1.0), text=f"{tr('report.working')} {msg}")
+        bar.progress(min(max(0.8 * frac, 0.0), 1.0), text=f"{t('report.working', lang)} {msg}")
 
-    folder = _ui.temp_dir()
-    files = []
-    with _ui.guard():
-        bundle = build_bundle(
-            prep, tuple(analyses), threshold=0 if off else int(min_count), n_boot=999, seed=0, progress=progress
-        )
+    folder = Path(tempfile.mkdtemp(prefix="equimap-report-"))
+    files: list[Path] = []
+    with shown_as_error(lang):
+        bundle = build_bundle(prep, tuple(analyses), threshold=0 if off else 10, n_boot=999, seed=0, progress=progress)
         for i, fmt in enumerate(formats):
-            bar.progress(0.8 + 0.2 * i / len(formats), text=f"{tr('report.working')} {fmt.upper()}")
-            suffix = {"csv": ".zip"}.get(fmt, f".{fmt}")
-            files += write_bundle(bundle, folder / f"equimap_{p.region}_{lang}{suffix}", fmt=fmt, lang=lang)
+            bar.progress(0.8 + 0.2 * i / len(formats), text=f"{t('report.working', lang)} {fmt.upper()}")
+            suffix = ".zip" if fmt == "csv" else f".{fmt}"
+            files += write_bundle(bundle, folder / f"equimap_{p.region}_{out_lang}{suffix}", fmt=fmt, lang=out_lang)
     bar.empty()
     st.session_state["report_files"] = [str(f) for f in files]
     st.session_state["report_protected"] = not off
 
-files = st.session_state.get("report_files", [])
-if files:
+done = [Path(f) for f in st.session_state.get("report_files", []) if Path(f).exists()]
+if done:
     if st.session_state.get("report_protected", True):
-        st.success(tr("report.ready"))
+        st.success(t("report.ready", lang))
     else:
-        st.warning(tr("download.off_warning"))
-    mimes = {
-        ".pdf": "application/pdf",
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ".html": "text/html",
-        ".zip": "application/zip",
-    }
-    for i, f in enumerate(files):
-        path = Path(f)
-        if path.exists():
-            _ui.download_file(
-                f"{tr('report.download')} {path.name}",
-                path,
-                mime=mimes.get(path.suffix, "application/octet-stream"),
-                key=f"dl_report_{i}",
-            )
+        st.warning(t("outreach.unprotected", lang))
+    for i, path in enumerate(done):
+        st.download_button(
+            f"{t('report.download', lang)} {path.name}",
+            data=path.read_bytes(),
+            file_name=path.name,
+            mime=MIMES.get(path.suffix, "application/octet-stream"),
+            key=f"dl_report_{i}",
+        )

@@ -2,8 +2,8 @@
 
 import sys
 
-from bench import app_bench, foundation, report
+from bench import app, foundation, report
 
 foundation.main(sys.argv[1:])
 report.main([])
-app_bench.main([])
+app.main([])

@@ -179,46 +179,6 @@ def cell_summary(
     return out
 
 
-def reach_curve(
-    origins: pd.DataFrame, time_s: pd.Series, *, groups: Mapping[str, str], minutes: ArrayLike
-) -> pd.DataFrame:
-    """Return the cumulative share of each group's residents who reach a service within each minute.
-
-    Parameters
-    ----------
-    origins
-        Residents per origin: one column per key of `groups`.
-    time_s
-        Travel time to the nearest service per origin (inf = unreachable), indexed like `origins`.
-    groups
-        Population column -> label.
-    minutes
-        Increasing minute marks (e.g. ``range(0, 61)``).
-
-    Returns
-    -------
-    DataFrame
-        Index ``minute``, one column per group label: the share (0..1) of the
-        group's residents with ``time_s <= minute * 60``. Unreachable residents
-        never count as reached, so a curve may stay below 1.
-    """
-    _check_aligned(origins, time_s, groups)
-    m = np.asarray(minutes, dtype=float)
-    if m.ndim != 1 or m.size == 0 or np.any(np.diff(m) < 0) or not np.all(np.isfinite(m)):
-        _fail(["`minutes` must be a non-empty increasing sequence of finite numbers"])
-    t = time_s.to_numpy(float)
-    order = np.argsort(t, kind="stable")
-    t_sorted = t[order]
-    pos = np.searchsorted(t_sorted, m * 60.0, side="right")
-    out = {}
-    for col, label in groups.items():
-        w = origins[col].to_numpy(float)[order]
-        cum = np.concatenate([[0.0], np.cumsum(w)])
-        total = w.sum()
-        out[label] = cum[pos] / total if total > 0 else np.full(m.size, np.nan)
-    return pd.DataFrame(out, index=pd.Index(m, name="minute"))
-
-
 def _check_aligned(origins: pd.DataFrame, time_s: pd.Series, groups: Mapping[str, str]) -> None:
     missing = [c for c in groups if c not in origins.columns]
     if missing:

@@ -45,10 +45,10 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import DataError
 from geo._validate import _div, _fail, _time_problems
-from geo.places import unit_of_points
 from geo.population import unknown_column
 from geo.prepare import Prepared
 from geo.settings import Mode
@@ -211,7 +211,7 @@ def outreach_targets(
     else:
         units = unit_classes(region, grid, units_key=units_key)
         places = units[["name", "degurba_l2", "degurba_l2_label", "geometry"]]
-        pos = unit_of_points(prep.origins["x"].to_numpy(float), prep.origins["y"].to_numpy(float), units)
+        pos = _unit_of_points(prep.origins["x"].to_numpy(float), prep.origins["y"].to_numpy(float), units)
         outside = pos < 0
         key = units.index.to_numpy()[np.where(outside, 0, pos)]
     sums = per[~outside].groupby(key[~outside], sort=True).sum()
@@ -290,6 +290,16 @@ def _per_origin(
     frame["pop_unreachable"] = np.where(reachable, 0.0, total)
     frame["_excess_pop_min"] = np.where(beyond, excess_min * total, 0.0)
     return pd.DataFrame(frame, index=origins.index)
+
+
+def _unit_of_points(x: np.ndarray, y: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the position in `units` of the polygon holding each point (smallest position on ties), -1 if none."""
+    i_pt, i_unit = units.sindex.query(shapely.points(x, y), predicate="intersects")
+    pos = np.full(len(x), -1, dtype=np.intp)
+    order = np.lexsort((i_unit, i_pt))
+    pts, first = np.unique(i_pt[order], return_index=True)
+    pos[pts] = i_unit[order][first]
+    return pos
 
 
 def _place_table(sums: pd.DataFrame, *, counts: list[str], groups: list[str]) -> pd.DataFrame:

@@ -1,5 +1,4 @@
-"""Map-layer builders: GeoDataFrames and translated labels in, folium objects out.
+"""Map layers for folium: each module turns GeoDataFrames and translated labels into one overlay.
 
-Nothing here imports streamlit, so every layer can be rendered and tested on its own,
-and the same layers serve the app and any script.
+Nothing here imports streamlit; the app passes already-translated text.
 """

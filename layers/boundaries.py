@@ -1,56 +1,84 @@
-"""Boundary outlines (councils, municipalities) with their names."""
+"""Boundaries (councils) with their names: outlines above the cells, names that open the council's figures.
+
+The outlines are drawn without fill, so a click inside a council still
+reaches the cell below; a click on an outline or on a council's name opens
+the council's popup. Names show from the map's label zoom on (`layers.base`).
+"""
 
 from __future__ import annotations
 
 import folium
 import geopandas as gpd
-import shapely
+from folium.utilities import JsCode
+
+from layers.base import geojson, to_wgs84
+from layers.legend import Legend, legend_html
+from layers.popups import bind_popups
+
+LINE_COLOUR = "#37474f"
+
+_LABEL = JsCode(
+    """function(feature, latlng) {
+        var div = document.createElement('div');
+        div.textContent = feature.properties.name;
+        return L.marker(latlng, {
+            icon: L.divIcon({className: 'eqm-label', html: div.outerHTML, iconSize: null}),
+            keyboard: false
+        });
+    }"""
+)
 
 
-def boundary_layer(
+def boundaries_layer(
     units: gpd.GeoDataFrame,
     *,
     name: str,
-    popups: list[str] | None = None,
+    title: str,
+    note: str | None = None,
     show: bool = True,
-    simplify_m: float = 10.0,
+    popup_store: str | None = "council",
+    labels: bool = True,
 ) -> folium.FeatureGroup:
-    """Return a switchable layer of unit outlines, named in a tooltip, with optional popups.
+    """Return council outlines with a tooltip and a label naming each council.
 
     Parameters
     ----------
     units
-        Polygons with a CRS and a ``name`` column.
-    name
-        Layer name (translated).
-    popups
-        HTML of each unit's popup (its figures), in the order of `units`.
+        Polygons with a CRS and a ``name`` column; the index is the popup store key.
+    name, title
+        Overlay name and legend title, translated.
+    note
+        Small print under the legend (e.g. how to open a council's figures).
     show
-        Whether the layer is on when the map opens.
-    simplify_m
-        Outlines are simplified to this tolerance (metres, in the units' metric CRS)
-        for drawing only: a lighter page, no visible change at map scales.
+        Whether the overlay is on when the map opens.
+    popup_store
+        Name of the popup store of the councils; None for no popup.
+    labels
+        Add the names as text labels at a point inside each council.
     """
-    gdf = units[["name", "geometry"]].copy()
-    if simplify_m > 0 and gdf.crs is not None and gdf.crs.is_projected:
-        gdf["geometry"] = gdf.geometry.simplify(simplify_m)
-    gdf = gdf.to_crs("EPSG:4326").reset_index(drop=True)
-    gdf["geometry"] = shapely.set_precision(gdf.geometry.to_numpy(), 1e-5)
-    if popups is not None:
-        gdf["popup"] = popups
-    group = folium.FeatureGroup(name=name, show=show)
+    gdf = to_wgs84(units[["name", "geometry"]], simplify_m=30.0)
+    gdf.insert(0, "id", [str(i) for i in gdf.index])
+    gdf = gdf.reset_index(drop=True)
+    group = folium.FeatureGroup(name=name, show=show, overlay=True, control=True)
+    style = {"fill": False, "color": LINE_COLOUR, "weight": 1.6, "opacity": 0.9}
     folium.GeoJson(
-        gdf.to_json(drop_id=True),
-        style_function=lambda _f: {
-            "color": "#222222",
-            "weight": 1.4,
-            "fill": True,
-            "fillOpacity": 0.0,
-            "dashArray": "4 3",
-            "className": "eq-boundary",
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False) if popups is not None else None,
+        geojson(gdf),
+        name=name,
         control=False,
+        style_function=lambda _f: style,
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
+        on_each_feature=bind_popups(popup_store) if popup_store else None,
+        pane="eqm-lines",
     ).add_to(group)
+    if labels and len(gdf):
+        pts = gdf[["id", "name"]].copy()
+        pts = gpd.GeoDataFrame(pts, geometry=units.representative_point().to_crs(4326).to_numpy(), crs=4326)
+        folium.GeoJson(
+            geojson(pts),
+            name=name,
+            control=False,
+            point_to_layer=_LABEL,
+            on_each_feature=bind_popups(popup_store) if popup_store else None,
+        ).add_to(group)
+    group.add_child(Legend(legend_html(title, [(LINE_COLOUR, name)], note=note, shape="line"), layer_name=name))
     return group

@@ -18,7 +18,6 @@ ASSETS = [
     ("leaflet", "dist/leaflet.js", "leaflet/leaflet.js"),
     ("leaflet", "dist/leaflet.css", "leaflet/leaflet.css"),
     ("leaflet", "dist/images", "leaflet/images"),
-    ("jquery", "dist/jquery.min.js", "jquery/jquery.min.js"),
     ("leaflet.markercluster", "dist/leaflet.markercluster.js", "markercluster/leaflet.markercluster.js"),
     ("leaflet.markercluster", "dist/MarkerCluster.css", "markercluster/MarkerCluster.css"),
     ("leaflet.markercluster", "dist/MarkerCluster.Default.css", "markercluster/MarkerCluster.Default.css"),

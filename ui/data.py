@@ -1,0 +1,240 @@
+"""Cached data of the app: the prepared region (shared, read-only) and the tables of each choice.
+
+`prepared` keeps one `Prepared` per region for the whole server (every
+session shares it and must not change it); the first preparation of a region
+shows a progress bar. The tables below are `st.cache_data`, keyed on simple
+values (region, mode, category, threshold...), so switching back to an
+earlier choice is instant and panning the map never recomputes anything.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.boundaries import load_boundaries
+from geo.curves import reached_by_minute
+from geo.equity import gaps_table, inequality_table, supply_access, supply_by_group
+from geo.groups import group_summary
+from geo.i18n import fmt_pct, t
+from geo.outreach import outreach_targets
+from geo.outreach_export import write_targets
+from geo.places import cell_figures, council_figures, diverse_underserved, origin_places
+from geo.prepare import Prepared, land_layer, prepare_region
+from geo.privacy import DEFAULT_THRESHOLD
+from geo.urban_access import grid_classes
+
+#: Bootstrap resamples for the intervals shown in the app (the CLI uses 999).
+APP_N_BOOT = 199
+
+
+@st.cache_resource(show_spinner=False)
+def _shared() -> tuple[dict[str, Prepared], threading.Lock]:
+    return {}, threading.Lock()
+
+
+def prepared(region: str, lang: str = "en") -> Prepared:
+    """Return the prepared region, preparing it (with a progress bar) the first time on this server."""
+    store, lock = _shared()
+    if region in store:
+        return store[region]
+    with lock:
+        if region not in store:
+            holder, bar = None, None
+
+            def progress(_msg: str, frac: float) -> None:
+                nonlocal holder, bar
+                if frac >= 1.0 and bar is None:
+                    return  # loaded from the disk cache: no bar
+                text = t("app.preparing_step", lang, region=region, percent=fmt_pct(frac, lang))
+                if bar is None:
+                    holder = st.empty()
+                    box = holder.container()
+                    box.info(t("app.preparing", lang, region=region))
+                    bar = box.progress(0.0, text=text)
+                bar.progress(min(max(frac, 0.0), 1.0), text=text)
+
+            store[region] = prepare_region(region, progress=progress)
+            if holder is not None:
+                holder.empty()
+    return store[region]
+
+
+def _prep(region: str) -> Prepared:
+    store, _ = _shared()
+    return store[region] if region in store else prepared(region)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def units(region: str, key: str = "councils") -> gpd.GeoDataFrame | None:
+    """Return the polygons and names of a boundary layer, or None if the region has no such layer."""
+    prep = _prep(region)
+    return load_boundaries(prep.region, key) if any(b.key == key for b in prep.region.boundaries) else None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def land(region: str) -> gpd.GeoDataFrame | None:
+    """Return the region's land masses (the boundary layer marked ``land``), or None."""
+    geom = land_layer(_prep(region).region)
+    return None if geom is None else gpd.GeoDataFrame(geometry=geom)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cell_councils(region: str) -> pd.Series:
+    """Return the name of the council at the centre (a point inside) of every census cell ("" if none)."""
+    prep = _prep(region)
+    cells = prep.population
+    found = units(region)
+    if found is None:
+        return pd.Series("", index=cells.index)
+    pts = cells.geometry.representative_point()
+    where = origin_places(pd.DataFrame({"x": pts.x, "y": pts.y}, index=cells.index), found)
+    return where.map(found["name"]).fillna("").astype(str)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def grid(region: str) -> gpd.GeoDataFrame:
+    """Return the Degree of Urbanisation of every census cell (`geo.urban_access.grid_classes`)."""
+    prep = _prep(region)
+    return grid_classes(prep.population, region=prep.region)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
+    """Return the figures of every populated cell, its urbanisation class and its diversity × access classes."""
+    prep = _prep(region)
+    figures = cell_figures(prep, prep.access(mode, category), threshold_s=60.0 * threshold_min)
+    figures = figures.join(diverse_underserved(figures, total_col=prep.region.total_col))
+    if prep.region.population_kind == "grid":
+        figures["degurba_l2"] = grid(region)["degurba_l2"].reindex(figures.index)
+    return figures
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
+    """Return the figures of every council (`geo.places.council_figures`)."""
+    prep = _prep(region)
+    found = units(region)
+    return council_figures(
+        prep,
+        prep.access(mode, category),
+        threshold_s=60.0 * threshold_min,
+        units=found,
+        place_of=origin_councils(region),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def origin_councils(region: str) -> pd.Series:
+    """Return the council (``unit_id``) whose polygon holds each origin (`geo.places.origin_places`)."""
+    prep = _prep(region)
+    return origin_places(prep.origins, units(region))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def services(region: str, category: str) -> gpd.GeoDataFrame:
+    """Return the services of a category."""
+    return _prep(region).services_for(category)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def group_table(region: str, mode: str, category: str, threshold_min: int, dimension: str) -> pd.DataFrame:
+    """Return `geo.groups.group_summary` for the groups of a dimension, all residents first."""
+    prep = _prep(region)
+    dim = prep.region.group(dimension)
+    groups = {prep.region.total_col: "all", **dim.columns}
+    return group_summary(
+        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=groups, threshold_s=60.0 * threshold_min
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def curves(region: str, mode: str, category: str, dimension: str, max_min: int) -> pd.DataFrame:
+    """Return the share of each group reached by minute (`geo.curves.reached_by_minute`)."""
+    prep = _prep(region)
+    dim = prep.region.group(dimension)
+    return reached_by_minute(
+        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=dim.columns, max_min=max_min
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gaps(region: str, mode: str, category: str, dimension: str, threshold_min: int) -> pd.DataFrame:
+    """Return the group gaps against the reference group with bootstrap intervals (`APP_N_BOOT` resamples)."""
+    prep = _prep(region)
+    return gaps_table(
+        prep, mode=mode, category=category, dimension=dimension, threshold_s=60.0 * threshold_min, n_boot=APP_N_BOOT
+    )
+
+
+def capacity_list(region: str) -> str | None:
+    """Return the key of the region's first official service list with a capacity column, or None."""
+    return next((s.key for s in _prep(region).region.services if s.capacity), None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.DataFrame | None:
+    """Return capacity per 1,000 residents by group (2SFCA on the official list with capacities, catchment = threshold)."""
+    key = capacity_list(region)
+    if key is None:
+        return None
+    prep = _prep(region)
+    acc = supply_access(prep, mode=mode, category=key, measure="2sfca", max_cost_s=60.0 * threshold_min)
+    table = supply_by_group(prep, acc, dimension=dimension)
+    table["per_1000"] = table["access"] * 1000.0
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
+    """Return the inequality indices of travel time (`geo.equity.inequality_table`)."""
+    return inequality_table(_prep(region), mode=mode, category=category)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def targets(
+    region: str, mode: str, category: str, threshold_min: int, level: str, dimension: str, group: str | None
+) -> gpd.GeoDataFrame:
+    """Return the ranked outreach targets (`geo.outreach.outreach_targets`)."""
+    return outreach_targets(
+        _prep(region),
+        mode=mode,
+        category=category,
+        threshold_s=60.0 * threshold_min,
+        level=level,
+        dimension=dimension,
+        group=group,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def targets_file(
+    region: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    level: str,
+    dimension: str,
+    group: str | None,
+    *,
+    suffix: str,
+    protected: bool,
+    lang: str,
+) -> bytes:
+    """Return the bytes of the targets written by `geo.outreach_export.write_targets` (protected unless told)."""
+    table = targets(region, mode, category, threshold_min, level, dimension, group)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"outreach{suffix}"
+        write_targets(
+            table,
+            path,
+            threshold=DEFAULT_THRESHOLD if protected else 0,
+            total_col=_prep(region).region.total_col,
+            lang=lang if lang in ("en", "fr") else "en",
+        )
+        return path.read_bytes()

@@ -1,0 +1,109 @@
+"""The figures of a cell or council for its popup: a translated layout and formatted values (no streamlit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.i18n import fmt_num, fmt_pct, t
+from geo.population import unknown_column
+from geo.prepare import Prepared
+from ui.labels import degurba_labels, dimension_label, group_label, mode_by, reach_phrase
+
+Layout = list[tuple[str, list[tuple[str, str]]]]
+
+
+def popup_layout(
+    prep: Prepared,
+    columns: pd.Index,
+    *,
+    lang: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    dimension: str,
+) -> Layout:
+    """Return the popup sections of a kind of place: titles and ``(label, key)`` rows.
+
+    The keys are the columns of `geo.places.place_figures` the rows show
+    (``T``, ``NAT``..., ``density_km2``, ``time_nearest_min``, ``beyond_T``...).
+    """
+    region = prep.region
+    total = region.total_col
+    residents = [(group_label(region, total, lang), total)]
+    for dim in region.groups:
+        residents += [(group_label(region, c, lang), c) for c in dim.columns]
+        unknown = unknown_column(dim.key)
+        if unknown in columns:
+            residents.append((group_label(region, unknown, lang), unknown))
+    place = [(t("popup.density", lang), "density_km2")]
+    place += [(t("popup.foreign", lang), "foreign_share")] if "foreign_share" in columns else []
+    place += [(t("popup.diversity", lang), "simpson")] if "simpson" in columns else []
+    place += [(t("popup.urbanisation", lang), "degurba_l2")] if "degurba_l2" in columns else []
+    travel = [(t("popup.nearest", lang), "time_nearest_min"), (t("popup.mean3", lang), "time_mean3_min")]
+    within = f"n_within_{threshold_min}min"
+    travel += [(t("popup.within", lang, n=threshold_min), within)] if within in columns else []
+    beyond = [(group_label(region, c, lang), f"beyond_{c}") for c in [total, *region.group(dimension).columns]]
+    beyond_title = t("popup.beyond", lang, threshold=threshold_min) + f" ({dimension_label(region, dimension, lang)})"
+    return [
+        (t("popup.residents", lang), residents),
+        (t("popup.context", lang), place),
+        (
+            t(
+                "popup.travel",
+                lang,
+                mode_by=mode_by(mode, lang),
+                reach_to=reach_phrase(prep, category, lang, form="reach_to"),
+            ),
+            travel,
+        ),
+        (beyond_title, beyond),
+    ]
+
+
+def format_column(figures: pd.DataFrame, key: str, *, lang: str) -> list[str]:
+    """Return one figure of every place, as shown in the popups.
+
+    Residents and densities are whole numbers; times have one decimal (or
+    "none reachable"); residents beyond the threshold are followed by their
+    share of the group (``beyond_T`` -> ``"120 (10%)"``).
+    """
+    v = figures[key].to_numpy(dtype=float, na_value=np.nan)
+    if key.startswith("beyond_"):
+        base = figures[key.removeprefix("beyond_")].to_numpy(dtype=float)
+        share = np.divide(v, base, out=np.full(v.shape, np.nan), where=base > 0)
+        return [f"{fmt_num(a, lang)} ({fmt_pct(b, lang)})" for a, b in zip(v, share, strict=True)]
+    if key in ("time_nearest_min", "time_mean3_min"):
+        none = t("popup.unreachable", lang)
+        return [none if np.isnan(x) else fmt_num(x, lang, digits=1) for x in v]
+    if key.startswith("n_within_") or key == "mean_excess_min":
+        return [fmt_num(x, lang, digits=1) for x in v]
+    if key == "foreign_share":
+        return [fmt_pct(x, lang) for x in v]
+    if key == "simpson":
+        return [fmt_num(x, lang, digits=2) for x in v]
+    if key == "rank":
+        return [str(int(x)) for x in v]
+    if key == "degurba_l2":
+        labels = degurba_labels(lang)
+        return ["–" if np.isnan(x) else f"{int(x)} {labels.get(int(x), '')}" for x in v]
+    return [fmt_num(x, lang) for x in v]
+
+
+def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str) -> dict[str, list[str]]:
+    """Return, per place, its popup title and formatted values in the order of `layout`.
+
+    Parameters
+    ----------
+    figures
+        Output of `geo.places.place_figures` (with ``name`` for councils and outreach councils).
+    kind
+        ``"cell"`` (title: the census cell id) or ``"council"`` (title: the ``name`` column).
+    """
+    keys = [key for _, rows in layout for _, key in rows]
+    columns = [format_column(figures, k, lang=lang) for k in keys]
+    if kind == "council":
+        titles = [t("popup.council", lang, name=n) for n in figures["name"]]
+    else:
+        titles = [t("popup.cell", lang, id=pid) for pid in figures.index]
+    return {str(pid): [title, *vals] for pid, title, *vals in zip(figures.index, titles, *columns, strict=True)}

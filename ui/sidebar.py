@@ -1,0 +1,104 @@
+"""The shared sidebar: language, region, travel mode, service, threshold and population group.
+
+Defined once and drawn by ``app.py`` on every page; the choices live in the
+session-state keys of `ui.state.DEFAULTS`, so a choice made on one page holds
+on the others (translated selectboxes edit them through `widget_key`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import streamlit as st
+
+from geo import settings
+from geo.i18n import language_name, languages, t
+from geo.prepare import Prepared
+from geo.region import list_regions, load_region
+from ui.data import prepared
+from ui.labels import category_label, dimension_label, group_label, mode_label
+from ui.state import Params, params
+
+
+@lru_cache(maxsize=16)
+def _region_name(key: str) -> str:
+    return load_region(key).name
+
+
+def _keep_valid(key: str, options: list[str]) -> None:
+    """Reset a stored choice that the new options no longer offer (e.g. after a region or dimension change)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+
+
+def widget_key(name: str, *context: str) -> str:
+    """Return the key of the widget that edits the session value `name` in a context (language, dimension).
+
+    A selectbox keeps showing the text of its current option when only its
+    labels change, so a translated selectbox gets a new key per language: the
+    choice itself lives under `name` and is copied to and from the widget.
+    """
+    return "__".join(["w", name, *context])
+
+
+def _store(key: str, name: str) -> None:
+    st.session_state[name] = st.session_state[key]
+
+
+def _select(label: str, options: list[str], name: str, fmt, *, context: tuple[str, ...], help: str | None = None):  # noqa: A002
+    """Draw a sidebar selectbox for the session value `name`, keyed by `context` (see `widget_key`)."""
+    key = widget_key(name, *context)
+    st.session_state[key] = st.session_state[name]
+    return st.sidebar.selectbox(label, options, key=key, format_func=fmt, help=help, on_change=_store, args=(key, name))
+
+
+def category_options(prep: Prepared) -> list[str]:
+    """Return the service keys offered: themes, categories and official lists that have at least one site."""
+    present = set(prep.services["category"].astype(str))
+    keys = list(dict.fromkeys(prep.category_keys()))
+    return [k for k in keys if k in present or k in prep.taxonomy.themes] or keys
+
+
+def sidebar() -> tuple[Params, Prepared]:
+    """Draw the shared sidebar and return the current choices and the prepared region."""
+    sb = st.sidebar
+    codes = languages()
+    _keep_valid("lang", codes)
+    sb.selectbox(t("sidebar.language", st.session_state["lang"]), codes, key="lang", format_func=language_name)
+    lang = st.session_state["lang"]
+    regions = list_regions()
+    _keep_valid("region", regions)
+    sb.selectbox(t("sidebar.region", lang), regions, key="region", format_func=_region_name)
+    prep = prepared(st.session_state["region"], lang)
+    modes = [m for m in settings.MODES if m in prep.networks]
+    _keep_valid("mode", modes)
+    sb.segmented_control(
+        t("sidebar.mode", lang), modes, key="mode", format_func=lambda m: mode_label(m, lang), required=True
+    )
+    cats = category_options(prep)
+    _keep_valid("category", cats)
+    _select(t("sidebar.category", lang), cats, "category", lambda k: category_label(prep, k, lang), context=(lang,))
+    sb.slider(
+        t("sidebar.threshold", lang), min_value=5, max_value=60, step=5, key="threshold_min",
+        help=t("sidebar.threshold_help", lang),
+    )  # fmt: skip
+    dims = [d.key for d in prep.region.groups]
+    _keep_valid("dimension", dims)
+    _select(
+        t("sidebar.dimension", lang),
+        dims,
+        "dimension",
+        lambda d: dimension_label(prep.region, d, lang),
+        context=(lang,),
+    )
+    groups = [prep.region.total_col, *prep.region.group(st.session_state["dimension"]).columns]
+    _keep_valid("group", groups)
+    _select(
+        t("sidebar.group", lang),
+        groups,
+        "group",
+        lambda g: group_label(prep.region, g, lang),
+        context=(lang, st.session_state["dimension"]),
+        help=t("sidebar.group_help", lang),
+    )
+    return params(), prep

@@ -1,0 +1,63 @@
+"""The app's session state, set up in one place, and the parameters every page reads from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from geo import settings
+from geo.i18n import FALLBACK
+
+#: Every session-state key the app uses, with its default. Widgets use these keys.
+DEFAULTS: dict[str, Any] = {
+    "lang": FALLBACK,
+    "region": settings.DEFAULT_REGION,
+    "mode": "walk",
+    "category": "pharmacy",
+    "threshold_min": 15,
+    "dimension": "birth",
+    "group": "T",
+    "basemap": False,
+    "outreach_level": "cell",
+    "outreach_unprotected": False,
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    """The choices of the shared sidebar (simple values, usable as cache keys)."""
+
+    lang: str
+    region: str
+    mode: str
+    category: str
+    threshold_min: int
+    dimension: str
+    group: str
+
+    @property
+    def threshold_s(self) -> float:
+        """The threshold in seconds."""
+        return 60.0 * self.threshold_min
+
+
+def init_state() -> None:
+    """Give every key of `DEFAULTS` its default, once per session."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def params() -> Params:
+    """Return the current choices."""
+    s = st.session_state
+    return Params(
+        lang=s["lang"],
+        region=s["region"],
+        mode=s["mode"],
+        category=s["category"],
+        threshold_min=int(s["threshold_min"]),
+        dimension=s["dimension"],
+        group=s["group"],
+    )
