@@ -3,15 +3,18 @@
 #   make test   create .venv, install (with Debian's Chromium), and run every test
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+# Prepared networks of a checkout stay in it (an installed equimap uses ~/.cache/equimap).
+export EQUIMAP_CACHE_DIR ?= $(CURDIR)/.cache
 
 .PHONY: venv vendor browser run test bench lint prepare
 
 venv: $(STAMP)
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Leaflet and the other map assets come from npm, served locally by Streamlit.

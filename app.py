@@ -11,7 +11,7 @@ import logging
 
 import streamlit as st
 
-from geo.i18n import t
+from equimap.i18n import t
 from ui.errors import shown_as_error
 from ui.sidebar import sidebar
 from ui.state import init_state

@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.gaps import gap_sentence
-from geo.i18n import fmt_num, fmt_pct, t
+from equimap.i18n import fmt_num, fmt_pct, t
+from equimap.indicators.gaps import gap_sentence
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import fmt_num, fmt_pct, t
+from equimap.i18n import fmt_num, fmt_pct, t
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import category_label, group_label, mode_by, reach_phrase

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.i18n import fmt_num, fmt_pct, t
+from equimap.i18n import fmt_num, fmt_pct, t
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import degurba_labels, group_label, mode_by, people_phrase, reach_phrase

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.bundle import Analysis, build_bundle
-from geo.bundle_files import write_bundle
-from geo.i18n import t
+from equimap.analysis.bundle import Analysis, build_bundle
+from equimap.i18n import t
+from equimap.report.files import write_bundle
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import category_label, mode_label

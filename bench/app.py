@@ -1,7 +1,7 @@
 """Benchmark of the app in a real browser on Malta: page open → map drawn, and a service switch → map redrawn.
 
 Starts ``streamlit run app.py`` on a free port of 127.0.0.1 (disk cache warm:
-run ``python -m geo prepare`` once before), drives Debian's Chromium with
+run ``python -m equimap prepare`` once before), drives Debian's Chromium with
 Playwright and reports, in seconds:
 
 1. the first open after the server starts (the server loads the prepared

@@ -27,8 +27,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo.access import access_table, nearest_times, snap_points
-from geo.prepare import prepare_region
+from equimap.network.prepare import prepare_region
+from equimap.network.routing import access_table, nearest_times, snap_points
 
 
 def _time(fn, repeat: int = 3) -> tuple[float, object]:

@@ -1,4 +1,4 @@
-"""Benchmark of the Malta gap report: how long ``python -m geo report`` takes, as a user runs it.
+"""Benchmark of the Malta gap report: how long ``python -m equimap report`` takes, as a user runs it.
 
 Each run is a new process (imports, loading the prepared region from the disk
 cache, the bundle with 999 bootstrap replicates, the maps and the PDF), so the
@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo.bundle import build_bundle
-from geo.bundle_files import write_bundle
-from geo.prepare import prepare_region
-from geo.settings import ROOT_DIR
+from equimap.analysis.bundle import build_bundle
+from equimap.network.prepare import prepare_region
+from equimap.report.files import write_bundle
 
+#: The repository root (commands run from there).
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the benchmark, print a report and return the figures (seconds)."""
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for _ in range(args.runs):
                 out = Path(tmp) / f"malta-{lang}.pdf"
                 t0 = time.perf_counter()
-                cmd = [sys.executable, "-m", "geo", "report", "--region", "malta", "--lang", lang, "--out", str(out)]
+                cmd = [sys.executable, "-m", "equimap", "report", "--region", "malta", "--lang", lang, "--out", str(out)]
                 subprocess.run(cmd, cwd=ROOT_DIR, check=True, capture_output=True)
                 times.append(time.perf_counter() - t0)
             res[f"report_pdf_{lang}_s"] = statistics.median(times)

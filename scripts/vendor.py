@@ -1,6 +1,9 @@
-"""Copy the map assets installed by npm into static/vendor/ for Streamlit to serve.
+"""Copy the map assets installed by npm where they are used.
 
-Run by `make vendor` after `npm ci`. Nothing here is committed: static/vendor is
+* ``static/vendor/``: served by Streamlit to the app's map;
+* ``src/equimap/static/vendor/``: a package resource, inlined in the standalone HTML map.
+
+Run by `make vendor` after `npm ci`. Nothing here is committed: both folders are
 rebuilt from node_modules/ on every fresh machine.
 """
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "node_modules"
-DST = ROOT / "static" / "vendor"
+DESTINATIONS = (ROOT / "static" / "vendor", ROOT / "src" / "equimap" / "static" / "vendor")
 
 #: (package folder, path inside it, destination name)
 ASSETS = [
@@ -30,13 +33,14 @@ def main() -> None:
         src = SRC / pkg / rel
         if not src.exists():
             raise SystemExit(f"{src} is missing: run `npm ci` first (make vendor does).")
-        out = DST / dest
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, out, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, out)
-    print(f"map assets copied to {DST.relative_to(ROOT)}")
+        for dst in DESTINATIONS:
+            out = dst / dest
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, out, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, out)
+    print("map assets copied to " + ", ".join(str(d.relative_to(ROOT)) for d in DESTINATIONS))
 
 
 if __name__ == "__main__":

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import networkx as nx
 import pytest
 
-from geo.network import Network
+from equimap.network.graph import Network
+
+#: Prepared networks of the checkout are kept in its `.cache/` (as `make` does), unless told otherwise.
+os.environ.setdefault("EQUIMAP_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache"))
 
 
 @pytest.fixture(scope="session")
 def malta():
     """The real bundled Malta region, prepared (networks, services, residents) once and cached on disk."""
-    from geo.prepare import prepare_region
+    from equimap.network.prepare import prepare_region
 
     return prepare_region("malta")
 
@@ -19,7 +25,7 @@ def malta():
 @pytest.fixture(scope="session")
 def malta_bundle(malta):
     """The Malta report bundle (default analyses, threshold 10, 99 bootstrap replicates), built once per session."""
-    from geo.bundle import DEFAULT_ANALYSES, build_bundle
+    from equimap.analysis.bundle import DEFAULT_ANALYSES, build_bundle
 
     return build_bundle(malta, DEFAULT_ANALYSES, threshold=10, n_boot=99, seed=0)
 

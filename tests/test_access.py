@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.access import access_table, count_within, nearest_times, od_pairs, snap_points
-from geo.network import Network
+from equimap.network.graph import Network
+from equimap.network.routing import access_table, count_within, nearest_times, od_pairs, snap_points
 from tests.conftest import grid_graph
 
 

@@ -146,7 +146,7 @@ def test_report_page(app: AppTest) -> None:
 
 def test_library_errors_show_as_one_sentence_not_a_traceback() -> None:
     def page() -> None:
-        from geo._errors import DataError
+        from equimap._errors import DataError
         from ui.errors import shown_as_error
 
         with shown_as_error("fr"):

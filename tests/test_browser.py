@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from geo.boundaries import load_boundaries
-from geo.groups import cell_summary
+from equimap.indicators.groups import cell_summary
+from equimap.region.boundaries import load_boundaries
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "docs" / "screenshots"
@@ -216,7 +216,7 @@ def test_equity_page(page, server) -> None:
 
 
 def test_click_on_a_council_name_shows_its_figures(page, server, malta) -> None:
-    from geo.places import council_figures
+    from equimap.analysis.places import council_figures
 
     councils = council_figures(malta, malta.access("walk", "pharmacy"), threshold_s=900.0)
     unit = councils["T"].idxmax()

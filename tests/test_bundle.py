@@ -1,4 +1,4 @@
-"""Tests for geo.bundle and geo.bundle_files: every table of an analysis, protected, and its files read back.
+"""Tests for equimap.analysis.bundle and equimap.report.files: every table of an analysis, protected, and its files read back.
 
 The Malta figures are checked against answers computed here another way: the
 library's own group statistics called directly, a geopandas spatial join for the
@@ -20,9 +20,8 @@ from openpyxl import load_workbook
 from pandas.testing import assert_frame_equal, assert_series_equal
 from scipy.optimize import linprog
 
-from geo._errors import DataError
-from geo.boundaries import load_boundaries
-from geo.bundle import (
+from equimap._errors import DataError
+from equimap.analysis.bundle import (
     CLASS_ROUNDING,
     DEFAULT_ANALYSES,
     GROUP_ROUNDING,
@@ -32,13 +31,14 @@ from geo.bundle import (
     build_bundle,
     parse_analysis,
 )
-from geo.bundle_files import bundle_download, format_for, readme_table, write_bundle
-from geo.bundle_protect import controlled_round
-from geo.equity import gaps_table
-from geo.groups import group_summary
-from geo.outreach import outreach_targets
-from geo.privacy import UNPROTECTED_NOTICE
-from geo.urbanisation import classify_grid
+from equimap.analysis.equity import gaps_table
+from equimap.analysis.outreach import outreach_targets
+from equimap.indicators.degurba import classify_grid
+from equimap.indicators.groups import group_summary
+from equimap.protect.suppression import UNPROTECTED_NOTICE
+from equimap.protect.tables import controlled_round
+from equimap.region.boundaries import load_boundaries
+from equimap.report.files import bundle_download, format_for, readme_table, write_bundle
 
 N_BOOT = 99  # as the `malta_bundle` fixture
 THRESHOLD = 10

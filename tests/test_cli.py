@@ -1,10 +1,11 @@
-"""The command line, run as a user would: ``python -m geo ...`` in a subprocess and in-process."""
+"""The command line, run as a user would: ``python -m equimap ...`` in a subprocess and in-process."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -13,14 +14,16 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
-from geo.bundle import Analysis, build_bundle
-from geo.cli import main
-from geo.groups import cell_summary, group_summary
-from geo.privacy import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
-from geo.settings import ROOT_DIR
+from equimap.analysis.bundle import Analysis, build_bundle
+from equimap.cli import main
+from equimap.indicators.groups import cell_summary, group_summary
+from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
 
 pytestmark = pytest.mark.malta
 
+
+#: The repository root (commands run from there).
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 def test_regions_lists_malta(capsys):
     assert main(["regions"]) == 0
@@ -156,7 +159,7 @@ def test_access_with_custom_services_file(malta, tmp_path):
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "geo", *args], cwd=ROOT_DIR, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "equimap", *args], cwd=ROOT_DIR, capture_output=True, text=True, timeout=300
     )
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo._errors import DataError
-from geo.curves import reached_by_minute
-from geo.groups import group_summary
+from equimap._errors import DataError
+from equimap.indicators.curves import reached_by_minute
+from equimap.indicators.groups import group_summary
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import entropy
 
-from geo._errors import DataError
-from geo.diversity import bivariate_classes, foreign_born_shares, shannon_index, simpson_index
+from equimap._errors import DataError
+from equimap.indicators.diversity import bivariate_classes, foreign_born_shares, shannon_index, simpson_index
 
 
 @pytest.fixture
@@ -126,9 +126,9 @@ def test_bivariate_classes__bad_inputs() -> None:
 def test_foreign_born_shares__malta_census_grid() -> None:
     import geopandas as gpd
 
-    from geo import settings
+    from equimap import settings
 
-    grid = gpd.read_file(settings.DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg", layer="census2021_grid_1km")
+    grid = gpd.read_file(settings.BUNDLED_DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg", layer="census2021_grid_1km")
     country = grid[["NAT", "EU_OTH", "OTH"]].sum().to_frame().T
     got = foreign_born_shares(country, native="NAT", eu="EU_OTH", non_eu="OTH")
     # Census 2021: 519,562 residents, about 25.7% of them foreign-born (data/malta provenance notes).

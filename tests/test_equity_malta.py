@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.access import snap_points
-from geo.equity import cost_table, gaps_table, per_cell, supply_access, supply_by_group
-from geo.groups import group_summary
+from equimap.analysis.equity import cost_table, gaps_table, per_cell, supply_access, supply_by_group
+from equimap.indicators.groups import group_summary
+from equimap.network.routing import snap_points
 
 pytestmark = pytest.mark.malta
 
@@ -82,8 +82,8 @@ def test_supply_by_group_is_population_weighted(malta):
 
 
 def test_inequality_table_on_malta(malta):
-    from geo.equity import inequality_table
-    from geo.inequality import gini
+    from equimap.analysis.equity import inequality_table
+    from equimap.indicators.inequality import gini
 
     t = inequality_table(malta, mode="walk", category="health")
     theil = t.loc[t["index"] == "theil_t", "value"].iloc[0]

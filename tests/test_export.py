@@ -1,4 +1,4 @@
-"""Tests for geo.export: real files written to tmp_path and read back with real readers."""
+"""Tests for equimap.report.formats: real files written to tmp_path and read back with real readers."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pandas.testing import assert_frame_equal
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
-from geo import settings
-from geo._errors import DataError
-from geo.export import README, excel_sheet_names, to_csv, to_geojson, to_gpkg, to_xlsx
+from equimap import settings
+from equimap._errors import DataError
+from equimap.report.formats import README, excel_sheet_names, to_csv, to_geojson, to_gpkg, to_xlsx
 
 NOTICE = "Small-count protection ON: counts of fewer than 10 people (other than 0) are hidden; 3 values hidden."
 
@@ -38,7 +38,7 @@ def table() -> pd.DataFrame:
 @pytest.fixture
 def cells() -> gpd.GeoDataFrame:
     """Three real 1 km census cells of Malta (EPSG:3035)."""
-    grid = gpd.read_file(settings.DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg")
+    grid = gpd.read_file(settings.BUNDLED_DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg")
     out = grid.iloc[:3][["GRD_ID", "T", "geometry"]].set_index("GRD_ID")
     out["T"] = out["T"].astype(float)
     out.iloc[0, out.columns.get_loc("T")] = np.nan

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo._errors import DataError
-from geo.gaps import CI_STATS, gap_sentence, group_gaps
-from geo.groups import weighted_quantile
+from equimap._errors import DataError
+from equimap.indicators.gaps import CI_STATS, gap_sentence, group_gaps
+from equimap.indicators.groups import weighted_quantile
 
 GROUPS = {"NAT": "Born here", "OTH": "Born outside the EU"}
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo._errors import DataError
-from geo.groups import cell_summary, group_summary
+from equimap._errors import DataError
+from equimap.indicators.groups import cell_summary, group_summary
 
 
 @pytest.fixture

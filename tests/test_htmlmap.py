@@ -1,4 +1,4 @@
-"""Tests for geo.htmlmap: a standalone map that opens from a file with no network request."""
+"""Tests for equimap.report.htmlmap: a standalone map that opens from a file with no network request."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from geo._errors import DataError
-from geo.htmlmap import LEAFLET_DIR, html_map, write_html
-from geo.staticmap import map_specs
+from equimap._errors import DataError
+from equimap.report.htmlmap import LEAFLET_DIR, html_map, write_html
+from equimap.report.staticmap import map_specs
 
 pytestmark = pytest.mark.malta
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from geo import i18n
-from geo._errors import DataError
-from geo.i18n import catalogue, fmt_num, fmt_pct, language_name, languages, placeholders, t
+from equimap import i18n
+from equimap._errors import DataError
+from equimap.i18n import catalogue, fmt_num, fmt_pct, language_name, languages, placeholders, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_CODE = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo._errors import DataError
-from geo.inequality import concentration_index, gini, stack_groups, theil_decomposition, theil_t
+from equimap._errors import DataError
+from equimap.indicators.inequality import concentration_index, gini, stack_groups, theil_decomposition, theil_t
 
 
 def naive_gini(x: np.ndarray, w: np.ndarray) -> float:
@@ -111,7 +111,7 @@ def test_inequality__unreachable_left_out(caplog: pytest.LogCaptureFixture) -> N
     x, w = random_data(1)
     with_inf = pd.concat([x, pd.Series([np.inf], index=[-1])])
     w_inf = pd.concat([w, pd.Series([7.0], index=[-1])])
-    with caplog.at_level(logging.INFO, logger="geo.inequality"):
+    with caplog.at_level(logging.INFO, logger="equimap.indicators.inequality"):
         assert gini(with_inf, w_inf) == pytest.approx(gini(x, w), rel=1e-14)
     assert "left out 1 unreachable origins (7.0 residents)" in caplog.text
     assert theil_t(with_inf, w_inf) == pytest.approx(theil_t(x, w), rel=1e-14)

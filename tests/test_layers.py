@@ -13,19 +13,19 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geo.urbanisation import L2_COLOURS
-from layers._choropleth import GeometryStore, StoredGeoJson
-from layers.access import ACCESS_COLOURS, UNREACHABLE_COLOUR, access_classes, access_layer
-from layers.base import STATIC_URL, base_map, land_layer, layer_control, to_wgs84
-from layers.bivariate import BIVARIATE_COLOURS, bivariate_index, bivariate_layer
-from layers.boundaries import boundaries_layer
-from layers.gaps import GAP_COLOURS, gap_classes, gaps_layer
-from layers.legend import Legend, classify, legend_html, range_labels
-from layers.outreach import RANK_COLOURS, rank_classes, rank_ranges, targets_layer
-from layers.popups import PopupStore, bind_popups
-from layers.residents import DENSITY_COLOURS, density_layer, share_layer
-from layers.services import PALETTE, services_layer
-from layers.urbanisation import urbanisation_layer
+from equimap.indicators.degurba import L2_COLOURS
+from equimap.maps._choropleth import GeometryStore, StoredGeoJson
+from equimap.maps.access import ACCESS_COLOURS, UNREACHABLE_COLOUR, access_classes, access_layer
+from equimap.maps.base import STATIC_URL, base_map, land_layer, layer_control, to_wgs84
+from equimap.maps.bivariate import BIVARIATE_COLOURS, bivariate_index, bivariate_layer
+from equimap.maps.boundaries import boundaries_layer
+from equimap.maps.gaps import GAP_COLOURS, gap_classes, gaps_layer
+from equimap.maps.legend import Legend, classify, legend_html, range_labels
+from equimap.maps.outreach import RANK_COLOURS, rank_classes, rank_ranges, targets_layer
+from equimap.maps.popups import PopupStore, bind_popups
+from equimap.maps.residents import DENSITY_COLOURS, density_layer, share_layer
+from equimap.maps.services import PALETTE, services_layer
+from equimap.maps.urbanisation import urbanisation_layer
 
 # Four 1 km cells in EPSG:3035 over Malta.
 X0, Y0 = 4_730_000.0, 1_440_000.0
@@ -311,11 +311,10 @@ def test_library_layers_and_map_builder_never_import_streamlit() -> None:
 
     code = (
         "import importlib, pkgutil, sys\n"
-        "import geo, layers\n"
-        "for pkg in (geo, layers):\n"
-        "    for m in pkgutil.iter_modules(pkg.__path__):\n"
-        "        if m.name != '__main__':\n"
-        "            importlib.import_module(f'{pkg.__name__}.{m.name}')\n"
+        "import equimap\n"
+        "for m in pkgutil.walk_packages(equimap.__path__, 'equimap.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
         "import ui.mapview, ui.figures, ui.labels\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))\n"
     )

@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from geo.access import access_table, snap_points
+from equimap.network.routing import access_table, snap_points
 
 pytestmark = pytest.mark.malta
 

@@ -6,9 +6,9 @@ import numpy as np
 import pyproj
 import pytest
 
-from geo._errors import DataError
-from geo.network import Network, build_network, way_allows
-from geo.osm import read_osm
+from equimap._errors import DataError
+from equimap.network.graph import Network, build_network, way_allows
+from equimap.region.osm import read_osm
 from tests import tiny_region
 
 

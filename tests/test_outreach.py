@@ -49,16 +49,16 @@ from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal, assert_series_equal
 from shapely.geometry import box
 
-from geo._errors import DataError
-from geo.add_region import add_region
-from geo.cli import main
-from geo.groups import cell_summary, group_summary
-from geo.outreach import OutreachWeights, _rank, outreach_targets
-from geo.outreach_export import LAYER, export_table, protection_spec, write_targets
-from geo.population import load_population
-from geo.region import Region
-from geo.urban_access import grid_classes, summary_by_class, unit_classes, urbanisation_of_origins
-from geo.urbanisation import population_by_class
+from equimap._errors import DataError
+from equimap.analysis.classes import grid_classes, summary_by_class, unit_classes, urbanisation_of_origins
+from equimap.analysis.outreach import OutreachWeights, _rank, outreach_targets
+from equimap.cli import main
+from equimap.indicators.degurba import population_by_class
+from equimap.indicators.groups import cell_summary, group_summary
+from equimap.region.add import add_region
+from equimap.region.census import load_population
+from equimap.region.manifest import Region
+from equimap.report.outreach_file import LAYER, export_table, protection_spec, write_targets
 from tests import tiny_region
 
 X0, Y0 = tiny_region.X0, tiny_region.Y0
@@ -89,7 +89,7 @@ def cell_box(col: int):
 
 @dataclass(frozen=True)
 class HandPrepared:
-    """Stands in for `geo.prepare.Prepared`: a real region and population, hand-placed origins and times."""
+    """Stands in for `equimap.network.prepare.Prepared`: a real region and population, hand-placed origins and times."""
 
     region: Region
     population: gpd.GeoDataFrame

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo._errors import DataError
-from geo.boundaries import load_boundaries
-from geo.groups import cell_summary
-from geo.places import cell_figures, council_figures, diverse_underserved, origin_places, place_figures
+from equimap._errors import DataError
+from equimap.analysis.places import cell_figures, council_figures, diverse_underserved, origin_places, place_figures
+from equimap.indicators.groups import cell_summary
+from equimap.region.boundaries import load_boundaries
 
 COUNTS = ["T", "NAT", "EU_OTH", "OTH"]
 

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo._errors import DataError
-from geo.network import Network
-from geo.population import load_population, place_residents
-from geo.region import load_region
+from equimap._errors import DataError
+from equimap.network.graph import Network
+from equimap.network.residents import place_residents
+from equimap.region.census import load_population
+from equimap.region.manifest import load_region
 from tests import tiny_region
 
 

@@ -1,4 +1,4 @@
-"""Tests for geo.privacy: small-count suppression and the file notice.
+"""Tests for equimap.protect.suppression: small-count suppression and the file notice.
 
 Protection is checked by an independent attacker written here: from the exported
 values alone it sets up every additive relation as a linear programme and asks
@@ -16,9 +16,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 from scipy.optimize import linprog
 
-from geo import settings
-from geo._errors import DataError
-from geo.privacy import (
+from equimap import settings
+from equimap._errors import DataError
+from equimap.protect.suppression import (
     NOTICE_TEXTS,
     PROTECTED_NOTICE_KEY,
     UNPROTECTED_NOTICE,
@@ -337,7 +337,7 @@ def test_random_tables_with_subsets_and_totals_row_leak_nothing(seed: int) -> No
 def test_real_malta_grid_is_protected() -> None:
     import geopandas as gpd
 
-    grid = gpd.read_file(settings.DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg").set_index("GRD_ID")
+    grid = gpd.read_file(settings.BUNDLED_DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg").set_index("GRD_ID")
     counts = ["T", *BIRTH, *AGE, *SEX]
     flagged = grid[[c + "_CI" for c in counts]].to_numpy() == 1
     grid[counts] = grid[counts].astype(float).mask(flagged)  # confidential values are unknown, not 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo import RegionError, list_regions, load_region
-from geo._errors import DataError
-from geo.add_region import add_region
-from geo.prepare import prepare_region
+from equimap import RegionError, list_regions, load_region
+from equimap._errors import DataError
+from equimap.network.prepare import prepare_region
+from equimap.region.add import add_region
 from tests import tiny_region
 
 

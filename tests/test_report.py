@@ -1,7 +1,7 @@
-"""Tests for geo.report, geo.report_text, geo.staticmap and the `report` command: the PDF read back with pypdf.
+"""Tests for equimap.report.pdf, equimap.report.text, equimap.report.staticmap and the `report` command: the PDF read back with pypdf.
 
 The group figures printed in the report are checked against the library's own
-statistics computed here (``geo.equity.gaps_table``, ``geo.groups.group_summary``)
+statistics computed here (``equimap.analysis.equity.gaps_table``, ``equimap.indicators.groups.group_summary``)
 and rounded the way the bundle publishes them; the two languages are checked
 against each other's catalogue.
 """
@@ -15,16 +15,16 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from geo._errors import DataError
-from geo.bundle import DEFAULT_ANALYSES, GROUP_ROUNDING, build_bundle
-from geo.cli import main
-from geo.equity import gaps_table
-from geo.outreach import outreach_targets
-from geo.privacy import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
-from geo.report import build_report
-from geo.report_sections import largest_gaps
-from geo.report_text import LANGS, catalogue, interval, number, percent, text
-from geo.staticmap import report_maps
+from equimap._errors import DataError
+from equimap.analysis.bundle import DEFAULT_ANALYSES, GROUP_ROUNDING, build_bundle
+from equimap.analysis.equity import gaps_table
+from equimap.analysis.outreach import outreach_targets
+from equimap.cli import main
+from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
+from equimap.report.pdf import build_report
+from equimap.report.sections import largest_gaps
+from equimap.report.staticmap import report_maps
+from equimap.report.text import LANGS, catalogue, interval, number, percent, text
 
 N_BOOT = 99  # as the `malta_bundle` fixture
 #: Place names that are the same word in every language's text (Ir-Rabat (Malta) names its island).

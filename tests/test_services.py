@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo._errors import CategoryError, DataError
-from geo.services import categories_of, load_service_file, load_taxonomy, select_services
+from equimap._errors import CategoryError, DataError
+from equimap.region.services import categories_of, load_service_file, load_taxonomy, select_services
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_load_service_file__malformed_zip(tmp_path):
 
 
 def test_load_service_file__too_large(tmp_path, monkeypatch):
-    import geo._validate as v
+    import equimap._validate as v
 
     monkeypatch.setattr(v, "MAX_FILE_BYTES", 2_000_000)
     p = tmp_path / "list.csv"

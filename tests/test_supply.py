@@ -10,8 +10,8 @@ import pytest
 from access import Access
 from access import weights as access_weights
 
-from geo._errors import DataError
-from geo.supply import (
+from equimap._errors import DataError
+from equimap.indicators.supply import (
     access_by_group,
     enhanced_two_step_fca,
     gravity_access,

@@ -1,4 +1,4 @@
-"""Popup figures of a place: formatted from `geo.places` columns, in the reader's language."""
+"""Popup figures of a place: formatted from `equimap.analysis.places` columns, in the reader's language."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""Tests of geo.urbanisation: hand-built grids whose classes are worked out cell by cell.
+"""Tests of equimap.indicators.degurba: hand-built grids whose classes are worked out cell by cell.
 
 Every expected class below is derived by hand from the 2021 manual's rules; the
 comments give the arithmetic. Arrays are drawn row by row (row 0 = north).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -15,9 +17,9 @@ from geopandas import GeoDataFrame
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from geo import settings
-from geo._errors import DataError
-from geo.urbanisation import (
+from equimap import settings
+from equimap._errors import DataError
+from equimap.indicators.degurba import (
     L1_COLOURS,
     L1_LABELS,
     L2_COLOURS,
@@ -29,7 +31,9 @@ from geo.urbanisation import (
     classify_units,
     population_by_class,
 )
-from geo.urbanisation_table import degurba_markdown
+from equimap.report.degurba_doc import degurba_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
 
 X0, Y0 = 4_700_000.0, 1_400_000.0
 
@@ -588,7 +592,7 @@ def test_population_by_class__bad_level():
 
 @pytest.fixture(scope="module")
 def malta() -> tuple[GeoDataFrame, GeoDataFrame]:
-    data = settings.DATA_DIR / "malta"
+    data = settings.BUNDLED_DATA_DIR / "malta"
     grid = gpd.read_file(data / "census2021_grid_1km_malta.gpkg", layer="census2021_grid_1km")
     councils = gpd.read_file(data / "mt_local_councils_osm2018.geojson")
     return grid, councils[councils["admin_level"] == "8"].to_crs(grid.crs)
@@ -618,7 +622,7 @@ def test_malta__totals_and_one_urban_centre(malta):
 def test_malta__deterministic_report():
     first = degurba_markdown("malta")
     assert first == degurba_markdown("malta")
-    doc = settings.ROOT_DIR / "docs" / "degurba_malta.md"
+    doc = ROOT / "docs" / "degurba_malta.md"
     assert doc.read_text(encoding="utf-8") == first, (
-        "docs/degurba_malta.md is stale: run python -m geo.urbanisation_table"
+        "docs/degurba_malta.md is stale: run python -m equimap.report.degurba_doc"
     )

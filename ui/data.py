@@ -17,17 +17,17 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.boundaries import load_boundaries
-from geo.curves import reached_by_minute
-from geo.equity import gaps_table, inequality_table, supply_access, supply_by_group
-from geo.groups import group_summary
-from geo.i18n import fmt_pct, t
-from geo.outreach import outreach_targets
-from geo.outreach_export import write_targets
-from geo.places import cell_figures, council_figures, diverse_underserved, origin_places
-from geo.prepare import Prepared, land_layer, prepare_region
-from geo.privacy import DEFAULT_THRESHOLD
-from geo.urban_access import grid_classes
+from equimap.analysis.classes import grid_classes
+from equimap.analysis.equity import gaps_table, inequality_table, supply_access, supply_by_group
+from equimap.analysis.outreach import outreach_targets
+from equimap.analysis.places import cell_figures, council_figures, diverse_underserved, origin_places
+from equimap.i18n import fmt_pct, t
+from equimap.indicators.curves import reached_by_minute
+from equimap.indicators.groups import group_summary
+from equimap.network.prepare import Prepared, land_layer, prepare_region
+from equimap.protect.suppression import DEFAULT_THRESHOLD
+from equimap.region.boundaries import load_boundaries
+from equimap.report.outreach_file import write_targets
 
 #: Bootstrap resamples for the intervals shown in the app (the CLI uses 999).
 APP_N_BOOT = 199
@@ -99,7 +99,7 @@ def cell_councils(region: str) -> pd.Series:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def grid(region: str) -> gpd.GeoDataFrame:
-    """Return the Degree of Urbanisation of every census cell (`geo.urban_access.grid_classes`)."""
+    """Return the Degree of Urbanisation of every census cell (`equimap.analysis.classes.grid_classes`)."""
     prep = _prep(region)
     return grid_classes(prep.population, region=prep.region)
 
@@ -117,7 +117,7 @@ def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoD
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
-    """Return the figures of every council (`geo.places.council_figures`)."""
+    """Return the figures of every council (`equimap.analysis.places.council_figures`)."""
     prep = _prep(region)
     found = units(region)
     return council_figures(
@@ -131,7 +131,7 @@ def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.G
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def origin_councils(region: str) -> pd.Series:
-    """Return the council (``unit_id``) whose polygon holds each origin (`geo.places.origin_places`)."""
+    """Return the council (``unit_id``) whose polygon holds each origin (`equimap.analysis.places.origin_places`)."""
     prep = _prep(region)
     return origin_places(prep.origins, units(region))
 
@@ -144,7 +144,7 @@ def services(region: str, category: str) -> gpd.GeoDataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def group_table(region: str, mode: str, category: str, threshold_min: int, dimension: str) -> pd.DataFrame:
-    """Return `geo.groups.group_summary` for the groups of a dimension, all residents first."""
+    """Return `equimap.indicators.groups.group_summary` for the groups of a dimension, all residents first."""
     prep = _prep(region)
     dim = prep.region.group(dimension)
     groups = {prep.region.total_col: "all", **dim.columns}
@@ -155,7 +155,7 @@ def group_table(region: str, mode: str, category: str, threshold_min: int, dimen
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def curves(region: str, mode: str, category: str, dimension: str, max_min: int) -> pd.DataFrame:
-    """Return the share of each group reached by minute (`geo.curves.reached_by_minute`)."""
+    """Return the share of each group reached by minute (`equimap.indicators.curves.reached_by_minute`)."""
     prep = _prep(region)
     dim = prep.region.group(dimension)
     return reached_by_minute(
@@ -192,7 +192,7 @@ def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.Dat
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
-    """Return the inequality indices of travel time (`geo.equity.inequality_table`)."""
+    """Return the inequality indices of travel time (`equimap.analysis.equity.inequality_table`)."""
     return inequality_table(_prep(region), mode=mode, category=category)
 
 
@@ -200,7 +200,7 @@ def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
 def targets(
     region: str, mode: str, category: str, threshold_min: int, level: str, dimension: str, group: str | None
 ) -> gpd.GeoDataFrame:
-    """Return the ranked outreach targets (`geo.outreach.outreach_targets`)."""
+    """Return the ranked outreach targets (`equimap.analysis.outreach.outreach_targets`)."""
     return outreach_targets(
         _prep(region),
         mode=mode,
@@ -226,7 +226,7 @@ def targets_file(
     protected: bool,
     lang: str,
 ) -> bytes:
-    """Return the bytes of the targets written by `geo.outreach_export.write_targets` (protected unless told)."""
+    """Return the bytes of the targets written by `equimap.report.outreach_file.write_targets` (protected unless told)."""
     table = targets(region, mode, category, threshold_min, level, dimension, group)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"outreach{suffix}"

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from geo._errors import EquimapError
-from geo.i18n import t
+from equimap._errors import EquimapError
+from equimap.i18n import t
 
 
 @contextmanager

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.i18n import fmt_num, fmt_pct, t
-from geo.population import unknown_column
-from geo.prepare import Prepared
+from equimap.i18n import fmt_num, fmt_pct, t
+from equimap.network.prepare import Prepared
+from equimap.region.census import unknown_column
 from ui.labels import degurba_labels, dimension_label, group_label, mode_by, reach_phrase
 
 Layout = list[tuple[str, list[tuple[str, str]]]]
@@ -25,7 +25,7 @@ def popup_layout(
 ) -> Layout:
     """Return the popup sections of a kind of place: titles and ``(label, key)`` rows.
 
-    The keys are the columns of `geo.places.place_figures` the rows show
+    The keys are the columns of `equimap.analysis.places.place_figures` the rows show
     (``T``, ``NAT``..., ``density_km2``, ``time_nearest_min``, ``beyond_T``...).
     """
     region = prep.region
@@ -96,7 +96,7 @@ def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str)
     Parameters
     ----------
     figures
-        Output of `geo.places.place_figures` (with ``name`` for councils and outreach councils).
+        Output of `equimap.analysis.places.place_figures` (with ``name`` for councils and outreach councils).
     kind
         ``"cell"`` (title: the census cell id) or ``"council"`` (title: the ``name`` column).
     """

@@ -6,10 +6,10 @@ catalogues lack falls back to the English one of the taxonomy or manifest.
 
 from __future__ import annotations
 
-from geo.i18n import t
-from geo.prepare import Prepared
-from geo.region import Region
-from geo.urbanisation import L2_LABELS
+from equimap.i18n import t
+from equimap.indicators.degurba import L2_LABELS
+from equimap.network.prepare import Prepared
+from equimap.region.manifest import Region
 
 
 def country_name(region: Region, lang: str) -> str:

@@ -12,20 +12,20 @@ from dataclasses import dataclass
 import folium
 import geopandas as gpd
 
-from geo.i18n import fmt_num, t
-from geo.prepare import Prepared
-from layers._choropleth import GeometryStore
-from layers.access import ACCESS_BREAKS_MIN, access_layer
-from layers.base import base_map, land_layer, layer_control
-from layers.bivariate import bivariate_layer
-from layers.boundaries import boundaries_layer
-from layers.gaps import GAP_BREAKS, gaps_layer
-from layers.legend import range_labels
-from layers.outreach import rank_ranges, targets_layer
-from layers.popups import PopupStore
-from layers.residents import density_layer, diversity_layer, share_layer
-from layers.services import services_layer
-from layers.urbanisation import urbanisation_layer
+from equimap.i18n import fmt_num, t
+from equimap.maps._choropleth import GeometryStore
+from equimap.maps.access import ACCESS_BREAKS_MIN, access_layer
+from equimap.maps.base import base_map, land_layer, layer_control
+from equimap.maps.bivariate import bivariate_layer
+from equimap.maps.boundaries import boundaries_layer
+from equimap.maps.gaps import GAP_BREAKS, gaps_layer
+from equimap.maps.legend import range_labels
+from equimap.maps.outreach import rank_ranges, targets_layer
+from equimap.maps.popups import PopupStore
+from equimap.maps.residents import density_layer, diversity_layer, share_layer
+from equimap.maps.services import services_layer
+from equimap.maps.urbanisation import urbanisation_layer
+from equimap.network.prepare import Prepared
 from ui.figures import popup_layout, popup_values
 from ui.labels import category_label, degurba_labels, group_label, mode_by, reach_phrase
 
@@ -37,8 +37,8 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 class MapData:
     """The tables a map is drawn from (all in the region CRS)."""
 
-    cells: gpd.GeoDataFrame  # geo.places.place_figures of the cells, with bivariate and urbanisation classes
-    councils: gpd.GeoDataFrame | None  # geo.places.place_figures of the councils (name), or None
+    cells: gpd.GeoDataFrame  # equimap.analysis.places.place_figures of the cells, with bivariate and urbanisation classes
+    councils: gpd.GeoDataFrame | None  # equimap.analysis.places.place_figures of the councils (name), or None
     units: gpd.GeoDataFrame | None  # every council polygon (name), or None
     services: gpd.GeoDataFrame  # services of the chosen category
     land: gpd.GeoDataFrame | None  # land masses, or None

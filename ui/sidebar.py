@@ -11,10 +11,10 @@ from functools import lru_cache
 
 import streamlit as st
 
-from geo import settings
-from geo.i18n import language_name, languages, t
-from geo.prepare import Prepared
-from geo.region import list_regions, load_region
+from equimap import settings
+from equimap.i18n import language_name, languages, t
+from equimap.network.prepare import Prepared
+from equimap.region.manifest import list_regions, load_region
 from ui.data import prepared
 from ui.labels import category_label, dimension_label, group_label, mode_label
 from ui.state import Params, params

@@ -7,8 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from geo import settings
-from geo.i18n import FALLBACK
+from equimap import settings
+from equimap.i18n import FALLBACK
 
 #: Every session-state key the app uses, with its default. Widgets use these keys.
 DEFAULTS: dict[str, Any] = {

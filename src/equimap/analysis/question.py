@@ -1,0 +1,56 @@
+"""An access question: residents beyond a time threshold from a service category by one travel mode."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from equimap import settings
+from equimap._errors import DataError
+from equimap.settings import Mode
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One access question: residents beyond `threshold_min` minutes from `category` by `mode`."""
+
+    mode: Mode
+    category: str
+    threshold_min: float
+
+    @property
+    def key(self) -> str:
+        """Return the column prefix of this analysis, e.g. ``"walk_health_15min"``."""
+        return f"{self.mode}_{self.category}_{self.threshold_min:g}min".replace(".", "_")
+
+    @property
+    def threshold_s(self) -> float:
+        """Return the threshold in seconds."""
+        return 60.0 * self.threshold_min
+
+    def col(self, name: str) -> str:
+        """Return the name of this analysis' column `name` (``"walk_health_15min_beyond_T"``)."""
+        return f"{self.key}_{name}"
+
+
+#: The report's default questions: health services on foot in 15 min, a hospital by car in 20 min.
+DEFAULT_ANALYSES: tuple[Analysis, ...] = (
+    Analysis("walk", "health", 15.0),
+    Analysis("drive", "hospital_official", 20.0),
+)
+
+
+def parse_analysis(spec: str) -> Analysis:
+    """Return the analysis written ``MODE:CATEGORY:MINUTES`` (``"walk:health:15"``)."""
+    parts = spec.split(":")
+    ok = len(parts) == 3 and parts[0] in settings.MODES and parts[1] != ""
+    minutes = math.nan
+    if ok:
+        try:
+            minutes = float(parts[2])
+        except ValueError:
+            ok = False
+    if not ok or not (math.isfinite(minutes) and minutes > 0):
+        msg = f"Analysis `{spec}` is not MODE:CATEGORY:MINUTES with MODE one of {list(settings.MODES)}; write e.g. `walk:health:15`."
+        raise DataError(msg)
+    return Analysis(parts[0], parts[1], minutes)  # type: ignore[arg-type]

@@ -1,0 +1,422 @@
+"""Command line for analysts and batch jobs: ``python -m equimap COMMAND``.
+
+Every command prints one clear sentence and exits with code 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from equimap import settings
+from equimap._errors import EquimapError
+from equimap.indicators.groups import group_summary
+from equimap.network.prepare import Prepared, prepare_region
+from equimap.region.manifest import list_regions, load_region
+from equimap.region.services import load_service_file
+
+log = logging.getLogger("geo")
+
+
+def _progress(msg: str, frac: float) -> None:
+    print(f"[{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
+
+
+def _prepare(args: argparse.Namespace) -> Prepared:
+    return prepare_region(
+        args.region, modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES, progress=_progress
+    )
+
+
+def _services(args: argparse.Namespace, prep: Prepared) -> gpd.GeoDataFrame | None:
+    if not args.services:
+        return None
+    return load_service_file(
+        Path(args.services),
+        category="custom",
+        name_col=args.services_name,
+        capacity_col=args.services_capacity,
+        crs=prep.region.crs,
+    )
+
+
+def cmd_regions(_args: argparse.Namespace) -> int:
+    """List the regions shipped under data/."""
+    for key in list_regions():
+        r = load_region(key)
+        print(f"{key}\t{r.name}\t{r.crs}")
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Build and cache the networks, services and residents of a region."""
+    prep = prepare_region(args.region, progress=_progress)
+    for m, net in prep.networks.items():
+        print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
+    print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
+    return 0
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    """Write one row per census cell with travel times and residents beyond the threshold, protected."""
+    from equimap.report.access_file import write_access
+
+    prep = _prepare(args)
+    acc = prep.access(args.mode, args.category, services=_services(args, prep))
+    path, result = write_access(
+        prep, acc, Path(args.out), threshold_s=args.threshold_min * 60, threshold=args.suppress_below
+    )
+    if not result.protected:
+        print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
+    print(f"wrote {len(result.table)} cells to {path} ({result.suppressed} values hidden)", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the per-group table for one category, mode and threshold."""
+    prep = _prepare(args)
+    svc = _services(args, prep)
+    acc = prep.access(args.mode, args.category, services=svc)
+    dims = [prep.region.group(args.group)] if args.group else prep.region.groups
+    frames = []
+    for dim in dims:
+        groups = {prep.region.total_col: "All residents", **dim.columns}
+        t = group_summary(prep.origins, acc["time_nearest_s"], groups=groups, threshold_s=args.threshold_min * 60)
+        t.insert(0, "dimension", dim.key)
+        frames.append(t)
+    import pandas as pd
+
+    table = pd.concat(frames)
+    if args.json:
+        print(
+            json.dumps(
+                json.loads(table.reset_index().to_json(orient="records", double_precision=15)),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(
+            f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min"
+        )
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            print(
+                table.round(
+                    {
+                        "pop": 0,
+                        "mean_min": 1,
+                        "median_min": 1,
+                        "p90_min": 1,
+                        "pop_beyond": 0,
+                        "share_beyond": 3,
+                        "pop_unreachable": 0,
+                    }
+                )
+            )
+    return 0
+
+
+def cmd_equity(args: argparse.Namespace) -> int:
+    """Print group gaps against the reference group, with bootstrap intervals."""
+    import pandas as pd
+
+    from equimap.analysis.equity import gaps_table
+
+    prep = _prepare(args)
+    t = gaps_table(
+        prep,
+        mode=args.mode,
+        category=args.category,
+        dimension=args.group or "birth",
+        threshold_s=args.threshold_min * 60,
+        n_boot=args.n_boot,
+        seed=args.seed,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                json.loads(t.reset_index().to_json(orient="records", double_precision=15)), indent=2, ensure_ascii=False
+            )
+        )
+        return 0
+    show = pd.DataFrame(
+        {
+            "group": t["label"],
+            "pop": t["pop"].round(0),
+            "mean min [95% CI]": [
+                f"{m / 60:.1f} [{lo / 60:.1f}, {hi / 60:.1f}]"
+                for m, lo, hi in zip(t["mean_time_s"], t["mean_time_s_lo"], t["mean_time_s_hi"], strict=True)
+            ],
+            "median min": (t["median_time_s"] / 60).round(1),
+            "gap vs ref, min [95% CI]": [
+                f"{m / 60:+.2f} [{lo / 60:+.2f}, {hi / 60:+.2f}]"
+                for m, lo, hi in zip(t["mean_diff_s"], t["mean_diff_s_lo"], t["mean_diff_s_hi"], strict=True)
+            ],
+            "% beyond [95% CI]": [
+                f"{m:.2%} [{lo:.2%}, {hi:.2%}]"
+                for m, lo, hi in zip(t["share_beyond"], t["share_beyond_lo"], t["share_beyond_hi"], strict=True)
+            ],
+            "repr. ratio [95% CI]": [
+                f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
+                for m, lo, hi in zip(
+                    t["representation_ratio"], t["representation_ratio_lo"], t["representation_ratio_hi"], strict=True
+                )
+            ],
+        }
+    )
+    print(
+        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min, {args.n_boot} bootstrap draws over cells"
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(show.to_string(index=False))
+    return 0
+
+
+def cmd_supply(args: argparse.Namespace) -> int:
+    """Print capacity per 1,000 residents available to each group (2SFCA, E2SFCA or gravity)."""
+    from equimap.analysis.equity import supply_access, supply_by_group
+
+    prep = _prepare(args)
+    acc = supply_access(
+        prep, mode=args.mode, category=args.category, measure=args.measure, max_cost_s=args.catchment_min * 60
+    )
+    t = supply_by_group(prep, acc, dimension=args.group or "birth")
+    t["per_1000"] = t["access"] * 1000
+    print(
+        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, {args.measure}, catchment {args.catchment_min:g} min"
+    )
+    print(t[["label", "pop", "per_1000", "ratio_to_reference"]].round(4).to_string())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the gap report (PDF) or an export of every table and layer, protected against small counts."""
+    import time
+
+    from equimap.analysis.bundle import DEFAULT_ANALYSES, parse_analysis
+    from equimap.report.files import write_region
+
+    start = time.perf_counter()
+    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else list(DEFAULT_ANALYSES)
+    paths, bundle = write_region(
+        args.region,
+        Path(args.out),
+        fmt=args.format,
+        lang=args.lang,
+        analyses=analyses,
+        threshold=args.suppress_below,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        progress=_progress,
+    )
+    if not bundle.protected:
+        print("warning: small-count protection is OFF; do not publish or share these files.", file=sys.stderr)
+    names = ", ".join(str(p) for p in paths)
+    print(f"wrote {names} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_inequality(args: argparse.Namespace) -> int:
+    """Print Gini, Theil T with its group decompositions, and the concentration index."""
+    from equimap.analysis.equity import inequality_table
+
+    prep = _prepare(args)
+    t = inequality_table(prep, mode=args.mode, category=args.category)
+    print(f"{prep.region.name}: inequality of travel time to {prep.category_label(args.category)} by {args.mode}")
+    print(t.round(5).to_string(index=False))
+    return 0
+
+
+def cmd_outreach(args: argparse.Namespace) -> int:
+    """Rank peri-urban and rural places by residents beyond the threshold; print the top 10, optionally write them."""
+    from equimap.analysis.outreach import outreach_targets
+
+    prep = _prepare(args)
+    t = outreach_targets(
+        prep,
+        mode=args.mode,
+        category=args.category,
+        threshold_s=args.threshold_min * 60,
+        level=args.level,
+        group=args.group,
+        services=_services(args, prep),
+    )
+    print(
+        f"{prep.region.name}: outreach targets ({args.level}s) for {prep.category_label(args.category)} by "
+        f"{args.mode}, threshold {args.threshold_min:g} min, group {args.group or 'none'}; {len(t)} places ranked"
+    )
+    print(_top_targets(t, total_col=prep.region.total_col, n=10))
+    if args.out:
+        from equimap.report.outreach_file import write_targets
+
+        if args.suppress_below == 0:
+            print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
+        path = write_targets(t, Path(args.out), threshold=args.suppress_below, total_col=prep.region.total_col)
+        print(f"wrote {len(t)} places to {path}", file=sys.stderr)
+    return 0
+
+
+def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int) -> str:
+    import pandas as pd
+
+    beyond = [c for c in t.columns if c.startswith("beyond_") and not c.startswith("beyond_share_")]
+    cols = ["rank", *(["name"] if "name" in t else []), "degurba_l2_label", total_col, *beyond]
+    show = pd.DataFrame(t[cols]).head(n).round(0)
+    show["mean_excess_min"] = t["mean_excess_min"].head(n).round(1)
+    show["score"] = t["score"].head(n).round(1)
+    with pd.option_context("display.width", 220, "display.max_columns", 30):
+        return show.to_string()
+
+
+def cmd_urbanisation(args: argparse.Namespace) -> int:
+    """Print residents and cells per Degree of Urbanisation class; with --councils, each council's class."""
+    from equimap.analysis.classes import grid_classes, unit_classes
+    from equimap.indicators.degurba import population_by_class
+    from equimap.region.census import load_population
+
+    region = load_region(args.region)
+    grid = grid_classes(load_population(region), region=region)
+    t = population_by_class(grid, pop_col=region.total_col, level=args.level)
+    print(f"{region.name}: Degree of Urbanisation, grid level {args.level}")
+    print(t.assign(pop=t["pop"].round(0), pop_share=t["pop_share"].round(4)).to_string())
+    if args.councils:
+        units = unit_classes(region, grid)
+        cols = ["name", "pop", "share_l1_3", f"degurba_l{args.level}", f"degurba_l{args.level}_label"]
+        print(f"\nLocal units (class by the share of their residents in each class of cell), level {args.level}")
+        print(units[cols].sort_values(["name", "pop"]).round({"pop": 0, "share_l1_3": 3}).to_string())
+    return 0
+
+
+def cmd_add_region(args: argparse.Namespace) -> int:
+    """Write a new region folder and manifest from local files."""
+    from equimap.region.add import add_region
+
+    r = add_region(
+        args.key,
+        osm=Path(args.osm),
+        population=Path(args.population),
+        name=args.name,
+        id_col=args.id_col,
+        total_col=args.total_col,
+        crs=args.crs,
+        boundaries=Path(args.boundaries) if args.boundaries else None,
+        services=Path(args.services) if args.services else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        overwrite=args.overwrite,
+    )
+    print(f"region `{r.key}` written to {r.folder / 'region.toml'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m equimap``."""
+    p = argparse.ArgumentParser(prog="python -m equimap", description="equimap: access to public services, by group.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("regions", help="list the regions").set_defaults(func=cmd_regions)
+
+    sp = sub.add_parser("prepare", help="build and cache networks, services and residents")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.set_defaults(func=cmd_prepare)
+
+    def common(sp: argparse.ArgumentParser, *, threshold: float) -> None:
+        sp.add_argument("--region", default=settings.DEFAULT_REGION)
+        sp.add_argument("--mode", choices=settings.MODES, default="walk")
+        sp.add_argument("--category", default="health", help="a theme, category or official list key")
+        sp.add_argument("--threshold-min", type=float, default=threshold)
+        sp.add_argument("--services", help="use this facility list (GeoJSON/GPKG/CSV) instead of the region's")
+        sp.add_argument("--services-name", help="name column of --services")
+        sp.add_argument("--services-capacity", help="capacity column of --services")
+
+    sp = sub.add_parser("access", help="travel times per populated cell")
+    common(sp, threshold=15)
+    sp.add_argument("--out", required=True, help="output file: .csv, .gpkg or .parquet")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.set_defaults(func=cmd_access)
+
+    sp = sub.add_parser("summary", help="per-group table")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_summary)
+
+    sp = sub.add_parser("equity", help="group gaps vs the reference group, with bootstrap intervals")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--n-boot", type=int, default=999)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_equity)
+
+    sp = sub.add_parser("supply", help="capacity per resident by group (floating catchments)")
+    common(sp, threshold=15)
+    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
+    sp.add_argument("--catchment-min", type=float, default=30)
+    sp.set_defaults(func=cmd_supply)
+
+    sp = sub.add_parser("report", help="gap report (PDF) or protected exports (xlsx, gpkg, geojson, html, csv)")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--out", required=True, help="output file; its suffix picks the format unless --format is given")
+    sp.add_argument("--format", choices=["pdf", "xlsx", "gpkg", "geojson", "html", "csv"])
+    sp.add_argument("--lang", choices=["en", "fr"], default="en")
+    sp.add_argument(
+        "--analysis",
+        action="append",
+        metavar="MODE:CATEGORY:MIN",
+        help="repeatable; default walk:health:15 and drive:hospital_official:20",
+    )
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("inequality", help="Gini, Theil T (decomposed by group) and concentration index")
+    common(sp, threshold=15)
+    sp.set_defaults(func=cmd_inequality)
+
+    sp = sub.add_parser("outreach", help="rank peri-urban and rural places for outreach teams")
+    common(sp, threshold=20)
+    sp.add_argument("--level", choices=["cell", "council"], default="cell")
+    sp.add_argument("--group", help="group column whose share among the unserved enters the score (e.g. OTH)")
+    sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.set_defaults(func=cmd_outreach)
+
+    sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--level", type=int, choices=[1, 2], default=1)
+    sp.add_argument("--councils", action="store_true", help="also print the class of each council")
+    sp.set_defaults(func=cmd_urbanisation)
+
+    sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
+    sp.add_argument("key")
+    sp.add_argument("--osm", required=True)
+    sp.add_argument("--population", required=True)
+    sp.add_argument("--name")
+    sp.add_argument("--id-col", default="GRD_ID")
+    sp.add_argument("--total-col", default="T")
+    sp.add_argument("--crs")
+    sp.add_argument("--boundaries")
+    sp.add_argument("--services")
+    sp.add_argument("--data-dir")
+    sp.add_argument("--overwrite", action="store_true")
+    sp.set_defaults(func=cmd_add_region)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except EquimapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,73 @@
+"""Gaps: cells where residents are beyond the time threshold, shaded by how many people that is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from equimap.maps._choropleth import GeometryStore, class_layer
+from equimap.maps.legend import classify, legend_html
+
+#: Residents beyond the threshold per cell: class upper bounds and a ColorBrewer RdPu ramp.
+GAP_BREAKS: tuple[float, ...] = (10, 50, 200, 1000)
+GAP_COLOURS: tuple[str, ...] = ("#feebe2", "#fbb4b9", "#f768a1", "#c51b8a", "#7a0177")
+
+
+def gap_classes(beyond: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Return the class of each cell by its residents beyond the threshold (`GAP_BREAKS`); -1 when nobody is."""
+    b = np.asarray(beyond, dtype=float)
+    cls = classify(b, GAP_BREAKS)
+    cls[~(b > 0)] = -1
+    return cls
+
+
+def gaps_layer(
+    cells: gpd.GeoDataFrame,
+    column: str,
+    *,
+    name: str,
+    title: str,
+    class_labels: Sequence[str],
+    note: str | None = None,
+    show: bool = False,
+    popup_store: str | None = "cell",
+    geometry_store: GeometryStore | None = None,
+) -> folium.FeatureGroup:
+    """Return the cells with residents beyond the threshold, darker where more people are.
+
+    Parameters
+    ----------
+    cells
+        Output of `equimap.analysis.places.place_figures` with `column`.
+    column
+        ``beyond_<col>`` of the chosen group (``beyond_T`` for all residents).
+    name, title
+        Overlay name and legend title (with the unit and the threshold), translated.
+    class_labels
+        Five labels for the classes of `GAP_BREAKS`.
+    note, show, popup_store
+        Small print under the legend, initial visibility, popup store of the cells.
+    geometry_store
+        The map's `equimap.maps._choropleth.GeometryStore` of the cells, or None to embed the polygons.
+    """
+    if len(class_labels) != len(GAP_COLOURS):
+        msg = f"`class_labels` needs {len(GAP_COLOURS)} labels, got {len(class_labels)}."
+        raise ValueError(msg)
+    cls = gap_classes(cells[column].to_numpy(float))
+    legend = legend_html(title, list(zip(GAP_COLOURS, class_labels, strict=True)), note=note)
+    return class_layer(
+        cells,
+        cls,
+        GAP_COLOURS,
+        name=name,
+        legend=legend,
+        show=show,
+        popup_store=popup_store,
+        geometry_store=geometry_store,
+        fill_opacity=0.8,
+        line_colour="#7a0177",
+        line_weight=0.6,
+    )

@@ -1,0 +1,134 @@
+"""Legends that follow their layer, and the class breaks that colour the choropleths.
+
+A `Legend` is added as a child of a layer (a ``folium.FeatureGroup``): it is
+shown while the layer is on the map and hidden when the layer is switched off
+in the layer control. The HTML is built here from already-translated text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
+from numpy.typing import ArrayLike
+
+from equimap.maps.base import script_json
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding `html`, visible only while its parent layer is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var layer = {{ this._parent.get_name() }};
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function() {
+                var div = L.DomUtil.create('div', 'eqm-legend');
+                div.setAttribute('data-layer', {{ this.layer_name|tojson }});
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            layer.on('add', function() { if (layer._map) { control.addTo(layer._map); } });
+            layer.on('remove', function() { control.remove(); });
+            if (layer._map) { control.addTo(layer._map); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, layer_name: str = "", position: str = "bottomleft"):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+        self.html_json = script_json(html_text)
+        self.layer_name = layer_name
+        self.position = position
+
+
+def legend_html(
+    title: str,
+    entries: Sequence[tuple[str, str]],
+    *,
+    note: str | None = None,
+    shape: str = "box",
+) -> str:
+    """Return the HTML of a legend: a title, one swatch and label per entry, an optional note.
+
+    Parameters
+    ----------
+    title
+        Title with the unit, e.g. ``"Travel time to the nearest pharmacy (min)"``.
+    entries
+        ``(colour, label)`` pairs, in order.
+    note
+        A last line in small print (e.g. what is not drawn).
+    shape
+        ``"box"`` (areas), ``"circle"`` (points) or ``"line"`` (boundaries).
+    """
+    cls = {"box": "eqm-swatch", "circle": "eqm-swatch eqm-circle", "line": "eqm-swatch eqm-line"}[shape]
+    rows = []
+    for colour, label in entries:
+        style = f"border-top-color:{colour}" if shape == "line" else f"background:{colour}"
+        rows.append(
+            f'<div class="eqm-row"><span class="{cls}" style="{html.escape(style)}"></span>'
+            f"<span>{html.escape(label)}</span></div>"
+        )
+    parts = [f'<div class="eqm-title">{html.escape(title)}</div>', *rows]
+    if note:
+        parts.append(f'<div class="eqm-note">{html.escape(note)}</div>')
+    return "".join(parts)
+
+
+def classify(values: ArrayLike, breaks: Sequence[float]) -> np.ndarray:
+    """Return the class of each value: 0 for ``v <= breaks[0]``, ``k`` for ``breaks[k-1] < v <= breaks[k]``.
+
+    Values above the last break get ``len(breaks)``; NaN gets -1. Infinity is
+    above every break.
+    """
+    v = np.asarray(values, dtype=float)
+    b = np.asarray(breaks, dtype=float)
+    if b.size and np.any(np.diff(b) <= 0):
+        msg = f"`breaks` {list(breaks)} must increase strictly."
+        raise ValueError(msg)
+    out = np.searchsorted(b, v, side="left").astype(int)
+    out[np.isnan(v)] = -1
+    return out
+
+
+def range_labels(
+    breaks: Sequence[float],
+    fmt: Callable[[float], str],
+    *,
+    unit: str = "",
+    low: float | None = 0,
+    more: str = "{lo}+",
+) -> list[str]:
+    """Return one label per class of `classify`: ``"0–5"``, ``"5–10"``, ..., ``"30+"``, with the unit.
+
+    Parameters
+    ----------
+    breaks
+        The class breaks.
+    fmt
+        Formats a number in the reader's language (e.g. ``lambda v: fmt_num(v, "fr")``).
+    unit
+        Appended after a space (``"min"``); empty for none.
+    low
+        Lower end of the first class; None writes the first class as ``"≤ b0"``.
+    more
+        Template of the last class, with ``{lo}`` the last break.
+    """
+    suffix = f" {unit}" if unit else ""
+    labels = []
+    lo = low
+    for b in breaks:
+        labels.append(f"≤ {fmt(b)}{suffix}" if lo is None else f"{fmt(lo)}–{fmt(b)}{suffix}")
+        lo = b
+    labels.append(more.format(lo=fmt(breaks[-1])) + suffix)
+    return labels

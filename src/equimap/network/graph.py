@@ -1,0 +1,332 @@
+"""Street networks for walking, cycling and driving, built offline with osmnx.
+
+A `Network` is the prepared, read-only form the router works on: node
+coordinates in the region's metric CRS and one directed edge list with travel
+times, stored as flat arrays (and cached as .npz).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pyproj
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from equimap import settings
+from equimap._errors import DataError
+from equimap.region.osm import OsmExtract
+from equimap.settings import Mode
+
+log = logging.getLogger(__name__)
+
+# Highway values no mode may use (not built, closed, or not a way for travel).
+_NEVER = {"proposed", "construction", "abandoned", "planned", "razed", "disused", "raceway", "platform", "bus_guideway"}
+_NO = {"no", "private"}
+_DRIVE_HIGHWAYS = set(settings.DRIVE_SPEEDS_KMH)
+_WALK_EXCLUDED = {"motorway", "motorway_link", "escape", "busway"}
+_BIKE_EXCLUDED = {
+    "motorway",
+    "motorway_link",
+    "steps",
+    "footway",
+    "corridor",
+    "elevator",
+    "escalator",
+    "busway",
+    "escape",
+}
+
+
+def way_allows(tags: Mapping[str, str], mode: Mode) -> bool:
+    """Return True if a street way with these OSM tags can be used by `mode`.
+
+    The rules follow OSM's access semantics: the highway class sets what a mode
+    may use, and `access`, `foot`, `bicycle`, `motor_vehicle`/`motorcar` can
+    forbid it (``no``/``private``) or, for walking and cycling, explicitly allow it.
+    """
+    hw = tags.get("highway")
+    if hw is None or hw in _NEVER:
+        return False
+    if mode == "walk":
+        if tags.get("foot") in _NO:
+            return False
+        if tags.get("foot") in {"yes", "designated", "permissive"}:
+            return True
+        return hw not in _WALK_EXCLUDED and tags.get("access") not in _NO
+    if mode == "bike":
+        if tags.get("bicycle") in _NO:
+            return False
+        if tags.get("bicycle") in {"yes", "designated", "permissive"}:
+            return True
+        return hw not in _BIKE_EXCLUDED and tags.get("access") not in _NO
+    if mode == "drive":
+        if hw not in _DRIVE_HIGHWAYS:
+            return False
+        if tags.get("service") in {"parking_aisle", "driveway", "emergency_access", "private"}:
+            return False
+        return all(tags.get(key) not in _NO for key in ("access", "vehicle", "motor_vehicle", "motorcar"))
+    msg = f"Unknown travel mode `{mode}`; choose one of {list(settings.MODES)}."
+    raise DataError(msg)
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A directed street network with travel times, as flat arrays.
+
+    Attributes
+    ----------
+    mode
+        ``"walk"``, ``"bike"`` or ``"drive"``.
+    crs
+        The metric CRS of `x` and `y`.
+    osmid
+        OSM node id of each node (``int64``).
+    x, y
+        Node coordinates in `crs` (metres).
+    edge_u, edge_v
+        Edge endpoints as node indices (0..n-1); an edge is travelled from u to v.
+    time_s, length_m
+        Travel time and length of each edge.
+    """
+
+    mode: str
+    crs: str
+    osmid: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    time_s: np.ndarray
+    length_m: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.osmid)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.edge_u)
+
+    @cached_property
+    def component(self) -> np.ndarray:
+        """Strongly connected component of each node, numbered by size (0 = largest).
+
+        Strong, not weak: a one-way trap (a few nodes you can enter but not
+        leave) is its own small component, so nothing is placed on it.
+        """
+        n = self.n_nodes
+        g = sp.coo_matrix((np.ones(self.n_edges), (self.edge_u, self.edge_v)), shape=(n, n)).tocsr()
+        _, labels = connected_components(g, directed=True, connection="strong")
+        sizes = np.bincount(labels)
+        order = np.argsort(-sizes, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return rank[labels]
+
+    @cached_property
+    def component_size(self) -> np.ndarray:
+        """Number of nodes in each node's component."""
+        return np.bincount(self.component)[self.component]
+
+    @cached_property
+    def reverse_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (indptr, indices, weights) of the reversed graph: edge v -> u with time_s.
+
+        Searching from services over the reversed graph gives each node's time *to* them.
+        """
+        order = np.lexsort((self.edge_u, self.edge_v))
+        src = self.edge_v[order]
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=self.n_nodes), out=indptr[1:])
+        return indptr, self.edge_u[order].astype(np.int64), self.time_s[order].astype(np.float64)
+
+    @cached_property
+    def kdtree(self) -> cKDTree:
+        """KD-tree of node coordinates for snapping points to the network."""
+        return cKDTree(np.column_stack([self.x, self.y]))
+
+    def to_networkx(self) -> nx.DiGraph:
+        """Return a networkx DiGraph with `time_s` and `length_m` edge attributes (node = index)."""
+        g = nx.DiGraph()
+        g.add_nodes_from(range(self.n_nodes))
+        g.add_weighted_edges_from(
+            zip(self.edge_u.tolist(), self.edge_v.tolist(), self.time_s.tolist(), strict=True), weight="time_s"
+        )
+        return g
+
+    def save(self, path: Path) -> None:
+        """Write the network to an .npz file."""
+        np.savez_compressed(
+            path,
+            mode=self.mode,
+            crs=self.crs,
+            osmid=self.osmid,
+            x=self.x,
+            y=self.y,
+            edge_u=self.edge_u,
+            edge_v=self.edge_v,
+            time_s=self.time_s,
+            length_m=self.length_m,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Network:
+        """Read a network written by `save`."""
+        with np.load(path, allow_pickle=False) as z:
+            return cls(
+                mode=str(z["mode"]),
+                crs=str(z["crs"]),
+                osmid=z["osmid"],
+                x=z["x"],
+                y=z["y"],
+                edge_u=z["edge_u"],
+                edge_v=z["edge_v"],
+                time_s=z["time_s"],
+                length_m=z["length_m"],
+            )
+
+    @classmethod
+    def from_graph(cls, graph: nx.MultiDiGraph, *, mode: Mode, crs: str | None = None) -> Network:
+        """Build a network from an osmnx-style graph.
+
+        Parameters
+        ----------
+        graph
+            Nodes with `x`, `y`; edges with `length` (m) and `travel_time` (s).
+            Parallel edges keep the fastest. Coordinates are taken to be in
+            `crs` (default: the graph's ``graph["crs"]``).
+        mode
+            The travel mode the times are for.
+        crs
+            The CRS of the node coordinates, if the graph does not say.
+        """
+        crs = crs or graph.graph.get("crs")
+        if crs is None:
+            msg = "The graph has no CRS: set graph.graph['crs'] or pass `crs=`."
+            raise DataError(msg)
+        nodes = np.array(sorted(graph.nodes), dtype=np.int64)
+        index = {n: i for i, n in enumerate(nodes.tolist())}
+        xs = np.array([graph.nodes[n]["x"] for n in nodes.tolist()], dtype=float)
+        ys = np.array([graph.nodes[n]["y"] for n in nodes.tolist()], dtype=float)
+        best: dict[tuple[int, int], tuple[float, float]] = {}
+        for u, v, d in graph.edges(data=True):
+            if u == v:
+                continue
+            key = (index[u], index[v])
+            t = float(d["travel_time"])
+            if key not in best or t < best[key][0]:
+                best[key] = (t, float(d["length"]))
+        if not best:
+            msg = f"The {mode} network has no edges; the extract has no streets usable on {mode}."
+            raise DataError(msg)
+        uv = np.array(list(best), dtype=np.int64)
+        tl = np.array(list(best.values()), dtype=float)
+        return cls(
+            mode=mode,
+            crs=str(pyproj.CRS(crs).to_string()),
+            osmid=nodes,
+            x=xs,
+            y=ys,
+            edge_u=uv[:, 0],
+            edge_v=uv[:, 1],
+            time_s=tl[:, 0],
+            length_m=tl[:, 1],
+        )
+
+    def snap(self, x: np.ndarray, y: np.ndarray, *, min_component_nodes: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Return the nearest node index and its distance (m) for each point.
+
+        With `min_component_nodes`, only nodes of components at least that large are candidates.
+        """
+        pts = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+        if len(pts) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        if min_component_nodes > 0:
+            key = ("snap", min_component_nodes)
+            if key not in self._cache:
+                keep = np.flatnonzero(self.component_size >= min_component_nodes)
+                if len(keep) == 0:
+                    keep = np.arange(self.n_nodes)
+                self._cache[key] = (keep, cKDTree(np.column_stack([self.x[keep], self.y[keep]])))
+            keep, tree = self._cache[key]
+            dist, j = tree.query(pts)
+            return keep[j].astype(np.int64), dist
+        dist, j = self.kdtree.query(pts)
+        return j.astype(np.int64), dist
+
+
+def build_network(
+    extract: OsmExtract,
+    *,
+    mode: Mode,
+    crs: str,
+    walk_speed_kmh: float = settings.WALK_SPEED_KMH,
+    bike_speed_kmh: float = settings.BIKE_SPEED_KMH,
+    drive_speeds_kmh: Mapping[str, float] | None = None,
+) -> Network:
+    """Build the `mode` network of an OSM extract with osmnx, with travel times.
+
+    Walking and cycling use constant speeds; driving uses each way's `maxspeed`
+    where it is tagged, else the highway-class default (osmnx `add_edge_speeds`).
+    Every component is kept (islands stay separate: no edge crosses the sea).
+
+    Parameters
+    ----------
+    extract
+        Street ways and node locations from `equimap.region.osm.read_osm`.
+    mode
+        ``"walk"``, ``"bike"`` or ``"drive"``.
+    crs
+        Metric CRS to project node coordinates to.
+    """
+    ways = [w for w in extract.ways if way_allows(w[2], mode)]
+    if not ways:
+        msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
+        raise DataError(msg)
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / f"{mode}.osm"
+        _write_osm_xml(xml, ways, extract.node_lonlat)
+        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=True, retain_all=True)
+    if mode == "drive":
+        speeds = dict(drive_speeds_kmh or settings.DRIVE_SPEEDS_KMH)
+        graph = ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=settings.DRIVE_FALLBACK_KMH)
+        graph = ox.add_edge_travel_times(graph)
+    else:
+        speed_ms = (walk_speed_kmh if mode == "walk" else bike_speed_kmh) / 3.6
+        for _, _, d in graph.edges(data=True):
+            d["travel_time"] = d["length"] / speed_ms
+    graph = ox.project_graph(graph, to_crs=crs)
+    net = Network.from_graph(graph, mode=mode, crs=crs)
+    log.info("%s network: %d nodes, %d edges", mode, net.n_nodes, net.n_edges)
+    return net
+
+
+def _write_osm_xml(
+    path: Path, ways: list[tuple[int, list[int], dict[str, str]]], lonlat: Mapping[int, tuple[float, float]]
+) -> None:
+    """Write ways and their nodes as OSM XML, the format osmnx reads offline."""
+    used = sorted({r for _, refs, _ in ways for r in refs})
+    with path.open("w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="equimap">\n')
+        for nid in used:
+            lon, lat = lonlat[nid]
+            f.write(f'<node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
+        for wid, refs, tags in ways:
+            nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+            tg = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+            f.write(f'<way id="{wid}">{nds}{tg}</way>\n')
+        f.write("</osm>\n")

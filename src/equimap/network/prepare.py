@@ -1,0 +1,262 @@
+"""Prepare a region once: networks, services and residents, cached on disk.
+
+`prepare_region` reads the OSM extract and the population layer, builds the
+three networks, extracts the services and places residents, and writes all of
+it under the cache folder. A second call (or the app's start) only reads the
+cache. `Prepared.access` then gives, per origin, the access indicators for one
+mode and service category, also cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from equimap import settings
+from equimap._errors import CategoryError
+from equimap.network.graph import Network, build_network
+from equimap.network.residents import home_nodes, place_residents
+from equimap.network.routing import access_table, snap_points
+from equimap.region.census import load_population, population_columns
+from equimap.region.manifest import Region, load_region
+from equimap.region.osm import read_osm
+from equimap.region.services import (
+    Taxonomy,
+    load_taxonomy,
+    official_services,
+    osm_services,
+    select_services,
+    tag_matcher,
+)
+from equimap.settings import Mode
+
+log = logging.getLogger(__name__)
+#: Bump when the prepared files change meaning, so old caches are not reused.
+CACHE_VERSION = 1
+Progress = Callable[[str, float], None]
+
+
+def _no_progress(_msg: str, _frac: float) -> None:
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A region ready for analysis; read-only and safe to share between app sessions.
+
+    Attributes
+    ----------
+    region
+        The region manifest.
+    networks
+        One `Network` per mode.
+    services
+        Every service (OSM categories and official lists), points in the region CRS;
+        columns as in `equimap.region.services.SERVICE_COLUMNS`.
+    origins
+        Residents placed on the walking network (see `equimap.network.residents.place_residents`).
+    population
+        The population layer (index ``cell_id``), in the region CRS.
+    taxonomy
+        The service taxonomy used.
+    folder
+        The cache folder.
+    """
+
+    region: Region
+    networks: dict[str, Network]
+    services: gpd.GeoDataFrame
+    origins: pd.DataFrame
+    population: gpd.GeoDataFrame
+    taxonomy: Taxonomy
+    folder: Path
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def count_columns(self) -> list[str]:
+        """Population columns carried by every origin (total, groups, unknown)."""
+        return population_columns(self.region)
+
+    def category_keys(self) -> list[str]:
+        """Return every selectable service key: themes, categories, then official lists."""
+        return [*self.taxonomy.themes, *self.taxonomy.categories, *[s.key for s in self.region.services]]
+
+    def category_label(self, key: str) -> str:
+        """Return the English label of a theme, category or official list."""
+        if key in self.taxonomy.themes:
+            return self.taxonomy.themes[key]
+        if key in self.taxonomy.categories:
+            return self.taxonomy.categories[key].label
+        for s in self.region.services:
+            if s.key == key:
+                return s.label
+        return key
+
+    def services_for(self, category: str) -> gpd.GeoDataFrame:
+        """Return the services of a theme, category or official list (one row per site)."""
+        official = {s.key for s in self.region.services}
+        if category in official:
+            return select_services(self.services, [category])
+        return select_services(self.services, self.taxonomy.keys_for(category))
+
+    def origin_nodes(self, mode: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return each origin's node on the `mode` network and its walking time to it (s)."""
+        key = ("origin_nodes", mode)
+        if key not in self._memo:
+            o = self.origins
+            if mode == "walk":
+                node = o["node"].to_numpy()
+                self._memo[key] = (node, np.where(node >= 0, 0.0, np.inf))
+            else:
+                node, t = snap_points(self.networks[mode], o["x"].to_numpy(), o["y"].to_numpy())
+                off = o["node"].to_numpy() < 0
+                self._memo[key] = (np.where(off, -1, node), np.where(off, np.inf, t))
+        return self._memo[key]
+
+    def access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+        """Return the access indicators of every origin for `category` by `mode` (cached on disk).
+
+        Parameters
+        ----------
+        mode
+            ``"walk"``, ``"bike"`` or ``"drive"``.
+        category
+            A theme, category or official list key; ignored for the cache key when
+            `services` is given.
+        services
+            Services to use instead of the region's (e.g. an uploaded list), points in the region CRS.
+
+        Returns
+        -------
+        DataFrame
+            Indexed like `origins`; see `equimap.network.routing.access_table` for the columns.
+        """
+        if mode not in self.networks:
+            msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
+            raise CategoryError(msg)
+        svc = self.services_for(category) if services is None else services
+        digest = hashlib.sha256(
+            pd.util.hash_pandas_object(
+                pd.DataFrame({"id": svc["service_id"].astype(str), "x": svc.geometry.x, "y": svc.geometry.y}),
+                index=False,
+            )
+            .to_numpy()
+            .tobytes()
+        ).hexdigest()[:12]
+        path = self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
+        if path.exists():
+            return pd.read_parquet(path)
+        net = self.networks[mode]
+        o_node, o_t = self.origin_nodes(mode)
+        s_node, s_t = snap_points(net, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        out = access_table(
+            net,
+            o_node,
+            s_node,
+            origin_time_s=o_t,
+            service_time_s=s_t,
+            service_ids=svc["service_id"].to_numpy(),
+            index=self.origins.index,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        out.to_parquet(tmp)
+        tmp.replace(path)
+        return out
+
+
+def cache_folder(region: Region, *, root: Path | None = None) -> Path:
+    """Return the cache folder of a region (its key, data fingerprint and the cache version)."""
+    return (root or settings.cache_dir()) / f"{region.key}-{region.fingerprint()}-v{CACHE_VERSION}"
+
+
+def prepare_region(
+    region: Region | str | Path = settings.DEFAULT_REGION,
+    *,
+    modes: Sequence[Mode] = settings.MODES,
+    taxonomy: Taxonomy | None = None,
+    cache_root: Path | None = None,
+    progress: Progress = _no_progress,
+) -> Prepared:
+    """Return a region ready for analysis, building what the cache does not hold yet.
+
+    Parameters
+    ----------
+    region
+        A `Region`, or a region key / folder for `load_region`.
+    modes
+        Which networks to build.
+    taxonomy
+        Service taxonomy; the shipped ``data/taxonomy.toml`` by default.
+    cache_root
+        Where cache folders go; `settings.cache_dir()` by default.
+    progress
+        Called with a message and a fraction done (0..1) on long work.
+    """
+    region = region if isinstance(region, Region) else load_region(region)
+    taxonomy = taxonomy or load_taxonomy()
+    folder = cache_folder(region, root=cache_root)
+    folder.mkdir(parents=True, exist_ok=True)
+    population = load_population(region)
+    paths = {m: folder / f"network_{m}.npz" for m in modes}
+    svc_path, org_path = folder / "services.parquet", folder / "origins.parquet"
+    need_osm = not (all(p.exists() for p in paths.values()) and svc_path.exists() and org_path.exists())
+    extract = None
+    if need_osm:
+        progress("Reading the OpenStreetMap extract", 0.02)
+        extract = read_osm(region.osm_path, bbox=region.bbox, poi_match=tag_matcher(taxonomy))
+    networks: dict[str, Network] = {}
+    for i, m in enumerate(modes):
+        if paths[m].exists():
+            networks[m] = Network.load(paths[m])
+        else:
+            progress(f"Building the {m} network", 0.1 + 0.25 * i)
+            networks[m] = build_network(extract, mode=m, crs=region.crs)
+            networks[m].save(paths[m])
+    if svc_path.exists():
+        services = gpd.read_parquet(svc_path)
+    else:
+        progress("Extracting services", 0.85)
+        parts = [osm_services(extract, taxonomy, crs=region.crs)]
+        parts += [official_services(s, crs=region.crs) for s in region.services]
+        services = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=region.crs)
+        services.to_parquet(svc_path)
+    if org_path.exists():
+        origins = pd.read_parquet(org_path)
+    else:
+        progress("Placing residents on the street network", 0.9)
+        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs)
+        homes = gpd.GeoSeries.from_xy(extract.homes["lon"], extract.homes["lat"], crs="EPSG:4326").to_crs(region.crs)
+        res = gpd.GeoSeries(extract.residential, crs="EPSG:4326").to_crs(region.crs)
+        is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=settings.BUILDING_BUFFER_M)
+        origins = place_residents(
+            population, walk, count_columns=population_columns(region), is_home=is_home, land=land_layer(region)
+        )
+        origins.to_parquet(org_path)
+    progress("Ready", 1.0)
+    return Prepared(
+        region=region,
+        networks=networks,
+        services=services,
+        origins=origins,
+        population=population,
+        taxonomy=taxonomy,
+        folder=folder,
+    )
+
+
+def land_layer(region: Region) -> gpd.GeoSeries | None:
+    """Return the region's land-mass polygons (boundary layers marked ``land = true``), or None."""
+    from equimap.region.boundaries import load_boundaries
+
+    for b in region.boundaries:
+        if b.land:
+            return load_boundaries(region, b.key).geometry
+    return None

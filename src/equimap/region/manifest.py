@@ -1,0 +1,209 @@
+"""Regions as data: a folder with files and a small `region.toml` manifest.
+
+A region is found by its folder name under ``data/`` (or any folder passed as a
+path). Nothing in the library is specific to one region.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from equimap import settings
+from equimap._errors import RegionError
+
+MANIFEST = "region.toml"
+
+
+@dataclass(frozen=True)
+class GroupDimension:
+    """One way of splitting residents into groups (country of birth, age, sex)."""
+
+    key: str
+    label: str
+    columns: dict[str, str]  # population column -> human label
+    reference: str  # column of the reference group for gaps
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A boundary layer or an official service list named in the manifest."""
+
+    key: str
+    label: str
+    path: Path
+    name: str | None = None
+    filter: dict[str, str] = field(default_factory=dict)
+    land: bool = False
+    parent: str | None = None
+    capacity: str | None = None
+    attribution: str | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region manifest, resolved to absolute paths and checked."""
+
+    key: str
+    name: str
+    folder: Path
+    crs: str
+    osm_path: Path
+    population_path: Path
+    population_layer: str | None
+    population_kind: str
+    cell_size_m: float | None
+    id_col: str
+    total_col: str
+    land_share_col: str | None
+    confidential_suffix: str | None
+    groups: tuple[GroupDimension, ...]
+    boundaries: tuple[LayerSpec, ...]
+    services: tuple[LayerSpec, ...]
+    attribution: tuple[str, ...]
+    bbox: tuple[float, float, float, float] | None = None
+    country_name: str | None = None
+    osm_date: str | None = None
+
+    @property
+    def group_columns(self) -> list[str]:
+        """Return every population column named by a group dimension, in order."""
+        return [c for g in self.groups for c in g.columns]
+
+    def group(self, key: str) -> GroupDimension:
+        """Return the group dimension `key` (e.g. ``"birth"``)."""
+        for g in self.groups:
+            if g.key == key:
+                return g
+        msg = f"Region `{self.key}` has no group dimension `{key}`; choose one of {[g.key for g in self.groups]}."
+        raise RegionError(msg)
+
+    def fingerprint(self) -> str:
+        """Return a short hash of the manifest and the size/mtime of its data files."""
+        h = hashlib.sha256((self.folder / MANIFEST).read_bytes())
+        for p in sorted({self.osm_path, self.population_path, *[s.path for s in self.services]}):
+            st = p.stat()
+            h.update(f"{p.name}:{st.st_size}".encode())
+        return h.hexdigest()[:16]
+
+
+def list_regions(data_dir: Path | None = None) -> list[str]:
+    """Return the keys of the regions shipped under `data_dir` (default ``data/``)."""
+    data_dir = data_dir or settings.data_dir()
+    return sorted(p.parent.name for p in data_dir.glob(f"*/{MANIFEST}"))
+
+
+def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir: Path | None = None) -> Region:
+    """Load and check a region manifest.
+
+    Parameters
+    ----------
+    name_or_path
+        A region key under `data_dir` (``"malta"``), or a folder holding a
+        ``region.toml``, or the manifest file itself.
+    data_dir
+        Where region folders live; defaults to the repository's ``data/``.
+    """
+    p = Path(name_or_path)
+    if p.suffix == ".toml":
+        folder = p.parent
+    elif p.is_dir():
+        folder = p
+    else:
+        folder = (data_dir or settings.data_dir()) / str(name_or_path)
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        known = list_regions(data_dir)
+        msg = f"Region `{name_or_path}` not found: no {manifest}; known regions are {known}, or run `python -m equimap add-region`."
+        raise RegionError(msg)
+    try:
+        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"`{manifest}` is not valid TOML ({exc}); fix the manifest or write it again with `python -m equimap add-region`."
+        raise RegionError(msg) from None
+    return _parse(raw, folder, manifest)
+
+
+def _req(d: dict[str, Any], key: str, where: str, problems: list[str]) -> Any:
+    if key not in d:
+        problems.append(f"`{where}.{key}` is missing" if where else f"`{key}` is missing")
+        return None
+    return d[key]
+
+
+def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
+    problems: list[str] = []
+    name = _req(raw, "name", "", problems)
+    crs = _req(raw, "crs", "", problems)
+    osm = raw.get("osm", {})
+    pop = raw.get("population", {})
+    osm_rel = _req(osm, "path", "osm", problems)
+    pop_rel = _req(pop, "path", "population", problems)
+    id_col = _req(pop, "id", "population", problems)
+    total = _req(pop, "total", "population", problems)
+    groups = []
+    for key, g in pop.get("groups", {}).items():
+        cols = g.get("columns", {})
+        if not cols:
+            problems.append(f"`population.groups.{key}.columns` is empty")
+            continue
+        ref = g.get("reference", next(iter(cols)))
+        if ref not in cols:
+            problems.append(f"`population.groups.{key}.reference` = `{ref}` is not one of its columns")
+        groups.append(GroupDimension(key=key, label=g.get("label", key), columns=dict(cols), reference=ref))
+
+    def layer(d: dict[str, Any], kind: str) -> LayerSpec | None:
+        if "path" not in d or "key" not in d:
+            problems.append(f"each `[[{kind}]]` needs `key` and `path`")
+            return None
+        path = folder / d["path"]
+        if not path.exists():
+            problems.append(f"`{kind}` file `{d['path']}` does not exist in {folder}")
+        return LayerSpec(
+            key=d["key"],
+            label=d.get("label", d["key"]),
+            path=path,
+            name=d.get("name"),
+            filter={k: str(v) for k, v in d.get("filter", {}).items()},
+            land=bool(d.get("land", False)),
+            parent=d.get("parent"),
+            capacity=d.get("capacity"),
+            attribution=d.get("attribution"),
+        )
+
+    boundaries = [layer(b, "boundaries") for b in raw.get("boundaries", [])]
+    services = [layer(s, "services") for s in raw.get("services", [])]
+    for rel, what in ((osm_rel, "osm.path"), (pop_rel, "population.path")):
+        if rel is not None and not (folder / rel).exists():
+            problems.append(f"`{what}` = `{rel}` does not exist in {folder}")
+    bbox = raw.get("bbox")
+    if bbox is not None and (len(bbox) != 4 or not (bbox[0] < bbox[2] and bbox[1] < bbox[3])):
+        problems.append("`bbox` must be [west, south, east, north] in degrees")
+    if problems:
+        msg = f"`{manifest}`: " + "; ".join(problems) + "."
+        raise RegionError(msg)
+    return Region(
+        key=folder.name,
+        name=name,
+        folder=folder,
+        crs=crs,
+        osm_path=folder / osm_rel,
+        population_path=folder / pop_rel,
+        population_layer=pop.get("layer"),
+        population_kind=pop.get("kind", "grid"),
+        cell_size_m=pop.get("cell_size_m"),
+        id_col=id_col,
+        total_col=total,
+        land_share_col=pop.get("land_share"),
+        confidential_suffix=pop.get("confidential_suffix"),
+        groups=tuple(groups),
+        boundaries=tuple(b for b in boundaries if b),
+        services=tuple(s for s in services if s),
+        attribution=tuple(raw.get("attribution", {}).get("lines", [])),
+        bbox=tuple(bbox) if bbox else None,
+        country_name=raw.get("country_name"),
+        osm_date=osm.get("date"),
+    )

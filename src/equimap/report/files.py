@@ -1,0 +1,250 @@
+"""Write a :class:`~equimap.analysis.bundle.Bundle` to files: CSV, Excel, GeoPackage, GeoJSON, HTML map or PDF report.
+
+Every file opens with the bundle's protection notice (first line, first sheet, first
+page, layer description) and every table and column is described in the chosen
+language: the ``README`` sheet of the workbook, the ``README`` CSV, the GeoPackage's
+``README`` table. Column names stay the same in every language, so scripts keep
+working on a French or an English export.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from equimap._errors import DataError
+from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Analysis, Bundle, Progress, build_bundle
+from equimap.protect.suppression import DEFAULT_THRESHOLD
+from equimap.report.formats import to_csv, to_geojson, to_gpkg, to_xlsx
+from equimap.report.labels import category_of, group_label, group_who, minutes_text
+from equimap.report.text import has, text
+
+#: Output formats and the file suffixes that select them.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "pdf": (".pdf",),
+    "xlsx": (".xlsx",),
+    "gpkg": (".gpkg",),
+    "geojson": (".geojson", ".json"),
+    "html": (".html", ".htm"),
+    "csv": (".csv", ".zip"),
+}
+
+
+def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """Return the output format: `fmt` if given, else the one named by `path`'s suffix."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            msg = f"Format `{fmt}` is unknown; choose one of {list(FORMATS)}."
+            raise DataError(msg)
+        return fmt
+    suffix = Path(path).suffix.lower()
+    for name, suffixes in FORMATS.items():
+        if suffix in suffixes:
+            return name
+    known = [s for v in FORMATS.values() for s in v]
+    msg = f"Output `{Path(path).name}` has no known suffix; end it in one of {known} or pass a format."
+    raise DataError(msg)
+
+
+def write_bundle(
+    bundle: Bundle, path: str | os.PathLike[str], *, fmt: str | None = None, lang: str = "en"
+) -> list[Path]:
+    """Write `bundle` to `path` in `fmt` (default: from the suffix); return the files written."""
+    fmt = format_for(path, fmt)
+    path = Path(path)
+    if fmt == "pdf":
+        from equimap.report.pdf import write_report
+
+        return [write_report(bundle, path, lang=lang)]
+    if fmt == "html":
+        from equimap.report.htmlmap import write_html
+
+        return [write_html(bundle, path, lang=lang)]
+    writers = {"xlsx": write_xlsx, "gpkg": write_gpkg, "geojson": write_geojson, "csv": write_csv}
+    out = writers[fmt](bundle, path, lang=lang)
+    return out if isinstance(out, list) else [out]
+
+
+#: MIME type of the file each format downloads as (CSV and GeoJSON come as a zip of files).
+MIME_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/zip",
+    "html": "text/html",
+    "csv": "application/zip",
+}
+
+
+def bundle_download(bundle: Bundle, *, fmt: str, lang: str = "en", stem: str = "equimap") -> tuple[str, bytes, str]:
+    """Return a file name, the bytes and the MIME type of `bundle` written in `fmt`, for a download button.
+
+    Formats that write several files (``csv``, ``geojson``) come as one zip archive.
+    """
+    fmt = format_for("x", fmt)
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = ".zip" if fmt == "csv" else FORMATS[fmt][0]
+        paths = write_bundle(bundle, Path(tmp) / f"{stem}{suffix}", fmt=fmt, lang=lang)
+        if len(paths) == 1:
+            return paths[0].name, paths[0].read_bytes(), MIME_TYPES[fmt]
+        archive = Path(tmp) / f"{stem}_{fmt}.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for p in paths:
+                zf.write(p, arcname=p.name)
+        return archive.name, archive.read_bytes(), MIME_TYPES[fmt]
+
+
+def write_region(
+    region: str,
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    lang: str = "en",
+    analyses: Sequence[Analysis] = DEFAULT_ANALYSES,
+    threshold: int = DEFAULT_THRESHOLD,
+    n_boot: int = 999,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[list[Path], Bundle]:
+    """Prepare `region`, build its bundle and write it: the batch run behind ``python -m equimap report``.
+
+    Every argument is checked before the region is prepared, so bad input fails at
+    once. Returns the files written and the bundle they were written from.
+    """
+    path = Path(path)
+    fmt = format_for(path, fmt)
+    problems = []
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+        problems.append(f"the threshold is {threshold!r}; give 0 (protection off) or a positive whole number")
+    if not path.parent.is_dir():
+        problems.append(f"folder `{path.parent}` does not exist; create it or write elsewhere")
+    text("report.title", lang)  # raises DataError for a language without texts
+    if problems:
+        msg = "; ".join(problems) + "."
+        raise DataError(msg[0].upper() + msg[1:])
+    from equimap.network.prepare import prepare_region
+
+    say = progress or (lambda _m, _f: None)
+    prep = prepare_region(region, progress=progress)
+    bundle = build_bundle(prep, analyses, threshold=threshold, n_boot=n_boot, seed=seed, progress=progress)
+    say(f"Writing {fmt}", 0.7)
+    try:
+        paths = write_bundle(bundle, path, fmt=fmt, lang=lang)
+    except OSError as exc:
+        msg = f"Cannot write `{path}` ({exc.strerror or exc}); choose another path."
+        raise DataError(msg) from None
+    say("Done", 1.0)
+    return paths, bundle
+
+
+def write_xlsx(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
+    """Write one sheet per table after a ``README`` sheet describing every column and unit."""
+    return to_xlsx(bundle.tables, path, readme=readme_table(bundle, lang=lang), notice=bundle.notice(lang))
+
+
+def write_gpkg(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
+    """Write one GeoPackage layer per map layer (CRS kept) and the notice in a ``README`` table."""
+    return to_gpkg(bundle.layers, path, notice=bundle.notice(lang))
+
+
+def write_geojson(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:
+    """Write each map layer to ``<stem>_<layer>.geojson`` beside `path` (EPSG:4326, RFC 7946)."""
+    path = Path(path)
+    notice = bundle.notice(lang)
+    return [
+        to_geojson(gdf, path.with_name(f"{path.stem}_{name}.geojson"), notice=notice)
+        for name, gdf in bundle.layers.items()
+    ]
+
+
+def write_csv(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:
+    """Write one CSV per table plus ``README`` (each opening with the notice line).
+
+    A ``.zip`` path gets one archive holding ``<table>.csv`` files; any other path
+    ``<stem>_<table>.csv`` files beside it.
+    """
+    path = Path(path)
+    notice = bundle.notice(lang)
+    frames = {**bundle.tables, "README": readme_table(bundle, lang=lang)}
+    if path.suffix.lower() != ".zip":
+        return [to_csv(f, path.with_name(f"{path.stem}_{name}.csv"), notice=notice) for name, f in frames.items()]
+    with tempfile.TemporaryDirectory() as tmp:
+        path.unlink(missing_ok=True)
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, frame in frames.items():
+                f = to_csv(frame, Path(tmp) / f"{name}.csv", notice=notice)
+                zf.write(f, arcname=f.name)
+    return [path]
+
+
+# --- README: every table and column, in words ----------------------------------------------------
+
+
+def readme_table(bundle: Bundle, *, lang: str = "en") -> pd.DataFrame:
+    """Return one row per table (``column`` empty) and per column: ``sheet``, ``column``, ``description``, ``unit``."""
+    rows = []
+    for name, table in bundle.tables.items():
+        rows.append((name, "", _table_text(name, lang, bundle), ""))
+        names = [n for n in table.index.names if n is not None]
+        for col in [*names, *table.columns]:
+            desc, unit = describe_column(bundle, name, str(col), lang)
+            rows.append((name, str(col), desc, unit))
+    return pd.DataFrame(rows, columns=["sheet", "column", "description", "unit"])
+
+
+def _table_text(name: str, lang: str, bundle: Bundle) -> str:
+    key = f"table.{name}"
+    fill = {"outside": OUTSIDE, "total": TOTAL, "threshold": bundle.threshold}
+    return text(key, lang, **fill) if has(key) else name
+
+
+def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> tuple[str, str]:
+    """Return the description and unit of column `col` of table `table`, in `lang`."""
+    for a in bundle.analyses:
+        prefix = a.key + "_"
+        if col.startswith(prefix):
+            return _describe_analysis_column(bundle, a, col[len(prefix) :], lang)
+    if col in bundle.count_columns:
+        return text("col.count", lang, who=group_label(bundle, col, lang)), text("unit.residents", lang)
+    if table == "outreach" and col.startswith("beyond_"):
+        share = col.startswith("beyond_share_")
+        who = col.removeprefix("beyond_share_" if share else "beyond_")
+        if share:
+            return text("col.outreach.beyond_share", lang, who=group_who(bundle, who, lang)), text("unit.share", lang)
+        return text("col.outreach.beyond", lang, who=group_label(bundle, who, lang)), text("unit.residents", lang)
+    key = f"col.{table}.{col}" if has(f"col.{table}.{col}") else f"col.{col}"
+    base = col
+    suffix = ""
+    if not has(key) and col.endswith(("_lo", "_hi")):
+        base, suffix = col[:-3], col[-2:]
+        key = f"col.{base}"
+    if not has(key):
+        return "", ""
+    desc = text(key, lang)
+    if suffix:
+        desc = text(f"col.bound_{suffix}", lang, what=desc)
+    unit_key = f"unit.col.{base}"
+    return desc, text(unit_key, lang) if has(unit_key) else ""
+
+
+def _describe_analysis_column(bundle: Bundle, a: Analysis, rest: str, lang: str) -> tuple[str, str]:
+    fill = {
+        "mode": text(f"mode.{a.mode}", lang),
+        "what": category_of(bundle, a.category, lang),
+        "threshold": minutes_text(a.threshold_min, lang),
+    }
+    if rest.startswith("beyond_"):
+        who = group_label(bundle, rest[len("beyond_") :], lang)
+        return text("col.beyond", lang, who=who, **fill), text("unit.residents", lang)
+    if rest.startswith("n_within_"):
+        minutes = rest[len("n_within_") :].removesuffix("min")
+        return text("col.n_within", lang, minutes=minutes, **fill), text("unit.services", lang)
+    if has(f"col.per_analysis.{rest}"):
+        unit = f"unit.col.{rest}"
+        return text(f"col.per_analysis.{rest}", lang, **fill), text(unit, lang) if has(unit) else ""
+    return "", ""

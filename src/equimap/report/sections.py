@@ -1,0 +1,338 @@
+"""The sections of the PDF report, as reportlab flowables built from a bundle (see :mod:`equimap.report.pdf`).
+
+The title page, the one-page summary, the maps, the methods, the data sources and
+the protection notes are here; the tables are in :mod:`equimap.report.tables`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import cm
+from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
+
+from equimap import settings
+from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Analysis, Bundle
+from equimap.report.labels import (
+    attribution_lines,
+    category_label,
+    category_of,
+    group_label,
+    group_who,
+    region_name,
+)
+from equimap.report.staticmap import FIGSIZE_IN, report_maps, to_png
+from equimap.report.style import Styles, grid_table, minutes, missing, para
+from equimap.report.tables import class_tables, council_names, council_table, group_tables, outreach
+from equimap.report.text import has, number, percent, text
+
+MAP_WIDTH_CM = 15.6
+
+
+def report_story(bundle: Bundle, st: Styles, *, lang: str) -> list[Flowable]:
+    """Return every flowable of the report, in page order."""
+    story = title_page(bundle, st, lang)
+    story += [PageBreak(), *summary(bundle, st, lang)]
+    story += [PageBreak(), *maps(bundle, st, lang)]
+    story += [PageBreak(), *group_tables(bundle, st, lang)]
+    if "councils" in bundle.tables:
+        story += [PageBreak(), *council_table(bundle, st, lang)]
+    if "urbanisation_l1" in bundle.tables:
+        story += [PageBreak(), *class_tables(bundle, st, lang)]
+    if "outreach" in bundle.tables:
+        story += [PageBreak(), *outreach(bundle, st, lang)]
+    story += [PageBreak(), *methods(bundle, st, lang), *sources(bundle, st, lang), *protection(bundle, st, lang)]
+    return story
+
+
+# --- title page and summary --------------------------------------------------------------------
+
+
+def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the title page: the protection notice first, title, date and parameters."""
+    region = bundle.region
+    out: list[Flowable] = [para(bundle.notice(lang), st.notice if bundle.protected else st.warning)]
+    out += [Spacer(1, 2.5 * cm), para(text("report.title", lang), st.title)]
+    out += [para(text("report.subtitle", lang, region=region_name(bundle, lang)), st.subtitle)]
+    out += [para(text("report.prepared", lang, date=bundle.created.isoformat()), st.body), Spacer(1, 1 * cm)]
+    out.append(para(text("report.param.heading", lang), st.h2))
+    rows = [
+        [
+            text("report.param.analyses", lang),
+            text("report.param.service", lang),
+            text("report.param.mode", lang),
+            text("report.param.threshold", lang),
+        ]
+    ]
+    for k, a in enumerate(bundle.analyses, start=1):
+        rows.append(
+            [
+                str(k),
+                category_label(bundle, a.category, lang),
+                text(f"mode.{a.mode}", lang),
+                text("report.param.minutes", lang, minutes=minutes(a.threshold_min, lang)),
+            ]
+        )
+    out += [grid_table(rows, st, [3.5, 7.4, 3.5, 3.0], header=1), Spacer(1, 0.4 * cm)]
+    everyone = bundle.tables["groups"]
+    pop = everyone.loc[everyone["dimension"] == "all", "pop"].iloc[0]
+    params = [
+        (
+            text("report.param.population", lang),
+            text(
+                "report.param.population_value",
+                lang,
+                residents=number(pop, lang),
+                cells=number(len(bundle.tables["cells"]), lang),
+            ),
+        ),
+        (text("report.param.network", lang), text("report.param.network_value", lang, date=region.osm_date or "–")),
+        (
+            text("report.param.intervals", lang),
+            text("report.param.intervals_value", lang, n=number(bundle.n_boot, lang), seed=bundle.seed),
+        ),
+        (
+            text("report.param.protection", lang),
+            text("report.param.protection_on", lang, max=bundle.threshold - 1)
+            if bundle.protected
+            else text("report.param.protection_off", lang),
+        ),
+    ]
+    out.append(grid_table([[k, v] for k, v in params], st, [4.5, 12.9], header=0))
+    return out
+
+
+def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
+    """Return the `n` largest positive gaps in share beyond the threshold against the reference group.
+
+    Searched over every analysis, group dimension and non-reference group of the
+    bundle's groups table. Each item has ``analysis`` (an :class:`Analysis`),
+    ``group``, ``reference`` (population columns), ``share``, ``ref_share``,
+    ``diff_pp``, ``lo_pp``, ``hi_pp``, ``pop_beyond`` and ``places``: up to three
+    ``(council name, residents of the group beyond the threshold)``, largest first.
+    """
+    g = bundle.tables["groups"]
+    cand = g[(g["dimension"] != "all") & ~g["is_reference"].astype(bool) & (g["share_beyond_diff_pp"] > 0)]
+    out = []
+    by_key = {a.key: a for a in bundle.analyses}
+    for _, row in cand.sort_values("share_beyond_diff_pp", ascending=False, kind="stable").head(n).iterrows():
+        ref = g[
+            (g["analysis"] == row["analysis"]) & (g["dimension"] == row["dimension"]) & g["is_reference"].astype(bool)
+        ].iloc[0]
+        a = by_key[row["analysis"]]
+        out.append(
+            {
+                "analysis": a,
+                "group": row["group"],
+                "reference": ref["group"],
+                "share": row["share_beyond"],
+                "ref_share": ref["share_beyond"],
+                "diff_pp": row["share_beyond_diff_pp"],
+                "lo_pp": row["share_beyond_diff_pp_lo"],
+                "hi_pp": row["share_beyond_diff_pp_hi"],
+                "pop_beyond": row["pop_beyond"],
+                "places": _top_places(bundle, a.col(f"beyond_{row['group']}")),
+            }
+        )
+    return out
+
+
+def _top_places(bundle: Bundle, col: str, n: int = 3) -> list[tuple[str, float]]:
+    councils = bundle.tables.get("councils")
+    if councils is None or col not in councils.columns:
+        return []
+    real = councils.drop(index=[OUTSIDE, TOTAL], errors="ignore")
+    real = real[real[col].notna() & (real[col] > 0)].sort_values(col, ascending=False, kind="stable").head(n)
+    names = council_names(bundle)
+    return [(names[i], float(v)) for i, v in real[col].items()]
+
+
+def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the one-page summary: the overall share beyond each threshold and the three largest gaps."""
+    g = bundle.tables["groups"]
+    refs = [group_who(bundle, d.reference, lang) for d in bundle.region.groups]
+    refs_text = ", ".join(refs[:-1]) + f" {text('and', lang)} " + refs[-1] if len(refs) > 1 else "".join(refs)
+    out: list[Flowable] = [para(text("report.summary.heading", lang), st.h1)]
+    out.append(para(text("report.summary.intro", lang, refs=refs_text), st.body))
+    for a in bundle.analyses:
+        row = g[(g["analysis"] == a.key) & (g["dimension"] == "all")].iloc[0]
+        out.append(
+            para(
+                text(
+                    "report.summary.overall",
+                    lang,
+                    share=percent(row["share_beyond"], lang),
+                    count=number(row["pop_beyond"], lang),
+                    **_fill(bundle, a, lang),
+                ),
+                st.bullet,
+            )
+        )
+    out.append(para(text("report.summary.gaps_heading", lang), st.h2))
+    gaps = largest_gaps(bundle)
+    if not gaps:
+        out.append(para(text("report.summary.no_gaps", lang), st.body))
+    for k, gap in enumerate(gaps, start=1):
+        a = gap["analysis"]
+        dec = 2 if abs(gap["diff_pp"]) < 1 else 1  # a gap under one point keeps its second decimal
+        lines = [
+            text(
+                "report.summary.gap",
+                lang,
+                group=group_label(bundle, gap["group"], lang),
+                share=percent(gap["share"], lang),
+                ref_share=percent(gap["ref_share"], lang),
+                ref_who=group_who(bundle, gap["reference"], lang),
+                diff=number(gap["diff_pp"], lang, decimals=dec, sign=True),
+                lo=number(gap["lo_pp"], lang, decimals=dec, sign=True),
+                hi=number(gap["hi_pp"], lang, decimals=dec, sign=True),
+                **_fill(bundle, a, lang),
+            )
+        ]
+        if not missing(gap["lo_pp"]) and gap["lo_pp"] <= 0:
+            lines.append(text("report.summary.uncertain", lang))
+        if not missing(gap["pop_beyond"]):
+            lines.append(
+                text(
+                    "report.summary.who",
+                    lang,
+                    count=number(gap["pop_beyond"], lang),
+                    who=group_who(bundle, gap["group"], lang),
+                )
+            )
+        if gap["places"]:
+            places = ", ".join(f"{name} ({number(v, lang)})" for name, v in gap["places"])
+            lines.append(text("report.summary.where", lang, places=places))
+        elif "councils" in bundle.tables:
+            lines.append(text("report.summary.where_none", lang))
+        out.append(Paragraph(" ".join(escape(s) for s in lines), st.bullet, bulletText=f"{k}."))
+    if 0 < len(gaps) < 3:
+        out.append(para(text("report.summary.fewer_gaps", lang), st.body))
+    out += [Spacer(1, 0.3 * cm), para(text("report.summary.reading", lang), st.small)]
+    return out
+
+
+def _fill(bundle: Bundle, a: Analysis, lang: str) -> dict[str, str]:
+    return {
+        "threshold": minutes(a.threshold_min, lang),
+        "mode": text(f"mode.{a.mode}", lang),
+        "what": category_of(bundle, a.category, lang),
+    }
+
+
+# --- maps --------------------------------------------------------------------------------------
+
+
+def maps(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the maps, two to a page, each with its caption."""
+    out: list[Flowable] = [
+        para(text("report.maps.heading", lang), st.h1),
+        para(text("report.maps.intro", lang), st.small),
+    ]
+    width = MAP_WIDTH_CM * cm  # two maps and their captions to a page
+    height = width * FIGSIZE_IN[1] / FIGSIZE_IN[0]
+    for k, (key, fig) in enumerate(report_maps(bundle, lang=lang)):
+        img = Image(io.BytesIO(to_png(fig, dpi=170)), width=width, height=height)
+        caption = text(f"report.caption.{key.split(':')[0]}", lang)
+        out.append(KeepTogether([img, para(caption, st.small)]))
+        if k % 2 == 0:
+            out.append(Spacer(1, 0.3 * cm))
+    return out
+
+
+# --- methods, sources, protection --------------------------------------------------------------
+
+
+def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the methods section, with the speeds of `equimap.settings`, and its limitations."""
+    speeds = settings.DRIVE_SPEEDS_KMH
+    out: list[Flowable] = [para(text("report.methods.heading", lang), st.h1)]
+    out.append(
+        para(
+            text(
+                "report.methods.network",
+                lang,
+                walk=number(settings.WALK_SPEED_KMH, lang, decimals=1),
+                bike=number(settings.BIKE_SPEED_KMH, lang),
+                residential=number(speeds["residential"], lang),
+                primary=number(speeds["primary"], lang),
+            ),
+            st.body,
+        )
+    )
+    for key in ("population", "indicators", "groups"):
+        out.append(para(text(f"report.methods.{key}", lang), st.body))
+    out.append(para(text("report.methods.bootstrap", lang, n=number(bundle.n_boot, lang)), st.body))
+    for key in ("supply", "degurba"):
+        out.append(para(text(f"report.methods.{key}", lang), st.body))
+    out.append(para(text("report.methods.limitations", lang), st.h2))
+    date = bundle.region.osm_date
+    limits = [
+        text("report.methods.limit_osm", lang, date=date) if date else text("report.methods.limit_osm_undated", lang)
+    ]
+    limits += [text(f"report.methods.{key}", lang) for key in ("limit_snap", "limit_transport", "limit_councils")]
+    for line in limits:
+        out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
+    return out
+
+
+def sources(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the data sources and licences, with the region's credits."""
+    out: list[Flowable] = [
+        para(text("report.sources.heading", lang), st.h1),
+        para(text("report.sources.intro", lang), st.body),
+    ]
+    for line in attribution_lines(bundle, lang):
+        out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
+    for key in ("osm", "eurostat", "software"):
+        out.append(para(text(f"report.sources.{key}", lang), st.body))
+    return out
+
+
+def protection(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return what small-count protection hid, in which table and why (from `SuppressionResult.notes`)."""
+    out: list[Flowable] = [para(text("report.protection.heading", lang), st.h1)]
+    if not bundle.protected:
+        return [*out, para(text("report.protection.off", lang), st.warning)]
+    head = bundle.header(lang)
+    out.append(
+        para(
+            text(
+                "report.protection.on",
+                lang,
+                max=bundle.threshold - 1,
+                suppressed=number(head["suppressed"], lang),
+                primary=number(head["primary"], lang),
+                secondary=number(head["secondary"], lang),
+                derived=number(head["derived"], lang),
+            ),
+            st.body,
+        )
+    )
+    rows = [[text(f"report.protection.{k}", lang) for k in ("table", "primary", "secondary", "derived")]]
+    for name, result in bundle.results.items():
+        notes = result.notes()
+        rows.append(
+            [
+                text(f"report.tablename.{name}", lang) if has(f"report.tablename.{name}") else name,
+                number(notes["primary"], lang),
+                number(notes["secondary"], lang),
+                number(notes["derived"], lang),
+            ]
+        )
+    out += [grid_table(rows, st, [6.0, 3.0, 3.0, 3.0], numeric_from=1), Spacer(1, 0.3 * cm)]
+    out.append(
+        para(
+            text(
+                "report.protection.rounding",
+                lang,
+                groups=number(GROUP_ROUNDING, lang),
+                classes=number(CLASS_ROUNDING, lang),
+            ),
+            st.body,
+        )
+    )
+    out.append(para(text("report.protection.limits", lang), st.body))
+    return out

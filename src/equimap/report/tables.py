@@ -1,0 +1,228 @@
+"""The table sections of the PDF report: by group, by council, by Degree of Urbanisation, outreach targets."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from reportlab.platypus import Flowable, KeepTogether, TableStyle
+
+from equimap.analysis.bundle import CLASS_ROUNDING, OUTSIDE, TOTAL, Bundle
+from equimap.report.labels import analysis_title, group_label
+from equimap.report.style import Styles, grid_table, missing, para
+from equimap.report.text import has, interval, number, percent, text
+
+
+def council_names(bundle: Bundle) -> dict[str, str]:
+    """Return each council's display name, with its island when two councils share a name."""
+    councils = bundle.tables["councils"].drop(index=[OUTSIDE, TOTAL], errors="ignore")
+    names = councils["name"].astype(str)
+    dup = names.duplicated(keep=False)
+    if "island" in councils.columns:
+        names = names.where(~dup, names + " (" + councils["island"].astype(str) + ")")
+    return names.to_dict()
+
+
+def group_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return one table per analysis: every group with its residents, times, share beyond and gap, with intervals."""
+    g = bundle.tables["groups"]
+    out: list[Flowable] = [
+        para(text("report.groups.heading", lang), st.h1),
+        para(text("report.groups.intro", lang), st.small),
+    ]
+    head = [
+        text(f"report.groups.{k}", lang) for k in ("group", "residents", "mean", "median", "beyond", "gap", "ratio")
+    ]
+    for a in bundle.analyses:
+        rows: list[list[Any]] = [head]
+        spans = []
+        sub = g[g["analysis"] == a.key]
+        for dim in dict.fromkeys(sub["dimension"]):
+            if dim != "all":
+                spans.append(len(rows))
+                rows.append(
+                    [text(f"dimension.{dim}", lang) if has(f"dimension.{dim}") else dim, "", "", "", "", "", ""]
+                )
+            for _, r in sub[sub["dimension"] == dim].iterrows():
+                rows.append(_group_row(bundle, r, lang))
+        out.append(
+            KeepTogether(
+                [
+                    para(analysis_title(bundle, a, lang), st.h2),
+                    grid_table(rows, st, [3.9, 1.7, 2.9, 1.6, 3.1, 2.8, 1.4], numeric_from=1, spans=spans),
+                ]
+            )
+        )
+    return out
+
+
+def _group_row(bundle: Bundle, r: pd.Series, lang: str) -> list[str]:
+    def ci(name: str, *, scale: float = 1.0, sign: bool = False) -> str:
+        lo, hi = r[f"{name}_lo"], r[f"{name}_hi"]
+        if missing(lo) or missing(hi):
+            return ""
+        return " " + interval(scale * lo, scale * hi, lang, sign=sign)
+
+    if r["dimension"] == "all" or bool(r["is_reference"]):
+        gap = text("report.groups.reference", lang) if bool(r["is_reference"]) else ""
+    else:
+        gap = number(r["share_beyond_diff_pp"], lang, decimals=1, sign=True) + ci("share_beyond_diff_pp", sign=True)
+    ratio = "" if missing(r["representation_ratio"]) else number(r["representation_ratio"], lang, decimals=2)
+    return [
+        group_label(bundle, r["group"], lang),
+        number(r["pop"], lang),
+        number(r["mean_min"], lang, decimals=1) + ci("mean_min"),
+        number(r["median_min"], lang, decimals=1),
+        percent(r["share_beyond"], lang) + ci("share_beyond", scale=100.0),
+        gap,
+        ratio,
+    ]
+
+
+def council_table(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the per-council table, sorted by name, with the outside and total rows last."""
+    t = bundle.tables["councils"]
+    total = bundle.count_columns[0]
+    names = council_names(bundle)
+    order = sorted(names, key=lambda i: names[i].casefold())
+    n_a = len(bundle.analyses)
+    each = 8.8 / n_a
+    widths = [3.4, 1.5, 1.3, 2.4, *[w for _ in bundle.analyses for w in (each * 0.3, each * 0.3, each * 0.4)]]
+    head1 = ["", "", "", "", *[x for a in bundle.analyses for x in (analysis_title(bundle, a, lang), "", "")]]
+    head2 = [text(f"report.councils.{k}", lang) for k in ("name", "residents", "foreign", "urban")]
+    head2 += [text(f"report.councils.{k}", lang) for _ in bundle.analyses for k in ("mean", "share", "beyond")]
+    rows: list[list[Any]] = [head1, head2]
+    labels = {OUTSIDE: text("report.councils.outside", lang), TOTAL: text("report.councils.total", lang)}
+    for cid in [*order, OUTSIDE, TOTAL]:
+        r = t.loc[cid]
+        urban = r.get("degurba_l2")
+        rows.append(
+            [
+                names.get(cid, labels.get(cid, cid)),
+                number(r[total], lang),
+                percent(r.get("foreign_share", math.nan), lang, decimals=0),
+                "" if missing(urban) else text(f"degurba.unit_l2.{int(urban)}", lang),
+                *[
+                    v
+                    for a in bundle.analyses
+                    for v in (
+                        number(r[a.col("time_nearest_min")], lang, decimals=1),
+                        percent(r[a.col("share_beyond")], lang, decimals=0),
+                        number(r[a.col(f"beyond_{total}")], lang),
+                    )
+                ],
+            ]
+        )
+    table = grid_table(rows, st, widths, header=2, numeric_from=1, bold_rows=[len(rows) - 1])
+    table.setStyle(
+        TableStyle([("SPAN", (4 + 3 * k, 0), (6 + 3 * k, 0)) for k in range(n_a)] + [("SPAN", (0, 0), (3, 0))])
+    )
+    return [
+        para(text("report.councils.heading", lang), st.h1),
+        para(text("report.councils.intro", lang), st.small),
+        table,
+    ]
+
+
+def class_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the residents and shares beyond each threshold by Degree of Urbanisation class (levels 1 and 2)."""
+    rounding = CLASS_ROUNDING if bundle.protected else 1
+    out: list[Flowable] = [
+        para(text("report.classes.heading", lang), st.h1),
+        para(text("report.classes.intro", lang, rounding=number(rounding, lang)), st.small),
+    ]
+    head = [text(f"report.classes.{k}", lang) for k in ("class", "cells", "residents", "pop_share")]
+    head += [analysis_title(bundle, a, lang) for a in bundle.analyses]
+    n_a = len(bundle.analyses)
+    widths = [5.0, 1.3, 2.0, 2.0, *[7.1 / n_a] * n_a]
+    for level in (1, 2):
+        t = bundle.tables[f"urbanisation_l{level}"]
+        total = t.attrs.get("total_col", bundle.count_columns[0])
+        rows: list[list[Any]] = [head]
+        for code, r in t.iterrows():
+            name = text("report.councils.total", lang) if code == TOTAL else text(f"degurba.l{level}.{code}", lang)
+            rows.append(
+                [
+                    name,
+                    number(r["n_cells"], lang),
+                    number(r[total], lang),
+                    percent(r["pop_share"], lang),
+                    *[percent(r[a.col("share_beyond")], lang) for a in bundle.analyses],
+                ]
+            )
+        out += [
+            para(text(f"report.classes.level{level}", lang), st.h2),
+            grid_table(rows, st, widths, numeric_from=1, bold_rows=[len(rows) - 1]),
+        ]
+    return out
+
+
+#: Outreach targets listed per analysis in the report (the exports hold them all).
+OUTREACH_ROWS = 10
+
+
+def outreach(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the first :data:`OUTREACH_ROWS` outreach targets of each analysis, as one table each."""
+    t = bundle.tables["outreach"]
+    total = bundle.count_columns[0]
+    places = cell_places(bundle)
+    head = [text(f"report.outreach.{k}", lang) for k in ("rank", "place", "urban", "residents", "beyond")]
+    foreign = [c for c in ("EU_OTH", "OTH") if f"beyond_{c}" in t.columns]
+    if foreign:
+        head.append(text("report.outreach.group_share", lang))
+    head += [text("report.outreach.excess", lang), text("report.outreach.score", lang)]
+    widths = [1.0, 4.4 if foreign else 6.0, 4.0, 1.6, 1.6, *([1.6] if foreign else []), 1.6, 1.6]  # 17.4 cm
+    out: list[Flowable] = [
+        para(text("report.outreach.heading", lang), st.h1),
+        para(text("report.outreach.intro", lang), st.small),
+    ]
+    for a in bundle.analyses:
+        sub = t[t["analysis"] == a.key].sort_values("rank").head(OUTREACH_ROWS)
+        if sub.empty:
+            out += [para(analysis_title(bundle, a, lang), st.h2), para(text("report.outreach.none", lang), st.body)]
+            continue
+        rows: list[list[Any]] = [head]
+        for _, r in sub.iterrows():
+            share = math.nan
+            if foreign and r[f"beyond_{total}"] > 0:
+                share = sum(r[f"beyond_{c}"] for c in foreign) / r[f"beyond_{total}"]  # NaN when one is hidden
+            rows.append(
+                [
+                    str(int(r["rank"])),
+                    places.get(r["cell_id"], r["cell_id"]),
+                    text(f"degurba.l2.{int(r['degurba_l2'])}", lang),
+                    number(r[total], lang),
+                    number(r[f"beyond_{total}"], lang),
+                    *([percent(share, lang, decimals=0)] if foreign else []),
+                    number(r["mean_excess_min"], lang, decimals=1),
+                    number(r["score"], lang),
+                ]
+            )
+        out.append(
+            KeepTogether([para(analysis_title(bundle, a, lang), st.h2), grid_table(rows, st, widths, numeric_from=3)])
+        )
+    return out
+
+
+def cell_places(bundle: Bundle) -> dict[str, str]:
+    """Return a short name of each outreach cell: its position in km and the council covering most of it."""
+    layer = bundle.layers.get("outreach")
+    if layer is None:
+        return {}
+    cells = layer.drop_duplicates("cell_id").set_index("cell_id")
+    names = {}
+    councils = bundle.layers.get("councils")
+    if councils is not None:
+        display = council_names(bundle)
+        ci, ui = councils.sindex.query(cells.geometry, predicate="intersects")
+        area = cells.geometry.iloc[ci].intersection(councils.geometry.iloc[ui], align=False).area.to_numpy()
+        best = pd.DataFrame({"c": ci, "u": ui, "a": area}).sort_values(["a", "u"]).drop_duplicates("c", keep="last")
+        for c, u in zip(best["c"], best["u"], strict=True):
+            names[cells.index[c]] = display.get(councils.index[u], str(councils.iloc[u]["name"]))
+    out = {}
+    for cid, geom in cells.geometry.items():
+        x0, y0 = geom.bounds[:2]
+        where = f"{y0 / 1000:.0f} N {x0 / 1000:.0f} E"
+        out[cid] = f"{names[cid]} ({where})" if cid in names else where
+    return out

@@ -1,0 +1,92 @@
+"""Typed, documented defaults for equimap.
+
+Per-run choices are passed to functions as arguments; nothing here is meant to
+be changed at run time (a Streamlit server shares module globals across users).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+Mode = Literal["walk", "bike", "drive"]
+MODES: tuple[Mode, ...] = ("walk", "bike", "drive")
+
+#: The installed package; its resources (taxonomy, message catalogues, the bundled regions) live under it.
+PACKAGE_DIR = Path(str(resources.files("equimap")))
+#: The regions shipped with equimap (Malta).
+BUNDLED_DATA_DIR = PACKAGE_DIR / "data"
+DEFAULT_REGION = "malta"
+#: The service taxonomy: OSM tags -> categories -> themes.
+TAXONOMY_PATH = PACKAGE_DIR / "resources" / "taxonomy.toml"
+#: Message catalogues, one TOML file per language.
+LOCALES_DIR = PACKAGE_DIR / "locales"
+#: Leaflet and its plugins, copied from npm by ``scripts/vendor.py`` (inlined in the standalone HTML map).
+VENDOR_DIR = PACKAGE_DIR / "static" / "vendor"
+
+
+def data_dir() -> Path:
+    """Return the folder where regions are looked up by key.
+
+    ``EQUIMAP_DATA_DIR`` overrides the bundled :data:`BUNDLED_DATA_DIR`; a command's
+    ``--data-dir`` or a function's ``data_dir=`` argument overrides both.
+    """
+    env = os.environ.get("EQUIMAP_DATA_DIR")
+    return Path(env).expanduser() if env else BUNDLED_DATA_DIR
+
+
+def cache_dir() -> Path:
+    """Return the folder for prepared networks and travel times.
+
+    ``EQUIMAP_CACHE_DIR`` overrides the default, ``$XDG_CACHE_HOME/equimap``
+    (``~/.cache/equimap``).
+    """
+    env = os.environ.get("EQUIMAP_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "equimap"
+
+
+#: Walking speed, 4.8 km/h: the usual planning value (osmnx, GOAT and r5 use 4.8–5 km/h).
+WALK_SPEED_KMH = 4.8
+#: Cycling speed, 15 km/h: a typical urban average for a conventional bike.
+BIKE_SPEED_KMH = 15.0
+#: Driving speeds (km/h) by highway class where a way has no usable `maxspeed`.
+#: Values follow common urban/rural defaults in southern Europe.
+DRIVE_SPEEDS_KMH: dict[str, float] = {
+    "motorway": 100.0,
+    "motorway_link": 60.0,
+    "trunk": 70.0,
+    "trunk_link": 50.0,
+    "primary": 60.0,
+    "primary_link": 40.0,
+    "secondary": 50.0,
+    "secondary_link": 40.0,
+    "tertiary": 40.0,
+    "tertiary_link": 30.0,
+    "unclassified": 30.0,
+    "residential": 30.0,
+    "living_street": 10.0,
+    "service": 15.0,
+    "road": 30.0,
+}
+#: Speed used for a drivable way whose class is not listed above.
+DRIVE_FALLBACK_KMH = 30.0
+
+#: Thresholds (minutes) for "number of services within" counts.
+COUNT_THRESHOLDS_MIN: tuple[int, ...] = (5, 10, 15, 30)
+#: How many nearest services enter the mean time (Eurostat's AN3 uses 3).
+N_NEAREST = 3
+
+#: A network component smaller than this many nodes is not used to place residents
+#: or services when a larger component lies in the same cell (it is usually a
+#: private yard or a mapping error).
+MIN_COMPONENT_NODES = 50
+#: A resident or service further than this from any usable network node is
+#: reported unreachable instead of being snapped across water or fields.
+MAX_SNAP_M = 1000.0
+#: A network node within this distance of a building counts as a place where people live.
+BUILDING_BUFFER_M = 50.0
