@@ -26,6 +26,7 @@ from equimap.report.files import write_bundle
 #: The repository root (commands run from there).
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the benchmark, print a report and return the figures (seconds)."""
     ap = argparse.ArgumentParser()
@@ -39,7 +40,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for _ in range(args.runs):
                 out = Path(tmp) / f"malta-{lang}.pdf"
                 t0 = time.perf_counter()
-                cmd = [sys.executable, "-m", "equimap", "report", "--region", "malta", "--lang", lang, "--out", str(out)]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "equimap",
+                    "report",
+                    "--region",
+                    "malta",
+                    "--lang",
+                    lang,
+                    "--out",
+                    str(out),
+                ]
                 subprocess.run(cmd, cwd=ROOT_DIR, check=True, capture_output=True)
                 times.append(time.perf_counter() - t0)
             res[f"report_pdf_{lang}_s"] = statistics.median(times)

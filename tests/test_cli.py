@@ -25,6 +25,7 @@ pytestmark = pytest.mark.malta
 #: The repository root (commands run from there).
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
+
 def test_regions_lists_malta(capsys):
     assert main(["regions"]) == 0
     assert capsys.readouterr().out.startswith("malta\tMalta\tEPSG:3035")

@@ -128,7 +128,9 @@ def test_foreign_born_shares__malta_census_grid() -> None:
 
     from equimap import settings
 
-    grid = gpd.read_file(settings.BUNDLED_DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg", layer="census2021_grid_1km")
+    grid = gpd.read_file(
+        settings.BUNDLED_DATA_DIR / "malta" / "census2021_grid_1km_malta.gpkg", layer="census2021_grid_1km"
+    )
     country = grid[["NAT", "EU_OTH", "OTH"]].sum().to_frame().T
     got = foreign_born_shares(country, native="NAT", eu="EU_OTH", non_eu="OTH")
     # Census 2021: 519,562 residents, about 25.7% of them foreign-born (data/malta provenance notes).

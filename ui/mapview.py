@@ -37,7 +37,9 @@ OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 class MapData:
     """The tables a map is drawn from (all in the region CRS)."""
 
-    cells: gpd.GeoDataFrame  # equimap.analysis.places.place_figures of the cells, with bivariate and urbanisation classes
+    cells: (
+        gpd.GeoDataFrame
+    )  # equimap.analysis.places.place_figures of the cells, with bivariate and urbanisation classes
     councils: gpd.GeoDataFrame | None  # equimap.analysis.places.place_figures of the councils (name), or None
     units: gpd.GeoDataFrame | None  # every council polygon (name), or None
     services: gpd.GeoDataFrame  # services of the chosen category
