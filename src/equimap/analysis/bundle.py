@@ -36,7 +36,7 @@ file says it is unprotected.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -181,43 +181,24 @@ def build_bundle(
     analyses = tuple(analyses)
     _check_analyses(prep, analyses, threshold)
     region = prep.region
-    total = region.total_col
-    sets = {g.key: [*g.columns, unknown_column(g.key)] for g in region.groups}
-    birth = next((s for k, s in sets.items() if k == "birth"), [])
-    pre = tb.prefixes(analyses)
     access = {a.key: prep.access(a.mode, a.category) for a in analyses}
-
     say("Group gaps with bootstrap intervals", 0.1)
-    groups = tb.groups_table(prep, analyses, access, n_boot=n_boot, seed=seed)
+    results = {"groups": groups_result(prep, analyses, access, threshold=threshold, n_boot=n_boot, seed=seed)}
     say("Figures per census cell", 0.35)
     grid = tb.classify(prep)
-    cells = tb.cells_table(prep, analyses, access, sets, grid)
     units = tb.council_units(region, councils)
-    council_table = None
+    cells, results["cells"] = cells_result(prep, analyses, access, threshold=threshold, grid=grid, units=units)
     if units is not None:
         say("Figures per council", 0.45)
-        council_table = tb.councils_table(prep, analyses, access, sets, units, grid, units_key=str(councils))
-
-    say("Small-count protection", 0.55)
-    protect = {"total": total, "sets": sets, "prefixes": pre, "threshold": threshold, "birth": birth}
-    results = {"groups": bp.protect_groups(groups, threshold, stat_columns=tb.GROUP_STAT_COLUMNS)}
-    results["cells"] = bp.protect_areas(cells, **protect)
-    if council_table is not None:
-        results["councils"] = bp.protect_areas(council_table, totals_row=TOTAL, **protect)
+        results["councils"] = councils_result(
+            prep, analyses, access, threshold=threshold, grid=grid, units=units, units_key=str(councils)
+        )
     if grid is not None:
-        rounding = CLASS_ROUNDING if threshold > 0 else 1
+        say("Small-count protection", 0.55)
         for level in (1, 2):
-            raw = tb.class_table(cells, analyses, total=total, level=level, rounding=rounding)
-            results[f"urbanisation_l{level}"] = bp.protect_classes(raw, total=total, prefixes=pre, threshold=threshold)
+            results[f"urbanisation_l{level}"] = classes_result(prep, analyses, cells, threshold=threshold, level=level)
         say("Outreach targets", 0.6)
-        parts = []
-        for a in analyses:
-            raw, source, derived = tb.outreach_table(prep, a, cells)
-            parts.append(
-                bp.protect_like(raw, results["cells"], rows=pd.Index(raw["cell_id"]), columns=source, derived=derived)
-            )
-        results["outreach"] = bp.concat_results(parts)
-
+        results["outreach"] = outreach_result(prep, analyses, cells, results["cells"])
     tables = {name: r.table for name, r in results.items()}
     if threshold > 0:
         tables["groups"] = bp.round_groups(tables["groups"])
@@ -239,6 +220,91 @@ def build_bundle(
         seed=seed,
         count_columns=tuple(prep.count_columns),
     )
+
+
+# --- the protected tables, one function each (the app's `Analysis` calls them too) ------------
+
+
+def _sets(region: Region) -> dict[str, list[str]]:
+    return {g.key: [*g.columns, unknown_column(g.key)] for g in region.groups}
+
+
+def _protect_options(prep: Prepared, analyses: Sequence[Analysis], threshold: int) -> dict:
+    sets = _sets(prep.region)
+    birth = sets.get("birth", [])
+    return {
+        "total": prep.region.total_col,
+        "sets": sets,
+        "prefixes": tb.prefixes(analyses),
+        "threshold": threshold,
+        "birth": birth,
+    }
+
+
+def groups_result(
+    prep: Prepared,
+    analyses: Sequence[Analysis],
+    access: Mapping[str, pd.DataFrame],
+    *,
+    threshold: int,
+    n_boot: int,
+    seed: int,
+) -> SuppressionResult:
+    """Return the protected groups table (before the final rounding of :func:`round_groups`)."""
+    groups = tb.groups_table(prep, analyses, access, n_boot=n_boot, seed=seed)
+    return bp.protect_groups(groups, threshold, stat_columns=tb.GROUP_STAT_COLUMNS)
+
+
+def cells_result(
+    prep: Prepared,
+    analyses: Sequence[Analysis],
+    access: Mapping[str, pd.DataFrame],
+    *,
+    threshold: int,
+    grid: gpd.GeoDataFrame | None,
+    units: gpd.GeoDataFrame | None,
+) -> tuple[pd.DataFrame, SuppressionResult]:
+    """Return the cells table in whole residents, and its protected version."""
+    cells = tb.cells_table(prep, analyses, access, _sets(prep.region), grid, units=units)
+    return cells, bp.protect_areas(cells, **_protect_options(prep, analyses, threshold))
+
+
+def councils_result(
+    prep: Prepared,
+    analyses: Sequence[Analysis],
+    access: Mapping[str, pd.DataFrame],
+    *,
+    threshold: int,
+    grid: gpd.GeoDataFrame | None,
+    units: gpd.GeoDataFrame,
+    units_key: str,
+) -> SuppressionResult:
+    """Return the protected councils table (with its :data:`OUTSIDE` and :data:`TOTAL` rows)."""
+    table = tb.councils_table(prep, analyses, access, _sets(prep.region), units, grid, units_key=units_key)
+    return bp.protect_areas(table, totals_row=TOTAL, **_protect_options(prep, analyses, threshold))
+
+
+def classes_result(
+    prep: Prepared, analyses: Sequence[Analysis], cells: pd.DataFrame, *, threshold: int, level: int
+) -> SuppressionResult:
+    """Return the protected Degree of Urbanisation table of one level, from the whole-resident cells table."""
+    total = prep.region.total_col
+    rounding = CLASS_ROUNDING if threshold > 0 else 1
+    raw = tb.class_table(cells, analyses, total=total, level=level, rounding=rounding)
+    return bp.protect_classes(raw, total=total, prefixes=tb.prefixes(analyses), threshold=threshold)
+
+
+def outreach_result(
+    prep: Prepared, analyses: Sequence[Analysis], cells: pd.DataFrame, cells_protected: SuppressionResult
+) -> SuppressionResult:
+    """Return the outreach targets of every analysis, hidden exactly where the cells table hides their counts."""
+    parts = []
+    for a in analyses:
+        raw, source, derived = tb.outreach_table(prep, a, cells)
+        parts.append(
+            bp.protect_like(raw, cells_protected, rows=pd.Index(raw["cell_id"]), columns=source, derived=derived)
+        )
+    return bp.concat_results(parts)
 
 
 def _layers(

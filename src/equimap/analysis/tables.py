@@ -18,6 +18,7 @@ import shapely
 from equimap.analysis.classes import CLASS_COLUMNS, grid_classes, unit_classes
 from equimap.analysis.equity import gaps_table
 from equimap.analysis.outreach import outreach_targets
+from equimap.analysis.places import origin_places
 from equimap.indicators.degurba import L1_LABELS, L2_LABELS
 from equimap.indicators.diversity import foreign_born_shares, simpson_index
 from equimap.indicators.gaps import group_gaps
@@ -119,31 +120,113 @@ def groups_table(
     return pd.concat(rows, ignore_index=True)
 
 
-def cells_table(
+def area_table(
     prep: Prepared,
     analyses: Sequence[Analysis],
     access: Mapping[str, pd.DataFrame],
-    sets: Mapping[str, list[str]],
-    grid: gpd.GeoDataFrame | None,
+    place_of: pd.Series,
 ) -> pd.DataFrame:
-    """Return one row per census cell: residents by group, diversity, each analysis' figures and its class."""
+    """Return residents by group and each analysis' figures per place, before rounding.
+
+    The one place where origins are summed into places: per place, the count columns
+    and, per analysis (columns prefixed with its key), the population-weighted travel
+    times, services within each count threshold and residents beyond the threshold
+    (:func:`equimap.indicators.groups.cell_summary`). Origins whose `place_of` is
+    missing are left out.
+
+    Parameters
+    ----------
+    prep
+        The prepared region (its ``origins``).
+    analyses
+        The questions; `access` holds each one's per-origin table under its key.
+    access
+        Analysis key -> :meth:`Prepared.access` table, indexed like ``prep.origins``.
+    place_of
+        Indexed like ``prep.origins``: the place of each origin (a cell id, a council id).
+    """
     counts = list(prep.count_columns)
+    inside = place_of.notna().to_numpy()
+    origins = prep.origins.loc[inside].assign(cell_id=place_of[inside].to_numpy())
     out: pd.DataFrame | None = None
     for a in analyses:
-        s = cell_summary(prep.origins, access[a.key], count_columns=counts, threshold_s=a.threshold_s)
+        s = cell_summary(origins, access[a.key].loc[inside], count_columns=counts, threshold_s=a.threshold_s)
         if out is None:
             out = s[counts].copy()
         keep = [*TIME_COLUMNS, *[c for c in s.columns if c.startswith("n_within_")]]
         keep += [f"beyond_{c}" for c in counts]
         out = out.join(s[keep].rename(columns=a.col))
     assert out is not None
-    out = out.reindex(prep.population.index).fillna({c: 0.0 for c in out.columns if not c.endswith("_min")})
+    return out
+
+
+def cells_table(
+    prep: Prepared,
+    analyses: Sequence[Analysis],
+    access: Mapping[str, pd.DataFrame],
+    sets: Mapping[str, list[str]],
+    grid: gpd.GeoDataFrame | None,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Return one row per census cell: residents by group, diversity, each analysis' figures and its class.
+
+    With `units` (:func:`council_units`), ``council_id`` names the council where most
+    of the cell's residents live (:func:`cell_councils`).
+    """
+    cells = prep.population
+    place_of = prep.origins["cell_id"].where(prep.origins["cell_id"].isin(cells.index))
+    out = area_table(prep, analyses, access, place_of)
+    out = out.reindex(cells.index).fillna({c: 0.0 for c in out.columns if not c.endswith("_min")})
     out.index.name = "cell_id"
     out = round_counts(out, prep.region.total_col, sets, prefixes(analyses))
     out = finish_area_table(out, prep.region, analyses)
     if grid is not None:
         out = out.join(grid[["density_km2", *CLASS_COLUMNS]])
+    else:
+        out["density_km2"] = _density(out[prep.region.total_col], cells.geometry.reindex(out.index))
+    if units is not None:
+        out.insert(0, "council_id", cell_councils(prep, units).reindex(out.index))
     return out
+
+
+def origin_councils(prep: Prepared, units: gpd.GeoDataFrame) -> pd.Series:
+    """Return the ``council_id`` of the council holding each origin's point (missing outside every council).
+
+    The one rule for points on a border: a point on the line between two councils belongs
+    to the first of them in the boundary file (:func:`equimap.analysis.places.origin_places`).
+    """
+    key = ("origin_councils", tuple(units["council_id"]))
+    if key not in prep._memo:
+        where = origin_places(prep.origins, units.set_index("council_id"))
+        prep._memo[key] = where.astype(object).where(where.notna(), None)
+    return prep._memo[key]
+
+
+def cell_councils(prep: Prepared, units: gpd.GeoDataFrame) -> pd.Series:
+    """Return, per census cell, the ``council_id`` where most of its residents live (ties: the first listed).
+
+    Cells without residents in any council are missing. This is the one rule for a
+    cell's council: the map's popups, the outreach lists and the report use it.
+    """
+    where = origin_councils(prep, units)
+    total = prep.region.total_col
+    frame = pd.DataFrame(
+        {"cell_id": prep.origins["cell_id"].to_numpy(), "council_id": where.to_numpy(), "pop": prep.origins[total]}
+    ).dropna(subset=["council_id"])
+    order = {cid: i for i, cid in enumerate(units["council_id"])}
+    pop = frame.groupby(["cell_id", "council_id"], sort=False)["pop"].sum().reset_index()
+    pop["order"] = pop["council_id"].map(order)
+    best = pop.sort_values(["cell_id", "pop", "order"], ascending=[True, False, True]).drop_duplicates("cell_id")
+    return best.set_index("cell_id")["council_id"].rename("council_id")
+
+
+def _density(total: pd.Series, geometry: gpd.GeoSeries) -> pd.Series:
+    """Return residents per km² of each polygon's area (NaN for an empty polygon)."""
+    km2 = geometry.area.to_numpy() / 1e6
+    return pd.Series(
+        np.divide(total.to_numpy(float), km2, out=np.full(len(km2), np.nan), where=km2 > 0), index=total.index
+    )
 
 
 def classify(prep: Prepared) -> gpd.GeoDataFrame | None:
@@ -181,43 +264,25 @@ def councils_table(
 ) -> pd.DataFrame:
     """Return one row per council, one for residents outside every council, and a totals row.
 
-    An origin belongs to the council whose polygon holds its point (the first one
-    listed when polygons overlap). The council's class is
+    An origin belongs to the council whose polygon holds its point
+    (:func:`origin_councils`). The council's class is
     :func:`equimap.analysis.classes.unit_classes`.
     """
-    o = prep.origins
     counts = list(prep.count_columns)
-    inside, which = units.sindex.query(shapely.points(o["x"].to_numpy(), o["y"].to_numpy()), predicate="within")
-    first = pd.Series(which, index=inside).groupby(level=0).min()  # overlapping polygons: the first wins
-    where = np.full(len(o), OUTSIDE, dtype=object)
-    where[first.index.to_numpy()] = units["council_id"].to_numpy()[first.to_numpy()]
-    w = o[prep.region.total_col].to_numpy(float)
-    frame = {"council_id": where, **{c: o[c].to_numpy(float) for c in counts}}
-    for a in analyses:
-        acc = access[a.key]
-        beyond = ~(acc["time_nearest_s"].to_numpy(float) <= a.threshold_s)
-        for c in counts:
-            frame[a.col(f"beyond_{c}")] = np.where(beyond, o[c].to_numpy(float), 0.0)
-        for col, name in (("time_nearest_s", "time_nearest_min"), ("time_mean3_s", "time_mean3_min")):
-            t = acc[col].to_numpy(float)
-            fin = np.isfinite(t)
-            frame[f"_wt_{a.key}_{name}"] = np.where(fin, t * w, 0.0)
-            frame[f"_w_{a.key}_{name}"] = np.where(fin, w, 0.0)
-    g = pd.DataFrame(frame).groupby("council_id", sort=False).sum()
-    g = g.reindex([*units["council_id"], OUTSIDE], fill_value=0.0)
-    table = g[[c for c in g.columns if not c.startswith("_w")]].copy()
-    for a in analyses:
-        for name in TIME_COLUMNS:
-            den = g[f"_w_{a.key}_{name}"]
-            table[a.col(name)] = (g[f"_wt_{a.key}_{name}"] / den).where(den > 0) / 60.0
-    table = round_counts(table, prep.region.total_col, sets, prefixes(analyses))
+    where = origin_councils(prep, units)
+    place_of = where.where(where.notna(), OUTSIDE)
+    g = area_table(prep, analyses, access, place_of)
+    g = g.reindex([*units["council_id"], OUTSIDE]).fillna({c: 0.0 for c in g.columns if not c.endswith("_min")})
+    table = round_counts(g, prep.region.total_col, sets, prefixes(analyses))
     table = _with_total(table, counts, analyses)
-    for a in analyses:  # the totals row gets the mean over every resident who can reach a service
+    # the totals row gets the mean over every resident who can reach a service
+    every = area_table(prep, analyses, access, pd.Series(TOTAL, index=prep.origins.index))
+    for a in analyses:
         for name in TIME_COLUMNS:
-            den = g[f"_w_{a.key}_{name}"].sum()
-            table.loc[TOTAL, a.col(name)] = g[f"_wt_{a.key}_{name}"].sum() / den / 60.0 if den > 0 else np.nan
+            table.loc[TOTAL, a.col(name)] = every.at[TOTAL, a.col(name)]
     table = finish_area_table(table, prep.region, analyses)
     info = units.set_index("council_id")
+    table["density_km2"] = _density(table[prep.region.total_col], info.geometry.reindex(table.index))
     table.insert(0, "name", info["name"].reindex(table.index))
     if "island" in info:
         table.insert(1, "island", info["island"].reindex(table.index))
@@ -250,7 +315,7 @@ def finish_area_table(table: pd.DataFrame, region: Region, analyses: Sequence[An
         native, eu, non_eu = birth.columns
         shares = foreign_born_shares(out.fillna(dict.fromkeys(birth.columns, 0.0)), native=native, eu=eu, non_eu=non_eu)
         out = out.join(shares)
-        out["simpson"] = simpson_index(out[list(birth.columns)].fillna(0.0))
+        out["simpson"] = simpson_index(out[list(birth.columns)].fillna(0.0), normalised=True)
     return out
 
 
