@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from equimap.analysis.bundle import Analysis, build_bundle
+from equimap.analysis.bundle import Question, build_bundle
 from equimap.i18n import t
 from equimap.report.files import write_bundle
 from ui import data
@@ -60,7 +60,7 @@ with st.form("report_form"):
 st.caption(t("report.limit", lang, n=MAX_ANALYSES))
 
 if go:
-    analyses = [Analysis(m, c, float(threshold_min)) for m, c in itertools.product(modes, cats)][:MAX_ANALYSES]
+    analyses = [Question(m, c, float(threshold_min)) for m, c in itertools.product(modes, cats)][:MAX_ANALYSES]
     if not analyses or not formats:
         st.warning(t("report.choose", lang))
         st.stop()

@@ -27,7 +27,7 @@ from equimap.analysis.bundle import (
     GROUP_ROUNDING,
     OUTSIDE,
     TOTAL,
-    Analysis,
+    Question,
     build_bundle,
     parse_analysis,
 )
@@ -48,7 +48,7 @@ THRESHOLD = 10
 
 
 def test_parse_analysis() -> None:
-    assert parse_analysis("walk:health:15") == Analysis("walk", "health", 15.0)
+    assert parse_analysis("walk:health:15") == Question("walk", "health", 15.0)
     a = parse_analysis("drive:hospital_official:7.5")
     assert (a.mode, a.category, a.threshold_s) == ("drive", "hospital_official", 450.0)
     assert a.key == "drive_hospital_official_7_5min"
@@ -442,7 +442,7 @@ def test_unprotected_files_say_so_first(open_bundle, tmp_path) -> None:
 def test_build_bundle__bad_analyses(malta) -> None:
     with pytest.raises(DataError, match=r"repeated.*categories \['nope'\] are unknown"):
         build_bundle(
-            malta, [Analysis("walk", "nope", 15), Analysis("walk", "health", 15), Analysis("walk", "health", 15)]
+            malta, [Question("walk", "nope", 15), Question("walk", "health", 15), Question("walk", "health", 15)]
         )
     with pytest.raises(DataError, match="whole number 0 or more"):
         build_bundle(malta, DEFAULT_ANALYSES, threshold=-1)

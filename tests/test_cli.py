@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
-from equimap.analysis.bundle import Analysis, build_bundle
+from equimap.analysis.bundle import Question, build_bundle
 from equimap.cli import main
 from equimap.indicators.groups import cell_summary, group_summary
 from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
@@ -97,7 +97,7 @@ def test_access_files_are_protected_like_the_report_cells(malta, tmp_path, capsy
     n_hidden = int(values.isna().sum().sum() + (table["share_beyond"].isna() & table["T"].ne(0)).sum())
     assert first == "# " + NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=n_hidden)
     # the same protection as the report's cell table for the same question (counts, rounding, hidden cells)
-    bundle = build_bundle(malta, [Analysis("walk", "pharmacy", 15.0)], threshold=10, n_boot=0)
+    bundle = build_bundle(malta, [Question("walk", "pharmacy", 15.0)], threshold=10, n_boot=0)
     a = bundle.analyses[0]
     ours = bundle.tables["cells"].loc[table.index]
     for c in counts:

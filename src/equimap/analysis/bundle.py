@@ -45,7 +45,7 @@ import pandas as pd
 
 from equimap._errors import DataError
 from equimap.analysis import tables as tb
-from equimap.analysis.question import DEFAULT_ANALYSES, Analysis, parse_analysis
+from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
 from equimap.analysis.tables import OUTSIDE, TIME_COLUMNS, TOTAL
 from equimap.network.prepare import Prepared
 from equimap.protect import tables as bp
@@ -62,7 +62,7 @@ __all__ = [
     "OUTSIDE",
     "TIME_COLUMNS",
     "TOTAL",
-    "Analysis",
+    "Question",
     "Bundle",
     "build_bundle",
     "parse_analysis",
@@ -108,7 +108,7 @@ class Bundle:
     """
 
     region: Region
-    analyses: tuple[Analysis, ...]
+    analyses: tuple[Question, ...]
     tables: dict[str, pd.DataFrame]
     layers: dict[str, gpd.GeoDataFrame]
     results: dict[str, SuppressionResult]
@@ -140,7 +140,7 @@ class Bundle:
 
 def build_bundle(
     prep: Prepared,
-    analyses: Sequence[Analysis] = DEFAULT_ANALYSES,
+    analyses: Sequence[Question] = DEFAULT_ANALYSES,
     *,
     threshold: int = DEFAULT_THRESHOLD,
     councils: str | None = "councils",
@@ -179,7 +179,7 @@ def build_bundle(
     """
     say = progress or (lambda _m, _f: None)
     analyses = tuple(analyses)
-    _check_analyses(prep, analyses, threshold)
+    check_analyses(prep, analyses, threshold)
     region = prep.region
     access = {a.key: prep.access(a.mode, a.category) for a in analyses}
     say("Group gaps with bootstrap intervals", 0.1)
@@ -199,37 +199,52 @@ def build_bundle(
             results[f"urbanisation_l{level}"] = classes_result(prep, analyses, cells, threshold=threshold, level=level)
         say("Outreach targets", 0.6)
         results["outreach"] = outreach_result(prep, analyses, cells, results["cells"])
+    say("Map layers", 0.65)
+    return assemble_bundle(prep, analyses, results, units=units, threshold=threshold, n_boot=n_boot, seed=seed)
+
+
+def assemble_bundle(
+    prep: Prepared,
+    analyses: Sequence[Question],
+    results: Mapping[str, SuppressionResult],
+    *,
+    units: gpd.GeoDataFrame | None,
+    threshold: int,
+    n_boot: int,
+    seed: int,
+) -> Bundle:
+    """Return the bundle of protected tables already computed (the final rounding of groups, services, layers)."""
+    analyses = tuple(analyses)
     tables = {name: r.table for name, r in results.items()}
     if threshold > 0:
         tables["groups"] = bp.round_groups(tables["groups"])
     services = tb.service_points(prep, analyses)
     tables["services"] = tb.services_table(services)
-    say("Map layers", 0.65)
     layers = _layers(prep, tables, units, services)
     return Bundle(
-        region=region,
+        region=prep.region,
         analyses=analyses,
         tables=tables,
         layers=layers,
-        results=results,
+        results=dict(results),
         threshold=int(threshold),
         created=dt.date.today(),
         category_labels={a.category: prep.category_label(a.category) for a in analyses},
-        land=_land(region, units),
+        land=_land(prep.region, units),
         n_boot=n_boot,
         seed=seed,
         count_columns=tuple(prep.count_columns),
     )
 
 
-# --- the protected tables, one function each (the app's `Analysis` calls them too) ------------
+# --- the protected tables, one function each (the app's `Question` calls them too) ------------
 
 
 def _sets(region: Region) -> dict[str, list[str]]:
     return {g.key: [*g.columns, unknown_column(g.key)] for g in region.groups}
 
 
-def _protect_options(prep: Prepared, analyses: Sequence[Analysis], threshold: int) -> dict:
+def protect_options(prep: Prepared, analyses: Sequence[Question], threshold: int) -> dict:
     sets = _sets(prep.region)
     birth = sets.get("birth", [])
     return {
@@ -243,7 +258,7 @@ def _protect_options(prep: Prepared, analyses: Sequence[Analysis], threshold: in
 
 def groups_result(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     *,
     threshold: int,
@@ -257,7 +272,7 @@ def groups_result(
 
 def cells_result(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     *,
     threshold: int,
@@ -266,12 +281,12 @@ def cells_result(
 ) -> tuple[pd.DataFrame, SuppressionResult]:
     """Return the cells table in whole residents, and its protected version."""
     cells = tb.cells_table(prep, analyses, access, _sets(prep.region), grid, units=units)
-    return cells, bp.protect_areas(cells, **_protect_options(prep, analyses, threshold))
+    return cells, bp.protect_areas(cells, **protect_options(prep, analyses, threshold))
 
 
 def councils_result(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     *,
     threshold: int,
@@ -281,11 +296,11 @@ def councils_result(
 ) -> SuppressionResult:
     """Return the protected councils table (with its :data:`OUTSIDE` and :data:`TOTAL` rows)."""
     table = tb.councils_table(prep, analyses, access, _sets(prep.region), units, grid, units_key=units_key)
-    return bp.protect_areas(table, totals_row=TOTAL, **_protect_options(prep, analyses, threshold))
+    return bp.protect_areas(table, totals_row=TOTAL, **protect_options(prep, analyses, threshold))
 
 
 def classes_result(
-    prep: Prepared, analyses: Sequence[Analysis], cells: pd.DataFrame, *, threshold: int, level: int
+    prep: Prepared, analyses: Sequence[Question], cells: pd.DataFrame, *, threshold: int, level: int
 ) -> SuppressionResult:
     """Return the protected Degree of Urbanisation table of one level, from the whole-resident cells table."""
     total = prep.region.total_col
@@ -295,7 +310,7 @@ def classes_result(
 
 
 def outreach_result(
-    prep: Prepared, analyses: Sequence[Analysis], cells: pd.DataFrame, cells_protected: SuppressionResult
+    prep: Prepared, analyses: Sequence[Question], cells: pd.DataFrame, cells_protected: SuppressionResult
 ) -> SuppressionResult:
     """Return the outreach targets of every analysis, hidden exactly where the cells table hides their counts."""
     parts = []
@@ -336,7 +351,7 @@ def _land(region: Region, units: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
 # --- checks ------------------------------------------------------------------------------------
 
 
-def _check_analyses(prep: Prepared, analyses: tuple[Analysis, ...], threshold: object) -> None:
+def check_analyses(prep: Prepared, analyses: tuple[Question, ...], threshold: object) -> None:
     problems = []
     if not analyses:
         problems.append("`analyses` is empty; give at least one MODE:CATEGORY:MINUTES")

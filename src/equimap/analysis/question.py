@@ -11,7 +11,7 @@ from equimap.settings import Mode
 
 
 @dataclass(frozen=True)
-class Analysis:
+class Question:
     """One access question: residents beyond `threshold_min` minutes from `category` by `mode`."""
 
     mode: Mode
@@ -34,13 +34,13 @@ class Analysis:
 
 
 #: The report's default questions: health services on foot in 15 min, a hospital by car in 20 min.
-DEFAULT_ANALYSES: tuple[Analysis, ...] = (
-    Analysis("walk", "health", 15.0),
-    Analysis("drive", "hospital_official", 20.0),
+DEFAULT_ANALYSES: tuple[Question, ...] = (
+    Question("walk", "health", 15.0),
+    Question("drive", "hospital_official", 20.0),
 )
 
 
-def parse_analysis(spec: str) -> Analysis:
+def parse_analysis(spec: str) -> Question:
     """Return the analysis written ``MODE:CATEGORY:MINUTES`` (``"walk:health:15"``)."""
     parts = spec.split(":")
     ok = len(parts) == 3 and parts[0] in settings.MODES and parts[1] != ""
@@ -51,6 +51,6 @@ def parse_analysis(spec: str) -> Analysis:
         except ValueError:
             ok = False
     if not ok or not (math.isfinite(minutes) and minutes > 0):
-        msg = f"Analysis `{spec}` is not MODE:CATEGORY:MINUTES with MODE one of {list(settings.MODES)}; write e.g. `walk:health:15`."
+        msg = f"Question `{spec}` is not MODE:CATEGORY:MINUTES with MODE one of {list(settings.MODES)}; write e.g. `walk:health:15`."
         raise DataError(msg)
-    return Analysis(parts[0], parts[1], minutes)  # type: ignore[arg-type]
+    return Question(parts[0], parts[1], minutes)  # type: ignore[arg-type]

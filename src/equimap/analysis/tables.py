@@ -7,8 +7,8 @@ prefixed with the analysis key (``walk_health_15min_beyond_T``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +30,9 @@ from equimap.region.census import unknown_column
 from equimap.region.manifest import Region
 
 if TYPE_CHECKING:
-    from equimap.analysis.question import Analysis
+    from equimap.analysis.question import Question
+
+_R = TypeVar("_R")
 
 #: Row of the councils table holding residents who live in no council.
 OUTSIDE = "outside"
@@ -60,13 +62,20 @@ GROUP_STAT_COLUMNS: tuple[str, ...] = (
 OUTREACH_KEEP = ("rank", "degurba_l2", "degurba_l2_label", "mean_excess_min", "score")
 
 
-def prefixes(analyses: Sequence[Analysis]) -> list[str]:
+def memo(prep: Prepared, key: tuple, build: Callable[[], _R]) -> _R:
+    """Return ``build()``, computed once per prepared region for `key` (figures that depend on no question)."""
+    if key not in prep._memo:
+        prep._memo[key] = build()
+    return prep._memo[key]
+
+
+def prefixes(analyses: Sequence[Question]) -> list[str]:
     """Return the column prefix of each analysis (``"walk_health_15min_"``)."""
     return [a.key + "_" for a in analyses]
 
 
 def groups_table(
-    prep: Prepared, analyses: Sequence[Analysis], access: Mapping[str, pd.DataFrame], *, n_boot: int, seed: int
+    prep: Prepared, analyses: Sequence[Question], access: Mapping[str, pd.DataFrame], *, n_boot: int, seed: int
 ) -> pd.DataFrame:
     """Return one row per analysis, dimension and group: counts, times and gaps with intervals.
 
@@ -122,7 +131,7 @@ def groups_table(
 
 def area_table(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     place_of: pd.Series,
 ) -> pd.DataFrame:
@@ -141,7 +150,7 @@ def area_table(
     analyses
         The questions; `access` holds each one's per-origin table under its key.
     access
-        Analysis key -> :meth:`Prepared.access` table, indexed like ``prep.origins``.
+        Question key -> :meth:`Prepared.access` table, indexed like ``prep.origins``.
     place_of
         Indexed like ``prep.origins``: the place of each origin (a cell id, a council id).
     """
@@ -162,7 +171,7 @@ def area_table(
 
 def cells_table(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     sets: Mapping[str, list[str]],
     grid: gpd.GeoDataFrame | None,
@@ -196,11 +205,12 @@ def origin_councils(prep: Prepared, units: gpd.GeoDataFrame) -> pd.Series:
     The one rule for points on a border: a point on the line between two councils belongs
     to the first of them in the boundary file (:func:`equimap.analysis.places.origin_places`).
     """
-    key = ("origin_councils", tuple(units["council_id"]))
-    if key not in prep._memo:
+
+    def build() -> pd.Series:
         where = origin_places(prep.origins, units.set_index("council_id"))
-        prep._memo[key] = where.astype(object).where(where.notna(), None)
-    return prep._memo[key]
+        return where.astype(object).where(where.notna(), None)
+
+    return memo(prep, ("origin_councils", tuple(units["council_id"])), build)
 
 
 def cell_councils(prep: Prepared, units: gpd.GeoDataFrame) -> pd.Series:
@@ -254,7 +264,7 @@ def council_units(region: Region, key: str | None) -> gpd.GeoDataFrame | None:
 
 def councils_table(
     prep: Prepared,
-    analyses: Sequence[Analysis],
+    analyses: Sequence[Question],
     access: Mapping[str, pd.DataFrame],
     sets: Mapping[str, list[str]],
     units: gpd.GeoDataFrame,
@@ -297,14 +307,14 @@ def councils_table(
     return table
 
 
-def _with_total(table: pd.DataFrame, counts: list[str], analyses: Sequence[Analysis]) -> pd.DataFrame:
+def _with_total(table: pd.DataFrame, counts: list[str], analyses: Sequence[Question]) -> pd.DataFrame:
     """Return `table` with a :data:`TOTAL` row summing every count column (other columns empty)."""
     cols = [*counts, *[a.col(f"beyond_{c}") for a in analyses for c in counts]]
     total = table[cols].sum().to_frame(TOTAL).T
     return pd.concat([table, total.reindex(columns=table.columns)])
 
 
-def finish_area_table(table: pd.DataFrame, region: Region, analyses: Sequence[Analysis]) -> pd.DataFrame:
+def finish_area_table(table: pd.DataFrame, region: Region, analyses: Sequence[Question]) -> pd.DataFrame:
     """Add each analysis' share beyond and the birth diversity columns, from the rounded counts."""
     out = table.copy()
     total = region.total_col
@@ -320,7 +330,7 @@ def finish_area_table(table: pd.DataFrame, region: Region, analyses: Sequence[An
 
 
 def class_table(
-    cells: pd.DataFrame, analyses: Sequence[Analysis], *, total: str, level: int, rounding: int
+    cells: pd.DataFrame, analyses: Sequence[Question], *, total: str, level: int, rounding: int
 ) -> pd.DataFrame:
     """Return residents and residents beyond each threshold per grid class of one level, rounded to `rounding`."""
     col = f"degurba_l{level}"
@@ -345,7 +355,7 @@ def class_table(
     return out
 
 
-def service_points(prep: Prepared, analyses: Sequence[Analysis]) -> gpd.GeoDataFrame:
+def service_points(prep: Prepared, analyses: Sequence[Question]) -> gpd.GeoDataFrame:
     """Return the services of every analysis' category, one row per (category, site)."""
     parts = []
     for cat in dict.fromkeys(a.category for a in analyses):
@@ -376,7 +386,7 @@ def services_table(services: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def outreach_table(
-    prep: Prepared, a: Analysis, cells: pd.DataFrame, *, dimension: str = "birth"
+    prep: Prepared, a: Question, cells: pd.DataFrame, *, dimension: str = "birth"
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """Return the outreach targets of one analysis, with counts taken from the (unprotected) cells table.
 

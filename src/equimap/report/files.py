@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from equimap._errors import DataError
-from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Analysis, Bundle, Progress, build_bundle
+from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Question, Bundle, Progress, build_bundle
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.formats import to_csv, to_geojson, to_gpkg, to_xlsx
 from equimap.report.labels import category_of, group_label, group_who, minutes_text
@@ -105,7 +105,7 @@ def write_region(
     *,
     fmt: str | None = None,
     lang: str = "en",
-    analyses: Sequence[Analysis] = DEFAULT_ANALYSES,
+    analyses: Sequence[Question] = DEFAULT_ANALYSES,
     threshold: int = DEFAULT_THRESHOLD,
     n_boot: int = 999,
     seed: int = 0,
@@ -232,7 +232,7 @@ def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> t
     return desc, text(unit_key, lang) if has(unit_key) else ""
 
 
-def _describe_analysis_column(bundle: Bundle, a: Analysis, rest: str, lang: str) -> tuple[str, str]:
+def _describe_analysis_column(bundle: Bundle, a: Question, rest: str, lang: str) -> tuple[str, str]:
     fill = {
         "mode": text(f"mode.{a.mode}", lang),
         "what": category_of(bundle, a.category, lang),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from equimap.analysis.bundle import Analysis, Bundle
+from equimap.analysis.bundle import Question, Bundle
 from equimap.report.text import has, number, text
 
 
@@ -54,7 +54,7 @@ def category_of(bundle: Bundle, category: str, lang: str) -> str:
     return text("category_of_fallback", lang, label=category_label(bundle, category, lang))
 
 
-def analysis_title(bundle: Bundle, a: Analysis, lang: str) -> str:
+def analysis_title(bundle: Bundle, a: Question, lang: str) -> str:
     """Return a short title of an analysis: ``"Health services, on foot, 15 min"``."""
     return text(
         "analysis.title",

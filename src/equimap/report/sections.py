@@ -14,7 +14,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from equimap import settings
-from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Analysis, Bundle
+from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Question, Bundle
 from equimap.report.labels import (
     attribution_lines,
     category_label,
@@ -108,7 +108,7 @@ def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
     """Return the `n` largest positive gaps in share beyond the threshold against the reference group.
 
     Searched over every analysis, group dimension and non-reference group of the
-    bundle's groups table. Each item has ``analysis`` (an :class:`Analysis`),
+    bundle's groups table. Each item has ``analysis`` (an :class:`Question`),
     ``group``, ``reference`` (population columns), ``share``, ``ref_share``,
     ``diff_pp``, ``lo_pp``, ``hi_pp``, ``pop_beyond`` and ``places``: up to three
     ``(council name, residents of the group beyond the threshold)``, largest first.
@@ -214,7 +214,7 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     return out
 
 
-def _fill(bundle: Bundle, a: Analysis, lang: str) -> dict[str, str]:
+def _fill(bundle: Bundle, a: Question, lang: str) -> dict[str, str]:
     return {
         "threshold": minutes(a.threshold_min, lang),
         "mode": text(f"mode.{a.mode}", lang),

@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 from pyproj import Transformer
 
 from equimap._errors import DataError
-from equimap.analysis.bundle import Analysis, Bundle
+from equimap.analysis.bundle import Question, Bundle
 from equimap.indicators.degurba import L2_COLOURS
 from equimap.report.labels import analysis_title, attribution_lines
 from equimap.report.text import number, percent, text
@@ -193,7 +193,7 @@ def _with_hidden(spec: MapSpec, lang: str) -> MapSpec:
     return MapSpec(spec.key, spec.title, spec.legend_title, classes, styles, spec.services, spec.label_col)
 
 
-def _access_spec(bundle: Bundle, a: Analysis, lang: str) -> MapSpec:
+def _access_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
     """Travel time classes (0–5, 5–10, 10–15, 15–30, 30+ min) and cells where no service is reachable."""
     cells = bundle.tables["cells"]
     t = cells[a.col("time_nearest_min")]
@@ -216,7 +216,7 @@ def _access_spec(bundle: Bundle, a: Analysis, lang: str) -> MapSpec:
     return MapSpec(spec.key, spec.title, spec.legend_title, classes, styles, spec.services)
 
 
-def _gap_spec(bundle: Bundle, a: Analysis, lang: str) -> MapSpec:
+def _gap_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
     """Residents beyond the threshold per cell: 0, under 100, 100–500, 500–1,000, 1,000 and over."""
     col = a.col(f"beyond_{bundle.count_columns[0]}")
     labels = ["0", text("map.gap.under", lang, n=number(GAP_BREAKS[1], lang))]
