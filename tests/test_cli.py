@@ -14,10 +14,13 @@ import pyarrow.parquet as pq
 import pyogrio
 import pytest
 
+from equimap import settings
 from equimap.analysis.bundle import Question, build_bundle
 from equimap.cli import main
+from equimap.indicators.gaps import group_gaps
 from equimap.indicators.groups import cell_summary, group_summary
 from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
+from equimap.region.services import load_service_file
 
 pytestmark = pytest.mark.malta
 
@@ -199,3 +202,120 @@ def test_supply_and_inequality_print_tables(capsys):
     assert "Born outside the EU" in out and "per_1000" in out
     assert main(["inequality", "--mode", "walk", "--category", "health"]) == 0
     assert "theil_between" in capsys.readouterr().out
+
+
+def _one_hospital(tmp_path: Path) -> Path:
+    """Write Malta's Mater Dei Hospital (1,046 beds), alone, as a GeoJSON file."""
+    src = settings.BUNDLED_DATA_DIR / "malta" / "eurostat_healthcare_services_MT.geojson"
+    g = gpd.read_file(src)
+    one = g[g["hospital_name"] == "Mater Dei Hospital"][["hospital_name", "cap_beds", "geometry"]]
+    assert len(one) == 1 and one["cap_beds"].iloc[0] == 1046
+    path = tmp_path / "mater_dei.geojson"
+    one.to_file(path)
+    return path
+
+
+def _mater_dei(malta, path: Path) -> gpd.GeoDataFrame:
+    return load_service_file(
+        path, category="mater_dei", name_col="hospital_name", capacity_col="cap_beds", crs=malta.region.crs
+    )
+
+
+def _printed_rows(out: str, *, first: int) -> list[list[str]]:
+    """Return the whitespace-split lines of a printed table after its first `first` lines."""
+    return [line.split() for line in out.strip().splitlines()[first:]]
+
+
+def test_supply_uses_the_services_file(malta, tmp_path, capsys):
+    path = _one_hospital(tmp_path)
+    argv = ["supply", "--mode", "drive", "--category", "hospital_official", "--catchment-min", "15"]
+    assert main(argv) == 0
+    full = capsys.readouterr().out
+    one = ["--services", str(path), "--services-name", "hospital_name", "--services-capacity", "cap_beds"]
+    assert main([*argv, *one]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Malta: mater_dei.geojson by drive, 2sfca, catchment 15 min"
+    assert full.splitlines()[0].startswith("Malta: Hospitals (official list) by drive")
+    # lines: title, header, index name, then one row per group: group, label..., pop, per_1000, ratio
+    per_1000 = {r[0]: float(r[-2]) for r in _printed_rows(out, first=3)}
+    full_per_1000 = {r[0]: float(r[-2]) for r in _printed_rows(full, first=3)}
+    assert set(per_1000) == {"NAT", "EU_OTH", "OTH"}
+    # by hand: with one site, every resident within 15 min has beds / (residents within 15 min), others 0;
+    # who is within 15 min comes from the nearest-time search, not from the catchment code
+    t = malta.access("drive", "hospital_official", services=_mater_dei(malta, path))["time_nearest_s"]
+    near = malta.origins[t <= 900]
+    assert 0 < len(near) < len(malta.origins)
+    for g in per_1000:
+        expected = 1000 * 1046 / near["T"].sum() * near[g].sum() / malta.origins[g].sum()
+        assert per_1000[g] == pytest.approx(expected, abs=6e-5)
+        assert per_1000[g] != pytest.approx(full_per_1000[g], abs=1e-3)
+
+
+def test_equity_uses_the_services_file(malta, tmp_path, capsys):
+    path = _one_hospital(tmp_path)
+    argv = ["equity", "--mode", "drive", "--category", "hospital_official", "--threshold-min", "15", "--n-boot", "20"]
+    assert main([*argv, "--json"]) == 0
+    full = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    assert main([*argv, "--json", "--services", str(path)]) == 0
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    t = malta.access("drive", "hospital_official", services=_mater_dei(malta, path))["time_nearest_s"]
+    dim = malta.region.group("birth")
+    lib = group_gaps(
+        malta.origins, t, groups=dim.columns, reference=dim.reference, threshold_s=900, total="T", n_boot=20, seed=0
+    )
+    o = malta.origins
+    reach = np.isfinite(t)
+    for g in ["NAT", "EU_OTH", "OTH"]:
+        for col in ["pop", "mean_time_s", "mean_time_s_lo", "share_beyond", "share_beyond_hi", "mean_diff_s"]:
+            assert rows[g][col] == pytest.approx(lib.loc[g, col], rel=1e-12, abs=1e-12), (g, col)
+        # by hand: mean over residents who reach it; beyond 15 min includes Gozo and Comino (no road to Mater Dei)
+        assert rows[g]["mean_time_s"] == pytest.approx(np.average(t[reach], weights=o.loc[reach, g]))
+        assert rows[g]["share_beyond"] == pytest.approx(o.loc[t > 900, g].sum() / o[g].sum())
+        assert rows[g]["share_beyond"] > full[g]["share_beyond"]
+    assert main([*argv, "--services", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("Malta: mater_dei.geojson by drive, threshold 15 min")
+
+
+def test_inequality_uses_the_services_file(malta, tmp_path, capsys):
+    from equimap.analysis.equity import inequality_table
+    from equimap.indicators.inequality import gini
+
+    path = _one_hospital(tmp_path)
+    argv = ["inequality", "--mode", "drive", "--category", "hospital_official"]
+    assert main(argv) == 0
+    full = capsys.readouterr().out
+    assert main([*argv, "--services", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Malta: inequality of travel time to mater_dei.geojson by drive"
+
+    def values(text):  # lines: title, header, then index [grouping] value
+        return {(r[0], r[1] if len(r) == 3 else ""): float(r[-1]) for r in _printed_rows(text, first=2)}
+
+    got, before = values(out), values(full)
+    svc = _mater_dei(malta, path)
+    t = malta.access("drive", "hospital_official", services=svc)["time_nearest_s"]
+    assert got[("gini", "")] == pytest.approx(gini(t, malta.origins["T"]), abs=6e-6)
+    lib = inequality_table(malta, mode="drive", category="hospital_official", services=svc)
+    assert got == {(r["index"], r["grouping"]): pytest.approx(r["value"], abs=6e-6) for _, r in lib.iterrows()}
+    assert got[("gini", "")] != pytest.approx(before[("gini", "")], abs=1e-3)
+
+
+def test_services_file_names_its_category_and_sites(malta, tmp_path, capsys):
+    from equimap.cli import _services, build_parser
+
+    named, unnamed = tmp_path / "north_clinics.csv", tmp_path / "south_clinics.csv"
+    pts = {"lon": [14.5146, 14.4025], "lat": [35.8989, 35.9550]}
+    pd.DataFrame({"Name": ["Valletta", "Mellieha"], **pts}).to_csv(named, index=False)
+    pd.DataFrame(pts).to_csv(unnamed, index=False)
+    parse = build_parser().parse_args
+
+    svc = _services(parse(["summary", "--services", str(named)]), malta)
+    assert list(svc["name"]) == ["Valletta", "Mellieha"] and set(svc["category"]) == {"north_clinics"}
+    svc = _services(parse(["summary", "--services", str(unnamed)]), malta)
+    assert list(svc["name"]) == ["south_clinics 1", "south_clinics 2"]
+    assert list(svc["service_id"]) == ["south_clinics/0", "south_clinics/1"]
+    svc = _services(parse(["summary", "--services", str(named), "--services-name", "lon"]), malta)
+    assert list(svc["name"]) == ["14.5146", "14.4025"]  # an explicit column wins
+    assert main(["summary", "--mode", "walk", "--group", "birth", "--services", str(unnamed)]) == 0
+    title = capsys.readouterr().out.splitlines()[0]
+    assert title == "Malta: south_clinics.csv by walk, threshold 15 min"

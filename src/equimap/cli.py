@@ -34,15 +34,28 @@ def _prepare(args: argparse.Namespace) -> Prepared:
 
 
 def _services(args: argparse.Namespace, prep: Prepared) -> gpd.GeoDataFrame | None:
+    """Return the sites of ``--services`` as a category named after the file's stem, or None without the option.
+
+    Sites are named from ``--services-name``, else from the file's one ``name``
+    column (in any case), else ``<file stem> 1..n``.
+    """
     if not args.services:
         return None
+    from equimap._validate import read_vector
+
+    path = Path(args.services)
+    name_col = args.services_name
+    if name_col is None:
+        names = [c for c in read_vector(path).columns if str(c).lower() == "name"]
+        name_col = names[0] if len(names) == 1 else None
     return load_service_file(
-        Path(args.services),
-        category="custom",
-        name_col=args.services_name,
-        capacity_col=args.services_capacity,
-        crs=prep.region.crs,
+        path, category=path.stem, name_col=name_col, capacity_col=args.services_capacity, crs=prep.region.crs
     )
+
+
+def _about(args: argparse.Namespace, prep: Prepared) -> str:
+    """Return what an output is about, for its title: the ``--services`` file's name, else the category's label."""
+    return Path(args.services).name if args.services else prep.category_label(args.category)
 
 
 def cmd_regions(_args: argparse.Namespace) -> int:
@@ -101,9 +114,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(
-            f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min"
-        )
+        print(f"{prep.region.name}: {_about(args, prep)} by {args.mode}, threshold {args.threshold_min:g} min")
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             print(
                 table.round(
@@ -136,6 +147,7 @@ def cmd_equity(args: argparse.Namespace) -> int:
         threshold_s=args.threshold_min * 60,
         n_boot=args.n_boot,
         seed=args.seed,
+        services=_services(args, prep),
     )
     if args.json:
         print(
@@ -170,7 +182,7 @@ def cmd_equity(args: argparse.Namespace) -> int:
         }
     )
     print(
-        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min, {args.n_boot} bootstrap draws over cells"
+        f"{prep.region.name}: {_about(args, prep)} by {args.mode}, threshold {args.threshold_min:g} min, {args.n_boot} bootstrap draws over cells"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(show.to_string(index=False))
@@ -183,12 +195,17 @@ def cmd_supply(args: argparse.Namespace) -> int:
 
     prep = _prepare(args)
     acc = supply_access(
-        prep, mode=args.mode, category=args.category, measure=args.measure, max_cost_s=args.catchment_min * 60
+        prep,
+        mode=args.mode,
+        category=args.category,
+        measure=args.measure,
+        max_cost_s=args.catchment_min * 60,
+        services=_services(args, prep),
     )
     t = supply_by_group(prep, acc, dimension=args.group or "birth")
     t["per_1000"] = t["access"] * 1000
     print(
-        f"{prep.region.name}: {prep.category_label(args.category)} by {args.mode}, {args.measure}, catchment {args.catchment_min:g} min"
+        f"{prep.region.name}: {_about(args, prep)} by {args.mode}, {args.measure}, catchment {args.catchment_min:g} min"
     )
     print(t[["label", "pop", "per_1000", "ratio_to_reference"]].round(4).to_string())
     return 0
@@ -226,8 +243,8 @@ def cmd_inequality(args: argparse.Namespace) -> int:
     from equimap.analysis.equity import inequality_table
 
     prep = _prepare(args)
-    t = inequality_table(prep, mode=args.mode, category=args.category)
-    print(f"{prep.region.name}: inequality of travel time to {prep.category_label(args.category)} by {args.mode}")
+    t = inequality_table(prep, mode=args.mode, category=args.category, services=_services(args, prep))
+    print(f"{prep.region.name}: inequality of travel time to {_about(args, prep)} by {args.mode}")
     print(t.round(5).to_string(index=False))
     return 0
 
@@ -247,7 +264,7 @@ def cmd_outreach(args: argparse.Namespace) -> int:
         services=_services(args, prep),
     )
     print(
-        f"{prep.region.name}: outreach targets ({args.level}s) for {prep.category_label(args.category)} by "
+        f"{prep.region.name}: outreach targets ({args.level}s) for {_about(args, prep)} by "
         f"{args.mode}, threshold {args.threshold_min:g} min, group {args.group or 'none'}; {len(t)} places ranked"
     )
     print(_top_targets(t, total_col=prep.region.total_col, n=10))
@@ -330,8 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--mode", choices=settings.MODES, default="walk")
         sp.add_argument("--category", default="health", help="a theme, category or official list key")
         sp.add_argument("--threshold-min", type=float, default=threshold)
-        sp.add_argument("--services", help="use this facility list (GeoJSON/GPKG/CSV) instead of the region's")
-        sp.add_argument("--services-name", help="name column of --services")
+        sp.add_argument(
+            "--services",
+            help="use this facility list (GeoJSON/GPKG/CSV) instead of the region's; outputs are titled with its name",
+        )
+        sp.add_argument(
+            "--services-name", help="name column of --services (default: its `name` column, else `<file stem> N`)"
+        )
         sp.add_argument("--services-capacity", help="capacity column of --services")
 
     sp = sub.add_parser("access", help="travel times per populated cell")

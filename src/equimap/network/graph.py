@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 # Highway values no mode may use (not built, closed, or not a way for travel).
 _NEVER = {"proposed", "construction", "abandoned", "planned", "razed", "disused", "raceway", "platform", "bus_guideway"}
 _NO = {"no", "private"}
-_DRIVE_HIGHWAYS = set(settings.DRIVE_SPEEDS_KMH)
 _WALK_EXCLUDED = {"motorway", "motorway_link", "escape", "busway"}
 _BIKE_EXCLUDED = {
     "motorway",
@@ -48,12 +47,14 @@ _BIKE_EXCLUDED = {
 }
 
 
-def way_allows(tags: Mapping[str, str], mode: Mode) -> bool:
+def way_allows(tags: Mapping[str, str], mode: Mode, *, drive_highways: Collection[str] | None = None) -> bool:
     """Return True if a street way with these OSM tags can be used by `mode`.
 
     The rules follow OSM's access semantics: the highway class sets what a mode
     may use, and `access`, `foot`, `bicycle`, `motor_vehicle`/`motorcar` can
     forbid it (``no``/``private``) or, for walking and cycling, explicitly allow it.
+    Cars may use the highway classes in `drive_highways` (by default those of
+    `settings.DRIVE_SPEEDS_KMH`).
     """
     hw = tags.get("highway")
     if hw is None or hw in _NEVER:
@@ -71,7 +72,7 @@ def way_allows(tags: Mapping[str, str], mode: Mode) -> bool:
             return True
         return hw not in _BIKE_EXCLUDED and tags.get("access") not in _NO
     if mode == "drive":
-        if hw not in _DRIVE_HIGHWAYS:
+        if hw not in (settings.DRIVE_SPEEDS_KMH if drive_highways is None else drive_highways):
             return False
         if tags.get("service") in {"parking_aisle", "driveway", "emergency_access", "private"}:
             return False
@@ -277,6 +278,7 @@ def build_network(
     walk_speed_kmh: float = settings.WALK_SPEED_KMH,
     bike_speed_kmh: float = settings.BIKE_SPEED_KMH,
     drive_speeds_kmh: Mapping[str, float] | None = None,
+    drive_fallback_kmh: float | None = None,
 ) -> Network:
     """Build the `mode` network of an OSM extract with osmnx, with travel times.
 
@@ -292,8 +294,16 @@ def build_network(
         ``"walk"``, ``"bike"`` or ``"drive"``.
     crs
         Metric CRS to project node coordinates to.
+    walk_speed_kmh, bike_speed_kmh
+        Constant speeds on foot and by bike.
+    drive_speeds_kmh, drive_fallback_kmh
+        Car speed by highway class where `maxspeed` is missing (its keys are the
+        classes cars may use), and for a class not listed; by default
+        `settings.DRIVE_SPEEDS_KMH` and `settings.DRIVE_FALLBACK_KMH`.
     """
-    ways = [w for w in extract.ways if way_allows(w[2], mode)]
+    speeds = dict(settings.DRIVE_SPEEDS_KMH if drive_speeds_kmh is None else drive_speeds_kmh)
+    fallback = settings.DRIVE_FALLBACK_KMH if drive_fallback_kmh is None else drive_fallback_kmh
+    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=speeds)]
     if not ways:
         msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
         raise DataError(msg)
@@ -302,8 +312,7 @@ def build_network(
         _write_osm_xml(xml, ways, extract.node_lonlat)
         graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=True, retain_all=True)
     if mode == "drive":
-        speeds = dict(drive_speeds_kmh or settings.DRIVE_SPEEDS_KMH)
-        graph = ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=settings.DRIVE_FALLBACK_KMH)
+        graph = ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=fallback)
         graph = ox.add_edge_travel_times(graph)
     else:
         speed_ms = (walk_speed_kmh if mode == "walk" else bike_speed_kmh) / 3.6

@@ -5,15 +5,38 @@ three networks, extracts the services and places residents, and writes all of
 it under the cache folder. A second call (or the app's start) only reads the
 cache. `Prepared.access` then gives, per origin, the access indicators for one
 mode and service category, also cached.
+
+What the cache is keyed on
+--------------------------
+The cache folder's name holds a hash of everything the prepared files depend on
+(`cache_key`, also written to ``key.json`` in the folder):
+
+- the sha256 of the content of the manifest and of every data file it names
+  (OSM extract, population layer, boundary layers, official service lists;
+  `equimap.region.manifest.Region.file_digests`), never sizes or times;
+- the content of the service taxonomy (`equimap.region.services.Taxonomy.digest`);
+- the travel settings that shape the networks and the residents
+  (`TravelSettings`: speeds, snapping limits, the building buffer);
+- the installed equimap version and `CACHE_VERSION`.
+
+Each access file inside it is keyed on the services it was computed for (ids and
+coordinates) and on the settings that shape only it (`TravelSettings.ACCESS_FIELDS`).
+Changing any of these gives a new folder or file; nothing stale is read. Old folders
+are left on disk (delete the cache folder to reclaim the space).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -39,8 +62,94 @@ from equimap.settings import Mode
 
 log = logging.getLogger(__name__)
 #: Bump when the prepared files change meaning, so old caches are not reused.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    """The travel settings a region is prepared and queried with: a snapshot of `equimap.settings`.
+
+    `prepare_region` takes one snapshot (`from_settings`, read when it is called)
+    and every network, resident placement, snap and access table of the
+    `Prepared` it returns uses those values, so the cache key names exactly the
+    numbers used. Pass another one (``dataclasses.replace(TravelSettings.from_settings(), ...)``)
+    to prepare with other values; it gets its own cache.
+
+    Attributes
+    ----------
+    walk_speed_kmh, bike_speed_kmh
+        Constant speeds on foot (also between a point and its network node) and by bike.
+    drive_speeds_kmh
+        ``(highway class, km/h)`` pairs, sorted: car speeds where a way has no `maxspeed`;
+        cars use only these classes.
+    drive_fallback_kmh
+        Car speed on a drivable class with no speed.
+    min_component_nodes, max_snap_m
+        Network components residents and services may be snapped to, and how far (see
+        `equimap.network.routing.snap_points`).
+    building_buffer_m
+        A walking node this close to a building is a place where people live.
+    n_nearest, count_thresholds_min
+        The k of the mean time to the k nearest services, and the thresholds of the
+        "services within" counts; they shape only the access tables.
+    """
+
+    walk_speed_kmh: float
+    bike_speed_kmh: float
+    drive_speeds_kmh: tuple[tuple[str, float], ...]
+    drive_fallback_kmh: float
+    min_component_nodes: int
+    max_snap_m: float
+    building_buffer_m: float
+    n_nearest: int
+    count_thresholds_min: tuple[float, ...]
+
+    #: Fields that shape only `Prepared.access` (they key each access file, not the folder).
+    ACCESS_FIELDS: ClassVar[tuple[str, ...]] = ("n_nearest", "count_thresholds_min")
+
+    @classmethod
+    def from_settings(cls) -> TravelSettings:
+        """Return the values of `equimap.settings` as they are now."""
+        return cls(
+            walk_speed_kmh=float(settings.WALK_SPEED_KMH),
+            bike_speed_kmh=float(settings.BIKE_SPEED_KMH),
+            drive_speeds_kmh=tuple(sorted((k, float(v)) for k, v in settings.DRIVE_SPEEDS_KMH.items())),
+            drive_fallback_kmh=float(settings.DRIVE_FALLBACK_KMH),
+            min_component_nodes=int(settings.MIN_COMPONENT_NODES),
+            max_snap_m=float(settings.MAX_SNAP_M),
+            building_buffer_m=float(settings.BUILDING_BUFFER_M),
+            n_nearest=int(settings.N_NEAREST),
+            count_thresholds_min=tuple(float(t) for t in settings.COUNT_THRESHOLDS_MIN),
+        )
+
+    def prepare_part(self) -> dict[str, Any]:
+        """Return the settings that shape the networks and the residents (part of the folder key)."""
+        return {k: v for k, v in asdict(self).items() if k not in self.ACCESS_FIELDS}
+
+    def access_part(self) -> dict[str, Any]:
+        """Return the settings that shape only the access tables (part of each access file's key)."""
+        return {k: getattr(self, k) for k in self.ACCESS_FIELDS}
+
+
+def _digest(obj: Any) -> str:
+    """Return the sha256 of a JSON-ready object, written canonically."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    try:
+        return metadata.version("equimap")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a file under a temporary name, then move it in place (a reader never sees half a file)."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    write(tmp)
+    tmp.replace(path)
 
 
 def _no_progress(_msg: str, _frac: float) -> None:
@@ -67,7 +176,9 @@ class Prepared:
     taxonomy
         The service taxonomy used.
     folder
-        The cache folder.
+        The cache folder (see the module docstring for what its name is keyed on).
+    travel
+        The travel settings everything here was built with, and that `access` uses.
     """
 
     region: Region
@@ -77,6 +188,7 @@ class Prepared:
     population: gpd.GeoDataFrame
     taxonomy: Taxonomy
     folder: Path
+    travel: TravelSettings = field(default_factory=TravelSettings.from_settings)
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -106,6 +218,17 @@ class Prepared:
             return select_services(self.services, [category])
         return select_services(self.services, self.taxonomy.keys_for(category))
 
+    def snap(self, mode: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each point's node on the `mode` network and its walking time to it (s), with `travel`'s limits."""
+        return snap_points(
+            self.networks[mode],
+            x,
+            y,
+            max_snap_m=self.travel.max_snap_m,
+            min_component_nodes=self.travel.min_component_nodes,
+            walk_speed_kmh=self.travel.walk_speed_kmh,
+        )
+
     def origin_nodes(self, mode: str) -> tuple[np.ndarray, np.ndarray]:
         """Return each origin's node on the `mode` network and its walking time to it (s)."""
         key = ("origin_nodes", mode)
@@ -115,13 +238,37 @@ class Prepared:
                 node = o["node"].to_numpy()
                 self._memo[key] = (node, np.where(node >= 0, 0.0, np.inf))
             else:
-                node, t = snap_points(self.networks[mode], o["x"].to_numpy(), o["y"].to_numpy())
+                node, t = self.snap(mode, o["x"].to_numpy(), o["y"].to_numpy())
                 off = o["node"].to_numpy() < 0
                 self._memo[key] = (np.where(off, -1, node), np.where(off, np.inf, t))
         return self._memo[key]
 
+    def access_file(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> Path:
+        """Return the cache file of `access`: under `folder`, keyed on the services and `TravelSettings.ACCESS_FIELDS`.
+
+        The services enter by their ids and coordinates (sha256 of both); their
+        digest is memoised per category of the region, so a repeated call hashes nothing.
+        """
+        memo = ("services_digest", category)
+        if services is None and memo in self._memo:
+            svc_digest = self._memo[memo]
+        else:
+            svc = self.services_for(category) if services is None else services
+            frame = pd.DataFrame({"id": svc["service_id"].astype(str), "x": svc.geometry.x, "y": svc.geometry.y})
+            svc_digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
+            if services is None:
+                self._memo[memo] = svc_digest
+        if "access_settings" not in self._memo:
+            self._memo["access_settings"] = _digest(self.travel.access_part())
+        digest = _digest([svc_digest, self._memo["access_settings"]])[:16]
+        return self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
+
     def access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
         """Return the access indicators of every origin for `category` by `mode` (cached on disk).
+
+        The cache file (`access_file`) is keyed on the services' ids and
+        coordinates and on `travel`'s `n_nearest` and `count_thresholds_min`;
+        everything else it depends on keys the folder it sits in.
 
         Parameters
         ----------
@@ -141,21 +288,13 @@ class Prepared:
         if mode not in self.networks:
             msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
             raise CategoryError(msg)
-        svc = self.services_for(category) if services is None else services
-        digest = hashlib.sha256(
-            pd.util.hash_pandas_object(
-                pd.DataFrame({"id": svc["service_id"].astype(str), "x": svc.geometry.x, "y": svc.geometry.y}),
-                index=False,
-            )
-            .to_numpy()
-            .tobytes()
-        ).hexdigest()[:12]
-        path = self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
+        path = self.access_file(mode, category, services=services)
         if path.exists():
             return pd.read_parquet(path)
+        svc = self.services_for(category) if services is None else services
         net = self.networks[mode]
         o_node, o_t = self.origin_nodes(mode)
-        s_node, s_t = snap_points(net, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        s_node, s_t = self.snap(mode, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
         out = access_table(
             net,
             o_node,
@@ -163,18 +302,52 @@ class Prepared:
             origin_time_s=o_t,
             service_time_s=s_t,
             service_ids=svc["service_id"].to_numpy(),
+            k=self.travel.n_nearest,
+            thresholds_min=self.travel.count_thresholds_min,
             index=self.origins.index,
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        out.to_parquet(tmp)
-        tmp.replace(path)
+        _write_atomic(path, out.to_parquet)
         return out
 
 
-def cache_folder(region: Region, *, root: Path | None = None) -> Path:
-    """Return the cache folder of a region (its key, data fingerprint and the cache version)."""
-    return (root or settings.cache_dir()) / f"{region.key}-{region.fingerprint()}-v{CACHE_VERSION}"
+def cache_key(
+    region: Region, *, taxonomy: Taxonomy | None = None, travel: TravelSettings | None = None
+) -> dict[str, Any]:
+    """Return what a region's prepared files depend on, as a JSON-ready dict (written to ``key.json``).
+
+    Keys: ``files`` (sha256 of the manifest and of every data file, `Region.file_digests`),
+    ``taxonomy`` (`Taxonomy.digest`; the shipped taxonomy by default), ``travel``
+    (`TravelSettings.prepare_part`; `equimap.settings` as it is now by default),
+    ``equimap`` (the installed version) and ``cache_version`` (`CACHE_VERSION`).
+    Hashing the files reads them in full, once (about 10 ms for Malta).
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    travel = travel or TravelSettings.from_settings()
+    return {
+        "region": region.key,
+        "files": region.file_digests(),
+        "taxonomy": taxonomy.digest(),
+        "travel": travel.prepare_part(),
+        "equimap": _code_version(),
+        "cache_version": CACHE_VERSION,
+    }
+
+
+def cache_folder(
+    region: Region,
+    *,
+    root: Path | None = None,
+    taxonomy: Taxonomy | None = None,
+    travel: TravelSettings | None = None,
+    key: dict[str, Any] | None = None,
+) -> Path:
+    """Return the cache folder of a region: ``<region>-<hash of cache_key>-v<CACHE_VERSION>`` under `root`.
+
+    `key` is a `cache_key` already computed (then `taxonomy` and `travel` are not used).
+    """
+    key = key or cache_key(region, taxonomy=taxonomy, travel=travel)
+    return (root or settings.cache_dir()) / f"{region.key}-{_digest(key)[:16]}-v{CACHE_VERSION}"
 
 
 def prepare_region(
@@ -182,6 +355,7 @@ def prepare_region(
     *,
     modes: Sequence[Mode] = settings.MODES,
     taxonomy: Taxonomy | None = None,
+    travel: TravelSettings | None = None,
     cache_root: Path | None = None,
     progress: Progress = _no_progress,
 ) -> Prepared:
@@ -194,16 +368,28 @@ def prepare_region(
     modes
         Which networks to build.
     taxonomy
-        Service taxonomy; the shipped ``data/taxonomy.toml`` by default.
+        Service taxonomy; the shipped ``resources/taxonomy.toml`` by default.
+    travel
+        Travel settings; `equimap.settings` as it is at this call by default.
     cache_root
         Where cache folders go; `settings.cache_dir()` by default.
     progress
         Called with a message and a fraction done (0..1) on long work.
+
+    Notes
+    -----
+    Files are reused only from the folder of `cache_key` (content of every input
+    file, taxonomy, travel settings, code version); see the module docstring.
     """
     region = region if isinstance(region, Region) else load_region(region)
     taxonomy = taxonomy or load_taxonomy()
-    folder = cache_folder(region, root=cache_root)
+    travel = travel or TravelSettings.from_settings()
+    key = cache_key(region, taxonomy=taxonomy, travel=travel)
+    folder = cache_folder(region, root=cache_root, key=key)
     folder.mkdir(parents=True, exist_ok=True)
+    key_path = folder / "key.json"
+    if not key_path.exists():
+        _write_atomic(key_path, lambda p: p.write_text(json.dumps(key, indent=2, sort_keys=True), encoding="utf-8"))
     population = load_population(region)
     paths = {m: folder / f"network_{m}.npz" for m in modes}
     svc_path, org_path = folder / "services.parquet", folder / "origins.parquet"
@@ -212,14 +398,20 @@ def prepare_region(
     if need_osm:
         progress("Reading the OpenStreetMap extract", 0.02)
         extract = read_osm(region.osm_path, bbox=region.bbox, poi_match=tag_matcher(taxonomy))
+    speeds = {
+        "walk_speed_kmh": travel.walk_speed_kmh,
+        "bike_speed_kmh": travel.bike_speed_kmh,
+        "drive_speeds_kmh": dict(travel.drive_speeds_kmh),
+        "drive_fallback_kmh": travel.drive_fallback_kmh,
+    }
     networks: dict[str, Network] = {}
     for i, m in enumerate(modes):
         if paths[m].exists():
             networks[m] = Network.load(paths[m])
         else:
             progress(f"Building the {m} network", 0.1 + 0.25 * i)
-            networks[m] = build_network(extract, mode=m, crs=region.crs)
-            networks[m].save(paths[m])
+            networks[m] = build_network(extract, mode=m, crs=region.crs, **speeds)
+            _write_atomic(paths[m], networks[m].save)
     if svc_path.exists():
         services = gpd.read_parquet(svc_path)
     else:
@@ -227,19 +419,25 @@ def prepare_region(
         parts = [osm_services(extract, taxonomy, crs=region.crs)]
         parts += [official_services(s, crs=region.crs) for s in region.services]
         services = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=region.crs)
-        services.to_parquet(svc_path)
+        _write_atomic(svc_path, services.to_parquet)
     if org_path.exists():
         origins = pd.read_parquet(org_path)
     else:
         progress("Placing residents on the street network", 0.9)
-        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs)
+        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs, **speeds)
         homes = gpd.GeoSeries.from_xy(extract.homes["lon"], extract.homes["lat"], crs="EPSG:4326").to_crs(region.crs)
         res = gpd.GeoSeries(extract.residential, crs="EPSG:4326").to_crs(region.crs)
-        is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=settings.BUILDING_BUFFER_M)
+        is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=travel.building_buffer_m)
         origins = place_residents(
-            population, walk, count_columns=population_columns(region), is_home=is_home, land=land_layer(region)
+            population,
+            walk,
+            count_columns=population_columns(region),
+            is_home=is_home,
+            land=land_layer(region),
+            min_component_nodes=travel.min_component_nodes,
+            max_snap_m=travel.max_snap_m,
         )
-        origins.to_parquet(org_path)
+        _write_atomic(org_path, origins.to_parquet)
     progress("Ready", 1.0)
     return Prepared(
         region=region,
@@ -249,6 +447,7 @@ def prepare_region(
         population=population,
         taxonomy=taxonomy,
         folder=folder,
+        travel=travel,
     )
 
 

@@ -7,9 +7,11 @@ region's metric CRS.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,6 +53,15 @@ class Taxonomy:
             return [c.key for c in self.categories.values() if c.theme == key]
         msg = f"Unknown service category `{key}`; choose one of {sorted(self.themes) + sorted(self.categories)}."
         raise CategoryError(msg)
+
+    def digest(self) -> str:
+        """Return a sha256 of the taxonomy's content: themes, and each category's label, theme and match rules, in order.
+
+        Two taxonomies with the same content have the same digest wherever they
+        come from (a file, or built in code); comments and layout of the TOML file play no part.
+        """
+        text = json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_taxonomy(path: Path = settings.TAXONOMY_PATH) -> Taxonomy:

@@ -1,0 +1,229 @@
+"""The prepared-region cache cannot serve stale numbers: it is keyed on what the files depend on.
+
+Each test builds the tiny hand-made region (`tests/tiny_region.py`) in its own
+folder, changes one input (a census count, a boundary, the taxonomy, a speed),
+and checks that the key changes and that the prepared numbers follow the new
+input, against values worked out by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from equimap import settings
+from equimap.network.prepare import TravelSettings, cache_folder, cache_key, prepare_region
+from equimap.region.add import add_region
+from equimap.region.manifest import load_region
+from equimap.region.services import load_taxonomy
+from tests import tiny_region
+
+#: Residents of the tiny region (its four cells hold 100, 40, 0 and 20).
+TINY_T = 160
+
+
+def _tiny(tmp_path, *, boundary_suffix=".geojson"):
+    """Write the tiny region, with one boundary layer (the whole 2 km square), and return it."""
+    src = tiny_region.write_region(tmp_path / "src")
+    folder = tmp_path / "data" / "tiny"
+    folder.mkdir(parents=True)
+    outline = gpd.GeoDataFrame(
+        {"name": ["Tiny"], "code": ["T1"]},
+        geometry=[box(tiny_region.X0, tiny_region.Y0, tiny_region.X0 + 2000, tiny_region.Y0 + 2000)],
+        crs="EPSG:3035",
+    )
+    bnd = folder / f"outline{boundary_suffix}"
+    outline.to_file(bnd)
+    return add_region(
+        "tiny",
+        osm=src["osm"],
+        population=src["population"],
+        services=src["services"],
+        boundaries=bnd,
+        data_dir=tmp_path / "data",
+    )
+
+
+def _cell_ij(prep, mode):
+    """Return the lattice (row, column) of each origin's node on the `mode` network."""
+    node, snap_s = prep.origin_nodes(mode)
+    net = prep.networks[mode]
+    ij = {tiny_region.node_id(i, j): (i, j) for i in range(tiny_region.N) for j in range(tiny_region.N)}
+    return [ij[int(net.osmid[n])] for n in node], snap_s
+
+
+def _files_mtime(folder):
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file()}
+
+
+def test_unchanged_region_reuses_the_cache(tmp_path):
+    region = _tiny(tmp_path)
+    first = prepare_region(region, cache_root=tmp_path / "cache")
+    built = _files_mtime(first.folder)
+    assert {"network_walk.npz", "network_bike.npz", "network_drive.npz", "services.parquet", "origins.parquet"} <= set(
+        built
+    )
+    steps: list[str] = []
+    again = prepare_region(
+        load_region(region.folder), cache_root=tmp_path / "cache", progress=lambda m, _f: steps.append(m)
+    )
+    assert again.folder == first.folder
+    assert steps == ["Ready"]  # nothing read from OSM, nothing built
+    assert _files_mtime(again.folder) == built
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [first.folder.name]
+    # key.json says what the folder is keyed on
+    key = json.loads((first.folder / "key.json").read_text(encoding="utf-8"))
+    assert set(key["files"]) == {"region.toml", "tiny.osm", "grid.gpkg", "clinics.csv", "outline.geojson"}
+    assert key["travel"]["drive_speeds_kmh"] == [[k, v] for k, v in sorted(settings.DRIVE_SPEEDS_KMH.items())]
+    assert key == json.loads(json.dumps(cache_key(region)))
+
+
+def test_census_count_corrected_in_place__new_key_and_new_totals(tmp_path):
+    region = _tiny(tmp_path)
+    cache = tmp_path / "cache"
+    before = prepare_region(region, cache_root=cache)
+    assert before.origins["T"].sum() == pytest.approx(TINY_T)
+    gpkg = region.population_path
+    stat = gpkg.stat()
+    fp = region.fingerprint()
+    # correct the first cell's total from 100 to 150 and write the layer again, as an analyst would in QGIS
+    grid = gpd.read_file(gpkg, layer="grid")
+    assert grid.loc[0, "T"] == 100
+    grid.loc[0, "T"] = 150
+    grid.to_file(gpkg, layer="grid", driver="GPKG")
+    os.utime(gpkg, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time too: only the content differs
+    assert gpkg.stat().st_size == stat.st_size
+    assert gpkg.stat().st_mtime_ns == stat.st_mtime_ns
+    assert region.fingerprint() != fp
+    after = prepare_region(load_region(region.folder), cache_root=cache)
+    assert after.folder != before.folder
+    assert after.origins["T"].sum() == pytest.approx(TINY_T - 100 + 150)
+    # the 50 new residents have no known country of birth
+    assert after.origins["UNKNOWN_BIRTH"].sum() == pytest.approx(before.origins["UNKNOWN_BIRTH"].sum() + 50)
+    assert after.origins["NAT"].sum() == pytest.approx(before.origins["NAT"].sum())
+
+
+def test_drive_speed_changes_the_key_and_the_drive_times(tmp_path, monkeypatch):
+    region = _tiny(tmp_path)
+    cache = tmp_path / "cache"
+    ew_m = tiny_region.block_length_m(east_west=True)
+    ns_m = tiny_region.block_length_m(east_west=False)
+
+    def by_hand(prep, speed_kmh):
+        # the pharmacy is at lattice node (1, 1); origins and the pharmacy sit on network nodes (no walk to add)
+        ij, snap_s = _cell_ij(prep, "drive")
+        assert np.allclose(snap_s, 0, atol=1e-6)
+        return np.array([(abs(i - 1) * ns_m + abs(j - 1) * ew_m) / (speed_kmh / 3.6) for i, j in ij])
+
+    at30 = prepare_region(region, cache_root=cache)
+    assert settings.DRIVE_SPEEDS_KMH["residential"] == 30.0
+    t30 = at30.access("drive", "pharmacy")["time_nearest_s"].to_numpy()
+    assert t30 == pytest.approx(by_hand(at30, 30.0), rel=3e-3)
+
+    monkeypatch.setattr(settings, "DRIVE_SPEEDS_KMH", {**settings.DRIVE_SPEEDS_KMH, "residential": 15.0})
+    assert cache_key(region)["travel"] != cache_key(region, travel=at30.travel)["travel"]
+    at15 = prepare_region(region, cache_root=cache)
+    assert at15.folder != at30.folder
+    t15 = at15.access("drive", "pharmacy")["time_nearest_s"].to_numpy()
+    assert t15 == pytest.approx(by_hand(at15, 15.0), rel=3e-3)
+    assert t15 == pytest.approx(2 * t30, rel=1e-9)
+    # every street is residential: each drive edge takes twice as long; walking is untouched
+    d30, d15 = at30.networks["drive"], at15.networks["drive"]
+    assert np.array_equal(d30.edge_u, d15.edge_u) and np.array_equal(d30.edge_v, d15.edge_v)
+    assert d15.time_s == pytest.approx(2 * d30.time_s, rel=1e-9)
+    assert np.array_equal(at15.networks["walk"].time_s, at30.networks["walk"].time_s)
+
+    monkeypatch.undo()
+    assert prepare_region(region, cache_root=cache).folder == at30.folder
+
+
+def test_access_only_settings_key_the_access_file_not_the_folder(tmp_path, monkeypatch):
+    region = _tiny(tmp_path)
+    cache = tmp_path / "cache"
+    prep = prepare_region(region, cache_root=cache)
+    assert "n_within_15min" in prep.access("walk", "pharmacy")
+    monkeypatch.setattr(settings, "COUNT_THRESHOLDS_MIN", (7,))
+    monkeypatch.setattr(settings, "N_NEAREST", 1)
+    other = prepare_region(region, cache_root=cache)
+    assert other.folder == prep.folder  # networks and residents are reused
+    assert other.access_file("walk", "pharmacy") != prep.access_file("walk", "pharmacy")
+    acc = other.access("walk", "pharmacy")
+    assert [c for c in acc if c.startswith("n_within_")] == ["n_within_7min"]
+    # one pharmacy: it is within 7 minutes (420 s) exactly where the nearest time is at most 420 s
+    assert (acc["n_within_7min"] == (acc["time_nearest_s"] <= 420)).all()
+    # the first Prepared still reads its own file
+    assert "n_within_15min" in prep.access("walk", "pharmacy")
+
+
+def test_boundary_file_changes_the_key(tmp_path):
+    region = _tiny(tmp_path)
+    key, fp = cache_folder(region, root=tmp_path), region.fingerprint()
+    bnd = region.boundaries[0].path
+    text = bnd.read_text(encoding="utf-8")
+    assert text.count('"Tiny"') == 1
+    bnd.write_text(text.replace('"Tiny"', '"Tinz"'), encoding="utf-8")  # a unit renamed, same size
+    changed = load_region(region.folder)
+    assert changed.fingerprint() != fp
+    assert cache_folder(changed, root=tmp_path) != key
+
+
+def test_shapefile_sidecar_changes_the_key(tmp_path):
+    # a shapefile keeps its attributes in the .dbf: a renamed unit changes the key though the .shp is the same
+    region = _tiny(tmp_path, boundary_suffix=".shp")
+    shp = region.boundaries[0].path
+    names = {p.name for p in region.input_files()}
+    assert {"outline.shp", "outline.dbf", "outline.shx", "outline.prj"} <= names
+    fp, shp_bytes = region.fingerprint(), shp.read_bytes()
+    gdf = gpd.read_file(shp)
+    gdf["name"] = "Tinz"
+    gdf.to_file(shp)
+    assert shp.read_bytes() == shp_bytes
+    assert load_region(region.folder).fingerprint() != fp
+
+
+def test_taxonomy_content_changes_the_key_and_the_services(tmp_path):
+    region = _tiny(tmp_path)
+    cache = tmp_path / "cache"
+    text = settings.TAXONOMY_PATH.read_text(encoding="utf-8")
+    # a comment is not content: same key
+    (tmp_path / "commented.toml").write_text("# a note\n" + text, encoding="utf-8")
+    assert cache_folder(region, root=cache, taxonomy=load_taxonomy(tmp_path / "commented.toml")) == cache_folder(
+        region, root=cache
+    )
+    # pharmacies tagged amenity=pharmacy no longer count
+    old = 'match = [{ amenity = "pharmacy" }, { healthcare = "pharmacy" }]'
+    assert old in text
+    (tmp_path / "edited.toml").write_text(text.replace(old, 'match = [{ healthcare = "pharmacy" }]'), encoding="utf-8")
+    edited = load_taxonomy(tmp_path / "edited.toml")
+    assert edited.digest() != load_taxonomy().digest()
+    assert cache_folder(region, root=cache, taxonomy=edited) != cache_folder(region, root=cache)
+    shipped = prepare_region(region, cache_root=cache)
+    assert list(shipped.services_for("pharmacy")["name"]) == ["Test Pharmacy"]
+    assert len(prepare_region(region, cache_root=cache, taxonomy=edited).services_for("pharmacy")) == 0
+
+
+def test_travel_settings_snapshot_follows_settings(monkeypatch):
+    now = TravelSettings.from_settings()
+    assert dict(now.drive_speeds_kmh) == settings.DRIVE_SPEEDS_KMH
+    assert now.walk_speed_kmh == settings.WALK_SPEED_KMH and now.n_nearest == settings.N_NEAREST
+    monkeypatch.setattr(settings, "WALK_SPEED_KMH", 4.0)
+    later = TravelSettings.from_settings()
+    assert later == dataclasses.replace(now, walk_speed_kmh=4.0)
+    assert later.prepare_part() != now.prepare_part() and later.access_part() == now.access_part()
+
+
+def test_malta_fingerprint_covers_every_file():
+    r = load_region("malta")
+    assert {p.name for p in r.input_files()} == {
+        "malta-2018-08-27.osm.pbf",
+        "census2021_grid_1km_malta.gpkg",
+        "mt_local_councils_osm2018.geojson",
+        "eurostat_healthcare_services_MT.geojson",
+    }
+    assert set(r.file_digests()) == {"region.toml", *(p.name for p in r.input_files())}
