@@ -24,7 +24,7 @@ from ui.state import Params, params
 
 def _table_by_group(p: Params) -> None:
     prep = data.prepared(p.region)
-    table = data.group_table(p.region, p.mode, p.category, p.threshold_min, p.dimension)
+    table = data.group_table(p.region, p.mode, p.category, p.threshold_min, p.dimension, p.n_boot)
     L = p.lang  # noqa: N806
     rows = [
         {
@@ -88,7 +88,10 @@ def _sentences(p: Params, gaps: pd.DataFrame) -> None:
         if g == dim.reference:
             continue
         v = gap_sentence(
-            row, reference_label=reference, category_label=category_label(prep, p.category, L), mode_label=by
+            _sentence_row(row),
+            reference_label=reference,
+            category_label=category_label(prep, p.category, L),
+            mode_label=by,
         )
         group = people_phrase(prep.region, g, L)
         fields = {
@@ -121,6 +124,21 @@ def _sentences(p: Params, gaps: pd.DataFrame) -> None:
     st.markdown("\n".join(lines))
 
 
+def _sentence_row(row: pd.Series) -> pd.Series:
+    """Return a row of `Analysis.gaps` (minutes) in the seconds `gap_sentence` reads."""
+    sec = {
+        "threshold_s": row["threshold_min"],
+        "mean_time_s": row["mean_min"],
+        "mean_diff_s": row["mean_diff_min"],
+        "mean_diff_s_lo": row["mean_diff_min_lo"],
+        "mean_diff_s_hi": row["mean_diff_min_hi"],
+        "median_diff_s": row["median_diff_min"],
+    }
+    same = ("label", "pop", "share_beyond", "share_beyond_diff_pp", "representation_ratio")
+    values = {k: 60.0 * float(v) for k, v in sec.items()} | {k: row[k] for k in same}
+    return pd.Series(values, name=row.name)
+
+
 def _gaps(p: Params, gaps: pd.DataFrame) -> None:
     prep = data.prepared(p.region)
     L = p.lang  # noqa: N806
@@ -134,9 +152,9 @@ def _gaps(p: Params, gaps: pd.DataFrame) -> None:
         rows.append(
             {
                 t("equity.col_group", L): group_label(prep.region, g, L),
-                t("equity.col_mean", L): fmt_num(r["mean_time_s"] / 60, L, digits=1),
-                t("equity.col_mean_diff", L): fmt_num(r["mean_diff_s"] / 60, L, digits=2),
-                t("equity.col_ci", L): interval(r["mean_diff_s_lo"], r["mean_diff_s_hi"], 2, 1 / 60),
+                t("equity.col_mean", L): fmt_num(r["mean_min"], L, digits=1),
+                t("equity.col_mean_diff", L): fmt_num(r["mean_diff_min"], L, digits=2),
+                t("equity.col_ci", L): interval(r["mean_diff_min_lo"], r["mean_diff_min_hi"], 2),
                 t("equity.col_share_diff", L): fmt_num(r["share_beyond_diff_pp"], L, digits=1)
                 + " "
                 + interval(r["share_beyond_diff_pp_lo"], r["share_beyond_diff_pp_hi"]),
@@ -148,7 +166,7 @@ def _gaps(p: Params, gaps: pd.DataFrame) -> None:
     st.subheader(t("equity.gaps_title", L))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     reference = people_phrase(prep.region, dim.reference, L)
-    st.caption(t("equity.gaps_expl", L, reference=reference, n_boot=data.APP_N_BOOT))
+    st.caption(t("equity.gaps_expl", L, reference=reference, n_boot=fmt_num(p.n_boot, L)))
     st.caption(t("equity.ratio_expl", L))
 
 
@@ -226,7 +244,7 @@ def _inequality(p: Params) -> None:
 def _diverse(p: Params) -> None:
     prep = data.prepared(p.region)
     L = p.lang  # noqa: N806
-    cells = data.cells(p.region, p.mode, p.category, p.threshold_min)
+    cells = data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot)
     flagged = cells[cells["diverse_underserved"]].sort_values("T", ascending=False)
     st.subheader(t("equity.diverse_title", L))
     st.caption(
@@ -263,7 +281,7 @@ st.markdown(
     )
 )
 with shown_as_error(p.lang):
-    gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min)
+    gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min, p.n_boot)
     _table_by_group(p)
     _curves(p)
     _sentences(p, gaps)

@@ -17,7 +17,7 @@ MAP_HEIGHT_PX = 640
 
 def _summary(p: Params) -> None:
     prep = data.prepared(p.region)
-    table = data.group_table(p.region, p.mode, p.category, p.threshold_min, p.dimension)
+    table = data.group_table(p.region, p.mode, p.category, p.threshold_min, p.dimension, p.n_boot)
     if len(data.services(p.region, p.category)) == 0:
         st.warning(t("map.no_services", p.lang, category=category_label(prep, p.category, p.lang)))
     row = table.iloc[0]
@@ -54,10 +54,10 @@ def _map(p: Params) -> None:
     st.toggle(t("map.basemap", p.lang), key="basemap", help=t("map.basemap_help", p.lang))
     prep = data.prepared(p.region)
     units = data.units(p.region)
-    cells = data.cells(p.region, p.mode, p.category, p.threshold_min)
+    cells = data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot)
     map_data = MapData(
         cells=cells,
-        councils=data.councils(p.region, p.mode, p.category, p.threshold_min) if units is not None else None,
+        councils=data.councils(p.region, p.mode, p.category, p.threshold_min, p.n_boot) if units is not None else None,
         units=units,
         services=data.services(p.region, p.category),
         land=data.land(p.region),

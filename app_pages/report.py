@@ -10,6 +10,7 @@ import streamlit as st
 
 from equimap.analysis.bundle import Question, build_bundle
 from equimap.i18n import t
+from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.files import write_bundle
 from ui import data
 from ui.errors import shown_as_error
@@ -72,7 +73,14 @@ if go:
     folder = Path(tempfile.mkdtemp(prefix="equimap-report-"))
     files: list[Path] = []
     with shown_as_error(lang):
-        bundle = build_bundle(prep, tuple(analyses), threshold=0 if off else 10, n_boot=999, seed=0, progress=progress)
+        if len(analyses) == 1 and not off:  # the very tables the other pages show, computed once
+            q = analyses[0]
+            bundle = data.analysis(p.region, q.mode, q.category, int(q.threshold_min), p.n_boot).bundle()
+        else:
+            threshold = 0 if off else DEFAULT_THRESHOLD
+            bundle = build_bundle(
+                prep, tuple(analyses), threshold=threshold, n_boot=p.n_boot, seed=0, progress=progress
+            )
         for i, fmt in enumerate(formats):
             bar.progress(0.8 + 0.2 * i / len(formats), text=f"{t('report.working', lang)} {fmt.upper()}")
             suffix = ".zip" if fmt == "csv" else f".{fmt}"

@@ -94,7 +94,7 @@ def test_equity_page(app: AppTest) -> None:
     sentences = "\n".join(m.value for m in app.markdown)
     assert "People born outside the EU wait on average" in sentences
     assert "than people born in Malta to reach the nearest pharmacy on foot" in sentences
-    assert any("199 bootstrap resamples" in c.value for c in app.caption)
+    assert any("999 bootstrap resamples" in c.value for c in app.caption)  # the sidebar setting, as in the report
     assert len(app.dataframe) == 5
     _switch_to_french(app)
     assert app.title[0].value == "Équité : qui attend plus longtemps"

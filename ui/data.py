@@ -17,20 +17,19 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from equimap.analysis import tables
 from equimap.analysis.classes import grid_classes
-from equimap.analysis.equity import gaps_table, inequality_table, supply_access, supply_by_group
+from equimap.analysis.core import DEFAULT_N_BOOT
+from equimap.analysis.equity import inequality_table, supply_access, supply_by_group
 from equimap.analysis.outreach import outreach_targets
-from equimap.analysis.places import cell_figures, council_figures, diverse_underserved, origin_places
+from equimap.analysis.question import Question
+from equimap.api import Analysis
 from equimap.i18n import fmt_pct, t
 from equimap.indicators.curves import reached_by_minute
-from equimap.indicators.groups import group_summary
 from equimap.network.prepare import Prepared, land_layer, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.report.outreach_file import write_targets
-
-#: Bootstrap resamples for the intervals shown in the app (the CLI uses 999).
-APP_N_BOOT = 199
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,17 +83,26 @@ def land(region: str) -> gpd.GeoDataFrame | None:
     return None if geom is None else gpd.GeoDataFrame(geometry=geom)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT) -> Analysis:
+    """Return the analysis of one question: the one source of every figure the pages show (read-only, shared).
+
+    Its tables are protected against small counts (the installation's threshold), exactly
+    as in the report and the exports.
+    """
+    return Analysis(_prep(region), Question(mode, category, float(threshold_min)), n_boot=n_boot)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def cell_councils(region: str) -> pd.Series:
-    """Return the name of the council at the centre (a point inside) of every census cell ("" if none)."""
+    """Return the name of the council where most of each census cell's residents live ("" if none)."""
     prep = _prep(region)
-    cells = prep.population
     found = units(region)
     if found is None:
-        return pd.Series("", index=cells.index)
-    pts = cells.geometry.representative_point()
-    where = origin_places(pd.DataFrame({"x": pts.x, "y": pts.y}, index=cells.index), found)
-    return where.map(found["name"]).fillna("").astype(str)
+        return pd.Series("", index=prep.population.index)
+    ids = tables.cell_councils(prep, tables.council_units(prep.region, "councils"))
+    names = ids.map(found.set_index(found.index.astype(str))["name"])
+    return names.reindex(prep.population.index).fillna("").astype(str)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -104,36 +112,16 @@ def grid(region: str) -> gpd.GeoDataFrame:
     return grid_classes(prep.population, region=prep.region)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
-    """Return the figures of every populated cell, its urbanisation class and its diversity × access classes."""
-    prep = _prep(region)
-    figures = cell_figures(prep, prep.access(mode, category), threshold_s=60.0 * threshold_min)
-    figures = figures.join(diverse_underserved(figures, total_col=prep.region.total_col))
-    if prep.region.population_kind == "grid":
-        figures["degurba_l2"] = grid(region)["degurba_l2"].reindex(figures.index)
-    return figures
+def cells(region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT) -> gpd.GeoDataFrame:
+    """Return the protected figures of every census cell (`Analysis.cells`; shared, read-only)."""
+    return analysis(region, mode, category, threshold_min, n_boot).cells()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
-    """Return the figures of every council (`equimap.analysis.places.council_figures`)."""
-    prep = _prep(region)
-    found = units(region)
-    return council_figures(
-        prep,
-        prep.access(mode, category),
-        threshold_s=60.0 * threshold_min,
-        units=found,
-        place_of=origin_councils(region),
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def origin_councils(region: str) -> pd.Series:
-    """Return the council (``unit_id``) whose polygon holds each origin (`equimap.analysis.places.origin_places`)."""
-    prep = _prep(region)
-    return origin_places(prep.origins, units(region))
+def councils(
+    region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT
+) -> gpd.GeoDataFrame | None:
+    """Return the protected figures of every council (`Analysis.councils`; shared, read-only)."""
+    return analysis(region, mode, category, threshold_min, n_boot).councils()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -142,15 +130,11 @@ def services(region: str, category: str) -> gpd.GeoDataFrame:
     return _prep(region).services_for(category)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def group_table(region: str, mode: str, category: str, threshold_min: int, dimension: str) -> pd.DataFrame:
-    """Return `equimap.indicators.groups.group_summary` for the groups of a dimension, all residents first."""
-    prep = _prep(region)
-    dim = prep.region.group(dimension)
-    groups = {prep.region.total_col: "all", **dim.columns}
-    return group_summary(
-        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=groups, threshold_s=60.0 * threshold_min
-    )
+def group_table(
+    region: str, mode: str, category: str, threshold_min: int, dimension: str, n_boot: int = DEFAULT_N_BOOT
+) -> pd.DataFrame:
+    """Return the protected figures of all residents and of each group of a dimension (`Analysis.groups`)."""
+    return analysis(region, mode, category, threshold_min, n_boot).groups(dimension)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -163,13 +147,11 @@ def curves(region: str, mode: str, category: str, dimension: str, max_min: int) 
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def gaps(region: str, mode: str, category: str, dimension: str, threshold_min: int) -> pd.DataFrame:
-    """Return the group gaps against the reference group with bootstrap intervals (`APP_N_BOOT` resamples)."""
-    prep = _prep(region)
-    return gaps_table(
-        prep, mode=mode, category=category, dimension=dimension, threshold_s=60.0 * threshold_min, n_boot=APP_N_BOOT
-    )
+def gaps(
+    region: str, mode: str, category: str, dimension: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT
+) -> pd.DataFrame:
+    """Return the groups of a dimension with their gaps and intervals (`Analysis.gaps`, `n_boot` resamples)."""
+    return analysis(region, mode, category, threshold_min, n_boot).gaps(dimension)
 
 
 def capacity_list(region: str) -> str | None:
@@ -235,6 +217,6 @@ def targets_file(
             path,
             threshold=DEFAULT_THRESHOLD if protected else 0,
             total_col=_prep(region).region.total_col,
-            lang=lang if lang in ("en", "fr") else "en",
+            lang=lang,
         )
         return path.read_bytes()

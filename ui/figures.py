@@ -25,7 +25,7 @@ def popup_layout(
 ) -> Layout:
     """Return the popup sections of a kind of place: titles and ``(label, key)`` rows.
 
-    The keys are the columns of `equimap.analysis.places.place_figures` the rows show
+    The keys are the columns of `equimap.analysis.core.Analysis.cells` the rows show
     (``T``, ``NAT``..., ``density_km2``, ``time_nearest_min``, ``beyond_T``...).
     """
     region = prep.region
@@ -96,7 +96,7 @@ def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str)
     Parameters
     ----------
     figures
-        Output of `equimap.analysis.places.place_figures` (with ``name`` for councils and outreach councils).
+        Output of `equimap.analysis.core.Analysis.cells` (with ``name`` for councils and outreach councils).
     kind
         ``"cell"`` (title: the census cell id) or ``"council"`` (title: the ``name`` column).
     """

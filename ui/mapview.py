@@ -39,8 +39,8 @@ class MapData:
 
     cells: (
         gpd.GeoDataFrame
-    )  # equimap.analysis.places.place_figures of the cells, with bivariate and urbanisation classes
-    councils: gpd.GeoDataFrame | None  # equimap.analysis.places.place_figures of the councils (name), or None
+    )  # equimap.analysis.core.Analysis.cells of the cells, with bivariate and urbanisation classes
+    councils: gpd.GeoDataFrame | None  # equimap.analysis.core.Analysis.cells of the councils (name), or None
     units: gpd.GeoDataFrame | None  # every council polygon (name), or None
     services: gpd.GeoDataFrame  # services of the chosen category
     land: gpd.GeoDataFrame | None  # land masses, or None

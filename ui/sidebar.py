@@ -12,12 +12,15 @@ from functools import lru_cache
 import streamlit as st
 
 from equimap import settings
-from equimap.i18n import language_name, languages, t
+from equimap.i18n import fmt_num, language_name, languages, t
 from equimap.network.prepare import Prepared
 from equimap.region.manifest import list_regions, load_region
 from ui.data import prepared
 from ui.labels import category_label, dimension_label, group_label, mode_label
 from ui.state import Params, params
+
+#: Bootstrap replicates a planner can choose for the gap intervals (the same on screen and in the report).
+N_BOOT_OPTIONS = (199, 999, 1999)
 
 
 @lru_cache(maxsize=16)
@@ -101,4 +104,8 @@ def sidebar() -> tuple[Params, Prepared]:
         context=(lang, st.session_state["dimension"]),
         help=t("sidebar.group_help", lang),
     )
+    sb.selectbox(
+        t("sidebar.n_boot", lang), N_BOOT_OPTIONS, key="n_boot", format_func=lambda n: fmt_num(n, lang),
+        help=t("sidebar.n_boot_help", lang),
+    )  # fmt: skip
     return params(), prep

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from equimap import settings
+from equimap.analysis.core import DEFAULT_N_BOOT
 from equimap.i18n import FALLBACK
 
 #: Every session-state key the app uses, with its default. Widgets use these keys.
@@ -19,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "threshold_min": 15,
     "dimension": "birth",
     "group": "T",
+    "n_boot": DEFAULT_N_BOOT,
     "basemap": False,
     "outreach_level": "cell",
     "outreach_unprotected": False,
@@ -36,6 +38,7 @@ class Params:
     threshold_min: int
     dimension: str
     group: str
+    n_boot: int = DEFAULT_N_BOOT
 
     @property
     def threshold_s(self) -> float:
@@ -60,4 +63,5 @@ def params() -> Params:
         threshold_min=int(s["threshold_min"]),
         dimension=s["dimension"],
         group=s["group"],
+        n_boot=int(s["n_boot"]),
     )

@@ -54,7 +54,7 @@ def access_layer(
     Parameters
     ----------
     cells
-        Output of `equimap.analysis.places.place_figures`: ``time_nearest_min`` (weighted by
+        Output of `equimap.analysis.core.Analysis.cells`: ``time_nearest_min`` (weighted by
         residents over the cell's origins), `total_col` and polygons.
     name, title
         Overlay name and legend title (with the unit), translated.

@@ -41,7 +41,7 @@ def gaps_layer(
     Parameters
     ----------
     cells
-        Output of `equimap.analysis.places.place_figures` with `column`.
+        Output of `equimap.analysis.core.Analysis.cells` with `column`.
     column
         ``beyond_<col>`` of the chosen group (``beyond_T`` for all residents).
     name, title

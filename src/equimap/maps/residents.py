@@ -63,7 +63,7 @@ def density_layer(
     Parameters
     ----------
     cells
-        Output of `equimap.analysis.places.place_figures`: ``density_km2`` and polygons; cells with no value are not drawn.
+        Output of `equimap.analysis.core.Analysis.cells`: ``density_km2`` and polygons; cells with no value are not drawn.
     name, title
         Overlay name and legend title (with the unit), translated.
     fmt
@@ -111,7 +111,7 @@ def share_layer(
     Parameters
     ----------
     cells
-        Output of `equimap.analysis.places.place_figures` with `column` (a share 0..1, e.g. ``eu_share`` or ``non_eu_share``).
+        Output of `equimap.analysis.core.Analysis.cells` with `column` (a share 0..1, e.g. ``eu_share`` or ``non_eu_share``).
     column
         ``eu_share`` (green ramp) or any other share (purple ramp).
     name, title, fmt, note, show, popup_store, geometry_store
@@ -151,7 +151,7 @@ def diversity_layer(
     Parameters
     ----------
     cells
-        Output of `equimap.analysis.places.place_figures` with ``simpson``.
+        Output of `equimap.analysis.core.Analysis.cells` with ``simpson``.
     name, title, fmt, note, show, popup_store, geometry_store
         As in `density_layer`.
     """

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from equimap._errors import DataError
-from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Question, Bundle, Progress, build_bundle
+from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Bundle, Progress, Question, build_bundle
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.formats import to_csv, to_geojson, to_gpkg, to_xlsx
 from equimap.report.labels import category_of, group_label, group_who, minutes_text

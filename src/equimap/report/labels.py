@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from equimap.analysis.bundle import Question, Bundle
+from equimap.analysis.bundle import Bundle, Question
 from equimap.report.text import has, number, text
 
 

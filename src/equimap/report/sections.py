@@ -14,7 +14,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from equimap import settings
-from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Question, Bundle
+from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle, Question
 from equimap.report.labels import (
     attribution_lines,
     category_label,

@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 from pyproj import Transformer
 
 from equimap._errors import DataError
-from equimap.analysis.bundle import Question, Bundle
+from equimap.analysis.bundle import Bundle, Question
 from equimap.indicators.degurba import L2_COLOURS
 from equimap.report.labels import analysis_title, attribution_lines
 from equimap.report.text import number, percent, text
