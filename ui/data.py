@@ -235,6 +235,6 @@ def targets_file(
             path,
             threshold=DEFAULT_THRESHOLD if protected else 0,
             total_col=_prep(region).region.total_col,
-            lang=lang if lang in ("en", "fr") else "en",
+            lang=lang,
         )
         return path.read_bytes()
