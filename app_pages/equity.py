@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from equimap.i18n import fmt_num, fmt_pct, t
+from equimap.i18n import fmt_interval, fmt_num, fmt_pct, t
 from equimap.indicators.gaps import gap_sentence
 from ui import data
 from ui.errors import shown_as_error
@@ -145,7 +145,7 @@ def _gaps(p: Params, gaps: pd.DataFrame) -> None:
     dim = prep.region.group(p.dimension)
 
     def interval(lo: float, hi: float, digits: int = 1, scale: float = 1.0) -> str:
-        return f"[{fmt_num(lo * scale, L, digits=digits)} ; {fmt_num(hi * scale, L, digits=digits)}]"
+        return fmt_interval(lo * scale, hi * scale, L, digits=digits)
 
     rows = []
     for g, r in gaps.iterrows():

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from equimap.analysis.bundle import Question, build_bundle
-from equimap.i18n import t
+from equimap.i18n import language_name, languages, t
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.files import write_bundle
 from ui import data
@@ -30,45 +30,52 @@ MIMES = {
 
 p = params()
 lang = p.lang
-st.title(t("report.title", lang))
-st.markdown(t("report.intro", lang))
+st.title(t("report_page.title", lang))
+st.markdown(t("report_page.intro", lang))
 prep = data.prepared(p.region, lang)
 
 keys = prep.category_keys()
 default_cats = [c for c in dict.fromkeys([p.category, "hospital_official"]) if c in keys]
 with st.form("report_form"):
     cats = st.multiselect(
-        t("report.categories", lang), keys, default=default_cats, format_func=lambda k: category_label(prep, k, lang)
+        t("report_page.categories", lang),
+        keys,
+        default=default_cats,
+        format_func=lambda k: category_label(prep, k, lang),
     )
     modes = st.multiselect(
-        t("report.modes", lang), ["walk", "bike", "drive"], default=[p.mode], format_func=lambda m: mode_label(m, lang)
+        t("report_page.modes", lang),
+        ["walk", "bike", "drive"],
+        default=[p.mode],
+        format_func=lambda m: mode_label(m, lang),
     )
-    threshold_min = st.slider(t("report.threshold", lang), 5, 60, p.threshold_min, step=5)
+    threshold_min = st.slider(t("report_page.threshold", lang), 5, 60, p.threshold_min, step=5)
+    codes = languages()
     out_lang = st.radio(
-        t("report.language", lang),
-        ["en", "fr"],
-        index=1 if lang == "fr" else 0,
-        format_func=lambda c: {"en": "English", "fr": "Français"}[c],
+        t("report_page.language", lang),
+        codes,
+        index=codes.index(lang) if lang in codes else 0,
+        format_func=language_name,
         horizontal=True,
     )
     formats = st.multiselect(
-        t("report.formats", lang),
+        t("report_page.formats", lang),
         ["pdf", "xlsx", "gpkg", "html", "geojson", "csv"],
         default=["pdf", "xlsx", "gpkg", "html"],
     )
     off = st.checkbox(t("outreach.unprotect", lang), help=t("outreach.unprotect_help", lang))
-    go = st.form_submit_button(t("report.build", lang), type="primary")
-st.caption(t("report.limit", lang, n=MAX_ANALYSES))
+    go = st.form_submit_button(t("report_page.build", lang), type="primary")
+st.caption(t("report_page.limit", lang, n=MAX_ANALYSES))
 
 if go:
     analyses = [Question(m, c, float(threshold_min)) for m, c in itertools.product(modes, cats)][:MAX_ANALYSES]
     if not analyses or not formats:
-        st.warning(t("report.choose", lang))
+        st.warning(t("report_page.choose", lang))
         st.stop()
-    bar = st.progress(0.0, text=t("report.working", lang))
+    bar = st.progress(0.0, text=t("report_page.working", lang))
 
     def progress(msg: str, frac: float) -> None:
-        bar.progress(min(max(0.8 * frac, 0.0), 1.0), text=f"{t('report.working', lang)} {msg}")
+        bar.progress(min(max(0.8 * frac, 0.0), 1.0), text=f"{t('report_page.working', lang)} {msg}")
 
     folder = Path(tempfile.mkdtemp(prefix="equimap-report-"))
     files: list[Path] = []
@@ -82,7 +89,7 @@ if go:
                 prep, tuple(analyses), threshold=threshold, n_boot=p.n_boot, seed=0, progress=progress
             )
         for i, fmt in enumerate(formats):
-            bar.progress(0.8 + 0.2 * i / len(formats), text=f"{t('report.working', lang)} {fmt.upper()}")
+            bar.progress(0.8 + 0.2 * i / len(formats), text=f"{t('report_page.working', lang)} {fmt.upper()}")
             suffix = ".zip" if fmt == "csv" else f".{fmt}"
             files += write_bundle(bundle, folder / f"equimap_{p.region}_{out_lang}{suffix}", fmt=fmt, lang=out_lang)
     bar.empty()
@@ -92,12 +99,12 @@ if go:
 done = [Path(f) for f in st.session_state.get("report_files", []) if Path(f).exists()]
 if done:
     if st.session_state.get("report_protected", True):
-        st.success(t("report.ready", lang))
+        st.success(t("report_page.ready", lang))
     else:
         st.warning(t("outreach.unprotected", lang))
     for i, path in enumerate(done):
         st.download_button(
-            f"{t('report.download', lang)} {path.name}",
+            f"{t('report_page.download', lang)} {path.name}",
             data=path.read_bytes(),
             file_name=path.name,
             mime=MIMES.get(path.suffix, "application/octet-stream"),

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from equimap.analysis.bundle import build_bundle
+from equimap.i18n import languages
 from equimap.network.prepare import prepare_region
 from equimap.report.files import write_bundle
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     prep = prepare_region("malta")  # warm the cache
     res: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for lang in ("en", "fr"):
+        for lang in languages():
             times = []
             for _ in range(args.runs):
                 out = Path(tmp) / f"malta-{lang}.pdf"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,32 @@ def test_report_page(app: AppTest) -> None:
     assert app.success[0].value.startswith("Files ready")
     _switch_to_french(app)
     assert app.title[0].value == "Rapport sur les écarts et exports"
+
+
+def test_a_language_added_as_a_file_is_offered_by_the_app(malta, tmp_path, monkeypatch) -> None:
+    del malta  # prepared once for the session
+    import shutil
+
+    from equimap import i18n
+
+    for lang in i18n.languages():
+        shutil.copy(i18n.LOCALES_DIR / f"{lang}.toml", tmp_path)
+    german = '[language]\nname = "Deutsch"\n[sidebar]\nlanguage = "Sprache"\n[number]\ndecimal = ","\ngroup = "."\n'
+    (tmp_path / "de.toml").write_text(german, encoding="utf-8")
+    monkeypatch.setenv(i18n.LOCALES_ENV, str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="lang").options == ["English", "Deutsch", "Français"]
+    english = at.markdown[0].value
+    at.selectbox(key="lang").set_value("de").run()
+    assert not at.exception
+    assert at.selectbox(key="lang").label == "Sprache"
+    assert at.title[0].value == "Map: who is far from Pharmacies"  # untranslated keys fall back to English
+    # the same summary, its numbers written with German's own marks ("1.234,5")
+    swap = str.maketrans({",": ".", ".": ","})
+    assert re.search(r"\d,\d{3}", english)
+    assert at.markdown[0].value == re.sub(r"\d[\d,.]*\d", lambda m: m.group().translate(swap), english)
 
 
 def test_library_errors_show_as_one_sentence_not_a_traceback() -> None:

@@ -33,6 +33,7 @@ from equimap.analysis.bundle import (
 )
 from equimap.analysis.equity import gaps_table
 from equimap.analysis.outreach import outreach_targets
+from equimap.i18n import languages
 from equimap.indicators.degurba import classify_grid
 from equimap.indicators.groups import group_summary
 from equimap.protect.suppression import UNPROTECTED_NOTICE
@@ -367,7 +368,7 @@ def _texts(s: pd.Series) -> list[str]:
 
 
 def test_readme_describes_every_column_in_both_languages(bundle) -> None:
-    for lang in ("en", "fr"):
+    for lang in languages():
         readme = readme_table(bundle, lang=lang)
         empty = readme[(readme["description"] == "")]
         assert empty.empty, empty

@@ -17,9 +17,10 @@ import pytest
 from equimap import settings
 from equimap.analysis.bundle import Question, build_bundle
 from equimap.cli import main
+from equimap.i18n import t
 from equimap.indicators.gaps import group_gaps
 from equimap.indicators.groups import cell_summary, group_summary
-from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
+from equimap.protect.suppression import PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
 from equimap.region.services import load_service_file
 
 pytestmark = pytest.mark.malta
@@ -98,7 +99,7 @@ def test_access_files_are_protected_like_the_report_cells(malta, tmp_path, capsy
     assert values.isna().any().any() and (values.fillna(0) % 1 == 0).all().all()  # hidden cells; whole residents
     # the first line says how many values are hidden: counts, and shares of a non-empty cell
     n_hidden = int(values.isna().sum().sum() + (table["share_beyond"].isna() & table["T"].ne(0)).sum())
-    assert first == "# " + NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=n_hidden)
+    assert first == "# " + t(PROTECTED_NOTICE_KEY, "en").format(threshold=10, suppressed=n_hidden)
     # the same protection as the report's cell table for the same question (counts, rounding, hidden cells)
     bundle = build_bundle(malta, [Question("walk", "pharmacy", 15.0)], threshold=10, n_boot=0)
     a = bundle.analyses[0]

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from equimap._errors import DataError
+from equimap.i18n import number_style
 from equimap.report.htmlmap import LEAFLET_DIR, html_map, write_html
 from equimap.report.staticmap import map_specs
 
@@ -76,6 +77,17 @@ def test_html_map__french(bundle) -> None:
     page = html_map(bundle, lang="fr")
     assert page.splitlines()[0] == f"<!-- {bundle.notice('fr')} -->"
     assert 'lang="fr"' in page and "Accès aux services publics : Malte" in page
+    # the page's JavaScript writes numbers with the catalogue's style, as the PDF and the app do
+    assert (
+        _config(page)["words"]["number"]
+        == number_style("fr")
+        == {
+            "decimal": ",",
+            "group": "\u00a0",
+            "percent": "{value}\u00a0%",
+            "interval": "[{lo}\u00a0; {hi}]",
+        }
+    )
 
 
 def test_html_map__missing_leaflet(bundle, tmp_path) -> None:

@@ -16,10 +16,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 from scipy.optimize import linprog
 
-from equimap import settings
+from equimap import i18n, settings
 from equimap._errors import DataError
 from equimap.protect.suppression import (
-    NOTICE_TEXTS,
     PROTECTED_NOTICE_KEY,
     UNPROTECTED_NOTICE,
     UNPROTECTED_NOTICE_KEY,
@@ -386,7 +385,7 @@ def test_protection_off_hides_nothing_and_says_so() -> None:
         "text": UNPROTECTED_NOTICE,
     }
     assert "OFF" in UNPROTECTED_NOTICE
-    assert protection_header(result, lang="fr")["text"] == NOTICE_TEXTS["fr"][UNPROTECTED_NOTICE_KEY]
+    assert protection_header(result, lang="fr")["text"] == i18n.t(UNPROTECTED_NOTICE_KEY, "fr")
     # one unprotected table makes the whole file unprotected
     protected = suppress_counts(table, count_groups=[BIRTH], total_col="T")
     assert protection_header([protected, result])["key"] == UNPROTECTED_NOTICE_KEY
@@ -399,7 +398,7 @@ def test_protection_header_counts_and_text() -> None:
     assert header["protected"] is True
     assert (header["threshold"], header["suppressed"], header["primary"], header["secondary"]) == (10, 8, 6, 2)
     assert header["key"] == PROTECTED_NOTICE_KEY
-    assert header["text"] == NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=8)
+    assert header["text"] == i18n.t(PROTECTED_NOTICE_KEY, "en").format(threshold=10, suppressed=8)
     assert "fewer than 10 people" in header["text"] and "8 values hidden" in header["text"]
     custom = protection_header(result, texts={PROTECTED_NOTICE_KEY: "{suppressed} hidden below {threshold}"})
     assert custom["text"] == "4 hidden below 10"

@@ -1,4 +1,4 @@
-"""Tests for equimap.report.pdf, equimap.report.text, equimap.report.staticmap and the `report` command: the PDF read back with pypdf.
+"""Tests for equimap.report.pdf, the report texts of equimap.i18n, equimap.report.staticmap and the `report` command: the PDF read back with pypdf.
 
 The group figures printed in the report are checked against the library's own
 statistics computed here (``equimap.analysis.equity.gaps_table``, ``equimap.indicators.groups.group_summary``)
@@ -20,11 +20,11 @@ from equimap.analysis.bundle import DEFAULT_ANALYSES, GROUP_ROUNDING, build_bund
 from equimap.analysis.equity import gaps_table
 from equimap.analysis.outreach import outreach_targets
 from equimap.cli import main
-from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
+from equimap.i18n import catalogue, fmt_interval, fmt_num, fmt_pct, languages, t
+from equimap.protect.suppression import PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
 from equimap.report.pdf import build_report
 from equimap.report.sections import largest_gaps
 from equimap.report.staticmap import report_maps
-from equimap.report.text import LANGS, catalogue, interval, number, percent, text
 
 N_BOOT = 99  # as the `malta_bundle` fixture
 #: Place names that are the same word in every language's text (Ir-Rabat (Malta) names its island).
@@ -47,24 +47,46 @@ def test_every_key_exists_in_both_languages_with_the_same_placeholders() -> None
 
 
 def test_text_fills_and_falls_back() -> None:
-    assert text("report.page", "fr", n=3) == "Page 3"
-    assert text("group.NAT", "fr", country="Malte") == "Nés à Malte"
-    with pytest.raises(KeyError, match="no report text"):
-        text("no.such.key", "en")
-    with pytest.raises(DataError, match="Language `de` has no report texts"):
-        text("report.title", "de")
-    assert LANGS == ("en", "fr")
+    assert t("report.page", "fr", n=3) == "Page 3"
+    assert t("group.NAT", "fr", country="Malte") == "Nés à Malte"
+    with pytest.raises(KeyError, match="no message"):
+        t("no.such.key", "en")
+    with pytest.raises(DataError, match="Language `de` has no catalogue"):
+        t("report.title", "de")
+    assert languages() == ["en", "fr"]
 
 
 def test_numbers_are_written_per_language() -> None:
-    assert number(12345.678, "en", decimals=1) == "12,345.7"
-    assert number(12345.678, "fr", decimals=1) == "12\u00a0345,7"
-    assert number(2.04, "en", decimals=1, sign=True) == "+2.0"
-    assert number(float("nan"), "en") == "–"
-    assert percent(0.16035, "en") == "16.0%"
-    assert percent(0.16035, "fr") == "16,0\u00a0%"
-    assert interval(-0.31, 1.25, "fr", sign=True) == "[-0,3\u00a0; +1,2]"  # 1.25 is 1.2499... in binary
-    assert interval(8.41, 10.46, "en") == "[8.4, 10.5]"
+    assert fmt_num(12345.678, "en", digits=1) == "12,345.7"
+    assert fmt_num(12345.678, "fr", digits=1) == "12\u00a0345,7"
+    assert fmt_num(2.04, "en", digits=1, sign=True) == "+2.0"
+    assert fmt_num(float("nan"), "en") == "–"
+    assert fmt_pct(0.16035, "en", digits=1) == "16.0%"
+    assert fmt_pct(0.16035, "fr", digits=1) == "16,0\u00a0%"
+    assert fmt_interval(-0.31, 1.25, "fr", sign=True) == "[-0,3\u00a0; +1,2]"  # 1.25 is 1.2499... in binary
+    assert fmt_interval(8.41, 10.46, "en") == "[8.4, 10.5]"
+
+
+def test_french_numbers_and_percent_signs_stay_on_one_pdf_line() -> None:
+    """The French thousands separator and the space before % are U+00A0, which reportlab never breaks at."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import SimpleDocTemplate
+
+    from equimap.report.pdf import register_fonts
+    from equimap.report.style import Styles, para
+
+    font, bold = register_fonts()
+    assert 0xA0 in pdfmetrics.getFont(font).face.charToGlyph  # DejaVu Sans draws the no-break space
+    st = Styles.make(font, bold)
+    number, share = fmt_num(12345678, "fr"), fmt_pct(0.955, "fr", digits=1)
+    assert (number, share) == ("12\u00a0345\u00a0678", "95,5\u00a0%")
+    for n in range(40):  # move the two through every position of a narrow line
+        buf = io.BytesIO()
+        words = "a" * n + " mot mot mot mot mot mot mot mot " + f"{number} et {share} fin"
+        SimpleDocTemplate(buf, pagesize=(220, 400), leftMargin=10, rightMargin=10).build([para(words, st.body)])
+        lines = [_norm(line) for line in PdfReader(io.BytesIO(buf.getvalue())).pages[0].extract_text().splitlines()]
+        assert any("12 345 678" in line for line in lines), (n, lines)
+        assert any("95,5 %" in line for line in lines), (n, lines)
 
 
 # --- the Malta report ----------------------------------------------------------------------------
@@ -80,7 +102,7 @@ def bundle(malta_bundle):
 @pytest.fixture(scope="module")
 def pdf_text(bundle) -> dict[str, list[str]]:
     """Normalised text of every page of the report, per language."""
-    return {lang: _pages(build_report(bundle, lang=lang)) for lang in LANGS}
+    return {lang: _pages(build_report(bundle, lang=lang)) for lang in languages()}
 
 
 def _pages(pdf: bytes) -> list[str]:
@@ -161,7 +183,7 @@ def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
 
 def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:
     en, fr = " ".join(pdf_text["en"]), " ".join(pdf_text["fr"])
-    assert "Outreach targets" in en and "Cibles d'action de proximité" in fr
+    assert "Outreach targets" in en and "Lieux prioritaires pour l'aller-vers" in fr
     for a in DEFAULT_ANALYSES:
         lib = outreach_targets(malta, mode=a.mode, category=a.category, threshold_s=a.threshold_s)
         cid = lib.index[0]
@@ -209,10 +231,10 @@ def test_french_report_has_no_english_and_english_report_no_french(pdf_text) -> 
 def test_french_maps_have_no_english(bundle) -> None:
     en_cat, fr_cat = catalogue("en"), catalogue("fr")
     for key, fig in report_maps(bundle, lang="fr"):
-        words = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+        words = [o.get_text() for o in fig.findobj(lambda o: hasattr(o, "get_text"))]
         page = _norm(" | ".join(w for w in words if isinstance(w, str)))
         assert _foreign_hits(page, en_cat, fr_cat) == [], key
-        assert "Limite de conseil" in page
+        assert "Limite de commune" in page
 
 
 def test_protected_report_opens_with_the_notice(bundle, pdf_text) -> None:
@@ -224,9 +246,9 @@ def test_protected_report_opens_with_the_notice(bundle, pdf_text) -> None:
 
 def test_unprotected_report_says_so_on_its_first_page(malta) -> None:
     bundle = build_bundle(malta, DEFAULT_ANALYSES[:1], threshold=0, n_boot=0)
-    for lang in LANGS:
+    for lang in languages():
         pages = _pages(build_report(bundle, lang=lang))
-        notice = _norm(NOTICE_TEXTS[lang][UNPROTECTED_NOTICE_KEY])
+        notice = _norm(t(UNPROTECTED_NOTICE_KEY, lang))
         assert pages[0].startswith(notice)
         assert all(notice[:60] in p for p in pages[1:])  # and at the top of every other page
 

@@ -25,7 +25,7 @@ def test_format_column__by_kind_of_figure() -> None:
     assert format_column(f, "time_nearest_min", lang="en") == ["12.3", "none reachable"]
     assert format_column(f, "time_nearest_min", lang="fr") == ["12,3", "aucun accessible"]
     assert format_column(f, "n_within_15min", lang="en") == ["2.2", "0.0"]
-    assert format_column(f, "foreign_share", lang="fr") == ["12\u202f%", "–"]
+    assert format_column(f, "foreign_share", lang="fr") == ["12\u00a0%", "–"]
     assert format_column(f, "simpson", lang="en") == ["0.46", "–"]
     assert format_column(f, "degurba_l2", lang="fr") == ["21 Périurbain", "–"]
 

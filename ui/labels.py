@@ -66,7 +66,7 @@ def mode_by(mode: str, lang: str) -> str:
 
 def degurba_labels(lang: str) -> dict[int, str]:
     """Return the level-2 Degree of Urbanisation labels by code."""
-    return {code: t(f"degurba.{code}", lang, default=label) for code, label in L2_LABELS.items()}
+    return {code: t(f"degurba.l2.{code}", lang, default=label) for code, label in L2_LABELS.items()}
 
 
 def capitalise(text: str) -> str:

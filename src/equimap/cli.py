@@ -13,7 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from equimap import settings
+from equimap import i18n, settings
 from equimap._errors import EquimapError
 from equimap.indicators.groups import group_summary
 from equimap.network.prepare import Prepared, prepare_region
@@ -387,7 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--region", default=settings.DEFAULT_REGION)
     sp.add_argument("--out", required=True, help="output file; its suffix picks the format unless --format is given")
     sp.add_argument("--format", choices=["pdf", "xlsx", "gpkg", "geojson", "html", "csv"])
-    sp.add_argument("--lang", choices=["en", "fr"], default="en")
+    sp.add_argument(
+        "--lang",
+        default=i18n.FALLBACK,
+        help=f"language of the texts: a catalogue of locales/ ({', '.join(i18n.languages())}; default en)",
+    )
     sp.add_argument(
         "--analysis",
         action="append",

@@ -1,20 +1,30 @@
-"""Message catalogues of the app: every label, legend, unit, sentence and error, per language.
+"""Every text of equimap, per language: the app, the PDF report, the static and HTML maps, the exports.
 
-A catalogue is one TOML file per language in ``locales/app/`` (``en.toml``,
-``fr.toml``, ...). Tables nest keys, so ``[legend] access = "..."`` is the key
-``legend.access``. Values are `str.format` templates (``"{n} residents"``).
-The languages offered are the files present: adding ``de.toml`` adds German
+One TOML file per language in ``locales/`` (``en.toml``, ``fr.toml``, ...) holds
+every label, legend, unit, sentence and notice. Tables nest keys, so
+``[legend] access = "..."`` is the key ``legend.access``. Values are `str.format`
+templates (``"{n} residents"``). The same concept has one key wherever it is
+shown, so the screen and the paper use the same words.
+
+The languages are the files present: adding ``de.toml`` adds German to the
+app's language selector, the report, the exports and the CLI's ``--lang``
 without touching code. A key missing from a language falls back to English.
+``EQUIMAP_LOCALES_DIR`` names another folder of catalogues (it replaces the
+bundled one, so copy ``en.toml`` there too); a function's ``folder=`` overrides both.
 
-Every catalogue also carries ``language.name`` (the language's own name) and
-``number.decimal`` / ``number.group`` (decimal mark and thousands separator)
-used by :func:`fmt_num`.
+Numbers are written by :func:`fmt_num`, :func:`fmt_pct` and :func:`fmt_interval`
+from each catalogue's ``[number]`` table: ``decimal`` (decimal mark), ``group``
+(thousands separator), ``percent`` (``"{value}%"``) and ``interval``
+(``"[{lo}, {hi}]"``). French uses the no-break space U+00A0 (not the narrow
+U+202F, which reportlab treats as a breakable space and would let a PDF line
+break inside ``12 345`` or before ``%``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 import string
 import tomllib
 from functools import lru_cache
@@ -26,10 +36,22 @@ from equimap._errors import DataError
 
 log = logging.getLogger(__name__)
 
-#: Folder of the app's catalogues.
-LOCALES_DIR = settings.LOCALES_DIR / "app"
+#: Folder of the bundled catalogues.
+LOCALES_DIR = settings.LOCALES_DIR
+#: Environment variable naming another folder of catalogues.
+LOCALES_ENV = "EQUIMAP_LOCALES_DIR"
 #: The language every other one falls back to.
 FALLBACK = "en"
+#: Number style used when neither a language nor English says otherwise.
+_NUMBER_DEFAULTS = {"decimal": ".", "group": ",", "percent": "{value}%", "interval": "[{lo}, {hi}]"}
+
+
+def locales_dir(folder: Path | str | None = None) -> Path:
+    """Return the folder of the catalogues: `folder`, else ``EQUIMAP_LOCALES_DIR``, else the bundled one."""
+    if folder is not None:
+        return Path(folder)
+    env = os.environ.get(LOCALES_ENV)
+    return Path(env).expanduser() if env else LOCALES_DIR
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -44,7 +66,10 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _load(path: Path) -> dict[str, str]:
+def _catalogue(where: Path, lang: str) -> dict[str, str]:
+    """Return the flat catalogue of `lang` in folder `where`, read once per process."""
+    check_language(lang, folder=where)
+    path = where / f"{lang}.toml"
     try:
         with path.open("rb") as f:
             return _flatten(tomllib.load(f))
@@ -54,7 +79,32 @@ def _load(path: Path) -> dict[str, str]:
 
 
 @lru_cache(maxsize=64)
-def catalogue(lang: str, *, folder: Path | None = None) -> dict[str, str]:
+def _fallback(where: Path) -> dict[str, str]:
+    """Return the English catalogue of folder `where` (empty if it has none)."""
+    return _catalogue(where, FALLBACK) if (where / f"{FALLBACK}.toml").is_file() else {}
+
+
+def languages(*, folder: Path | str | None = None) -> list[str]:
+    """Return the language codes that have a catalogue, English first, then alphabetical."""
+    codes = sorted(p.stem for p in locales_dir(folder).glob("*.toml"))
+    return sorted(codes, key=lambda c: (c != FALLBACK, c))
+
+
+def check_language(lang: str, *, folder: Path | str | None = None) -> str:
+    """Return `lang` if it has a catalogue; raise `DataError` naming the languages that do.
+
+    The CLI and the library's entry points call this so that a mistyped language
+    is an error rather than silently English.
+    """
+    where = locales_dir(folder)
+    if not isinstance(lang, str) or Path(lang).name != lang or not (where / f"{lang}.toml").is_file():
+        codes = ", ".join(languages(folder=where)) or "none"
+        msg = f"Language `{lang}` has no catalogue in `{where}`; choose one of: {codes}."
+        raise DataError(msg)
+    return lang
+
+
+def catalogue(lang: str, *, folder: Path | str | None = None) -> dict[str, str]:
     """Return the flat catalogue (dotted key -> template) of one language.
 
     Catalogues are read once per process (restart the app after editing one);
@@ -65,34 +115,35 @@ def catalogue(lang: str, *, folder: Path | None = None) -> dict[str, str]:
     lang
         Language code, the catalogue's file name without ``.toml`` (``"fr"``).
     folder
-        Folder of the catalogues; `LOCALES_DIR` by default.
+        Folder of the catalogues; see `locales_dir`.
 
     Returns
     -------
     dict
-        Keys such as ``"legend.access"``; an empty dict if the language has no file.
+        Keys such as ``"legend.access"``.
+
+    Raises
+    ------
+    DataError
+        When `lang` has no catalogue, or its file is not valid TOML.
     """
-    path = (folder or LOCALES_DIR) / f"{lang}.toml"
-    return _load(path) if path.exists() else {}
+    return _catalogue(locales_dir(folder), lang)
 
 
-def languages(*, folder: Path | None = None) -> list[str]:
-    """Return the language codes that have a catalogue, English first, then alphabetical."""
-    codes = sorted(p.stem for p in (folder or LOCALES_DIR).glob("*.toml"))
-    return sorted(codes, key=lambda c: (c != FALLBACK, c))
-
-
-def language_name(lang: str, *, folder: Path | None = None) -> str:
+def language_name(lang: str, *, folder: Path | str | None = None) -> str:
     """Return a language's own name (``language.name`` of its catalogue), or its code."""
     return catalogue(lang, folder=folder).get("language.name", lang)
 
 
-def has(key: str, lang: str = FALLBACK, *, folder: Path | None = None) -> bool:
+def has(key: str, lang: str = FALLBACK, *, folder: Path | str | None = None) -> bool:
     """Return whether `key` exists in `lang` or in the English fallback."""
-    return key in catalogue(lang, folder=folder) or key in catalogue(FALLBACK, folder=folder)
+    where = locales_dir(folder)
+    return key in catalogue(lang, folder=where) or key in _fallback(where)
 
 
-def t(key: str, lang: str = FALLBACK, *, default: str | None = None, folder: Path | None = None, **fmt: Any) -> str:
+def t(
+    key: str, lang: str = FALLBACK, /, *, default: str | None = None, folder: Path | str | None = None, **fmt: Any
+) -> str:
     """Return the text of `key` in `lang`, filled in with `fmt`.
 
     Parameters
@@ -103,10 +154,9 @@ def t(key: str, lang: str = FALLBACK, *, default: str | None = None, folder: Pat
         Language code; a key it lacks is taken from English.
     default
         Template used when neither `lang` nor English has the key (e.g. a
-        service label from the region's manifest); without it the key itself
-        is returned and a warning logged.
+        service label from the region's manifest).
     folder
-        Folder of the catalogues; `LOCALES_DIR` by default.
+        Folder of the catalogues; see `locales_dir`.
     **fmt
         Values of the template's ``{placeholders}``.
 
@@ -114,14 +164,22 @@ def t(key: str, lang: str = FALLBACK, *, default: str | None = None, folder: Pat
     -------
     str
         The filled-in text.
+
+    Raises
+    ------
+    DataError
+        When `lang` has no catalogue, or the template cannot be filled in with `fmt`.
+    KeyError
+        When no catalogue has `key` and there is no `default` (a programming error, not bad input).
     """
-    text = catalogue(lang, folder=folder).get(key)
+    where = locales_dir(folder)
+    text = catalogue(lang, folder=where).get(key)
     if text is None:
-        text = catalogue(FALLBACK, folder=folder).get(key)
+        text = _fallback(where).get(key)
     if text is None:
         if default is None:
-            log.warning("no message `%s` in any catalogue", key)
-            return key
+            msg = f"no message `{key}` in the `{lang}` or `{FALLBACK}` catalogue"
+            raise KeyError(msg)
         text = default
     if not fmt:
         return text
@@ -137,27 +195,62 @@ def placeholders(text: str) -> set[str]:
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def fmt_num(value: float | None, lang: str = FALLBACK, *, digits: int = 0, folder: Path | None = None) -> str:
+def number_style(lang: str = FALLBACK, *, folder: Path | str | None = None) -> dict[str, str]:
+    """Return the ``[number]`` table of `lang`: ``decimal``, ``group``, ``percent`` and ``interval``.
+
+    A field the language lacks comes from English, then from the English defaults.
+    The standalone HTML map passes this to its JavaScript.
+    """
+    return dict(_number_style(locales_dir(folder), lang))
+
+
+@lru_cache(maxsize=64)
+def _number_style(where: Path, lang: str) -> tuple[tuple[str, str], ...]:
+    cat, base = _catalogue(where, lang), _fallback(where)
+    return tuple((k, cat.get(f"number.{k}", base.get(f"number.{k}", v))) for k, v in _NUMBER_DEFAULTS.items())
+
+
+def fmt_num(
+    value: float | None, lang: str = FALLBACK, *, digits: int = 0, sign: bool = False, folder: Path | str | None = None
+) -> str:
     """Format a number with the language's decimal mark and thousands separator.
 
     ``fmt_num(12345.678, "en", digits=1)`` gives ``"12,345.7"``; in French
-    ``"12 345,7"`` (narrow no-break space). NaN or None gives ``"–"`` and
-    infinity ``"∞"``.
+    ``"12 345,7"`` (no-break space). `sign` writes ``+`` before positive numbers.
+    NaN or None gives ``"–"`` and infinity ``"∞"``.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return "–"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    cat = catalogue(lang, folder=folder)
-    base = catalogue(FALLBACK, folder=folder)
-    dec = cat.get("number.decimal", base.get("number.decimal", "."))
-    grp = cat.get("number.group", base.get("number.group", ","))
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\0").replace(".", dec).replace("\0", grp)
+    style = dict(_number_style(locales_dir(folder), lang))
+    text = f"{value:{'+' if sign else ''},.{digits}f}"
+    return text.replace(",", "\0").replace(".", style["decimal"]).replace("\0", style["group"])
 
 
-def fmt_pct(share: float | None, lang: str = FALLBACK, *, digits: int = 0, folder: Path | None = None) -> str:
-    """Format a share (0..1) as a percentage in the language's style (``"12.5 %"`` needs ``digits=1``)."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
+def fmt_pct(share: float | None, lang: str = FALLBACK, *, digits: int = 0, folder: Path | str | None = None) -> str:
+    """Format a share (0..1) as a percentage in the language's style (``"12.5%"`` needs ``digits=1``)."""
+    if share is None or math.isnan(share):
         return "–"
-    return t("number.percent", lang, folder=folder, value=fmt_num(100 * share, lang, digits=digits, folder=folder))
+    value = fmt_num(100 * share, lang, digits=digits, folder=folder)
+    return number_style(lang, folder=folder)["percent"].format(value=value)
+
+
+def fmt_interval(
+    lo: float | None,
+    hi: float | None,
+    lang: str = FALLBACK,
+    *,
+    digits: int = 1,
+    sign: bool = False,
+    folder: Path | str | None = None,
+) -> str:
+    """Format an interval in the language's style: ``"[8.4, 10.5]"`` (en), ``"[8,4 ; 10,5]"`` (fr).
+
+    French separates the bounds with a semicolon, since its comma is the decimal mark.
+    """
+    fill = {
+        "lo": fmt_num(lo, lang, digits=digits, sign=sign, folder=folder),
+        "hi": fmt_num(hi, lang, digits=digits, sign=sign, folder=folder),
+    }
+    return number_style(lang, folder=folder)["interval"].format(**fill)

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from equimap import i18n
 from equimap._errors import DataError
 from equimap.protect._suppression import _Context, _protect_columns, _protect_row, _Relation
 
@@ -71,35 +72,12 @@ REASONS: dict[str, str] = {
     DERIVED: "a share or mean computed from a hidden count",
 }
 
-#: Text keys of the first-line notice of an exported file.
+#: Message keys of the first-line notice of an exported file (``[export.notice]`` of
+#: the catalogues in ``locales/``; ``{threshold}`` and ``{suppressed}`` are filled in).
 PROTECTED_NOTICE_KEY = "export.notice.protected"
 UNPROTECTED_NOTICE_KEY = "export.notice.unprotected"
-#: Notice templates by language; ``{threshold}`` and ``{suppressed}`` are filled in.
-NOTICE_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        PROTECTED_NOTICE_KEY: (
-            "Small-count protection ON: counts of fewer than {threshold} people (other than 0) are hidden, "
-            "as are values that would reveal them; {suppressed} values hidden (left empty)."
-        ),
-        UNPROTECTED_NOTICE_KEY: (
-            "WARNING: small-count protection is OFF; this file may identify individual people "
-            "and must not be published or shared."
-        ),
-    },
-    "fr": {
-        PROTECTED_NOTICE_KEY: (
-            "Protection des petits effectifs ACTIVÉE : les effectifs de moins de {threshold} personnes "
-            "(sauf 0) sont masqués, ainsi que les valeurs qui permettraient de les retrouver ; "
-            "{suppressed} valeurs masquées (laissées vides)."
-        ),
-        UNPROTECTED_NOTICE_KEY: (
-            "ATTENTION : la protection des petits effectifs est DÉSACTIVÉE ; ce fichier peut permettre "
-            "d'identifier des personnes et ne doit être ni publié ni diffusé."
-        ),
-    },
-}
 #: The English notice that must open every file exported without protection.
-UNPROTECTED_NOTICE = NOTICE_TEXTS["en"][UNPROTECTED_NOTICE_KEY]
+UNPROTECTED_NOTICE = i18n.t(UNPROTECTED_NOTICE_KEY, i18n.FALLBACK, folder=i18n.LOCALES_DIR)
 
 _TOL = 1e-9
 
@@ -416,11 +394,11 @@ def protection_header(
     results
         The result of :func:`suppress_counts` for each table in the file.
     lang
-        Language of the built-in text (``"en"`` or ``"fr"``).
+        Language of the notice: one of :func:`equimap.i18n.languages`.
     texts
         Optional templates keyed by :data:`PROTECTED_NOTICE_KEY` and
-        :data:`UNPROTECTED_NOTICE_KEY`, replacing the built-in ones (for the app's own
-        translations); ``{threshold}`` and ``{suppressed}`` are filled in.
+        :data:`UNPROTECTED_NOTICE_KEY`, replacing the catalogue's;
+        ``{threshold}`` and ``{suppressed}`` are filled in.
 
     Returns
     -------
@@ -433,8 +411,8 @@ def protection_header(
     problems = []
     if not items or not all(isinstance(r, SuppressionResult) for r in items):
         problems.append("`results` must be one or more results of `suppress_counts`")
-    if texts is None and lang not in NOTICE_TEXTS:
-        problems.append(f"`lang` {lang!r} has no built-in notice; use one of {sorted(NOTICE_TEXTS)} or pass `texts`")
+    if texts is None and lang not in i18n.languages():
+        problems.append(f"`lang` {lang!r} has no catalogue; use one of {i18n.languages()} or pass `texts`")
     if problems:
         raise DataError("; ".join(problems) + ".")
     protected = all(r.protected for r in items)
@@ -454,7 +432,9 @@ def protection_header(
         "derived": sum(r.derived for r in items),
         "key": key,
     }
-    template = (texts or NOTICE_TEXTS[lang]).get(key)
+    if not texts:
+        texts = {k: i18n.t(k, lang) for k in (PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY)}
+    template = texts.get(key)
     if template is None:
         msg = f"`texts` has no template for `{key}`; add it."
         raise DataError(msg)

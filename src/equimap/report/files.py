@@ -19,10 +19,10 @@ import pandas as pd
 
 from equimap._errors import DataError
 from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Bundle, Progress, Question, build_bundle
+from equimap.i18n import has, languages, t
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.formats import to_csv, to_geojson, to_gpkg, to_xlsx
-from equimap.report.labels import category_of, group_label, group_who, minutes_text
-from equimap.report.text import has, text
+from equimap.report.labels import analysis_fill, group_label, group_who
 
 #: Output formats and the file suffixes that select them.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -123,7 +123,8 @@ def write_region(
         problems.append(f"the threshold is {threshold!r}; give 0 (protection off) or a positive whole number")
     if not path.parent.is_dir():
         problems.append(f"folder `{path.parent}` does not exist; create it or write elsewhere")
-    text("report.title", lang)  # raises DataError for a language without texts
+    if lang not in languages():
+        problems.append(f"language `{lang}` has no catalogue; choose one of: {', '.join(languages())}")
     if problems:
         msg = "; ".join(problems) + "."
         raise DataError(msg[0].upper() + msg[1:])
@@ -198,9 +199,8 @@ def readme_table(bundle: Bundle, *, lang: str = "en") -> pd.DataFrame:
 
 
 def _table_text(name: str, lang: str, bundle: Bundle) -> str:
-    key = f"table.{name}"
     fill = {"outside": OUTSIDE, "total": TOTAL, "threshold": bundle.threshold}
-    return text(key, lang, **fill) if has(key) else name
+    return t(f"table.{name}", lang, default=name, **fill)
 
 
 def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> tuple[str, str]:
@@ -210,13 +210,13 @@ def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> t
         if col.startswith(prefix):
             return _describe_analysis_column(bundle, a, col[len(prefix) :], lang)
     if col in bundle.count_columns:
-        return text("col.count", lang, who=group_label(bundle, col, lang)), text("unit.residents", lang)
+        return t("col.count", lang, who=group_label(bundle, col, lang)), t("unit.residents", lang)
     if table == "outreach" and col.startswith("beyond_"):
         share = col.startswith("beyond_share_")
         who = col.removeprefix("beyond_share_" if share else "beyond_")
         if share:
-            return text("col.outreach.beyond_share", lang, who=group_who(bundle, who, lang)), text("unit.share", lang)
-        return text("col.outreach.beyond", lang, who=group_label(bundle, who, lang)), text("unit.residents", lang)
+            return t("col.outreach.beyond_share", lang, who=group_who(bundle, who, lang)), t("unit.share", lang)
+        return t("col.outreach.beyond", lang, who=group_label(bundle, who, lang)), t("unit.residents", lang)
     key = f"col.{table}.{col}" if has(f"col.{table}.{col}") else f"col.{col}"
     base = col
     suffix = ""
@@ -225,26 +225,22 @@ def describe_column(bundle: Bundle, table: str, col: str, lang: str = "en") -> t
         key = f"col.{base}"
     if not has(key):
         return "", ""
-    desc = text(key, lang)
+    desc = t(key, lang)
     if suffix:
-        desc = text(f"col.bound_{suffix}", lang, what=desc)
+        desc = t(f"col.bound_{suffix}", lang, what=desc)
     unit_key = f"unit.col.{base}"
-    return desc, text(unit_key, lang) if has(unit_key) else ""
+    return desc, t(unit_key, lang) if has(unit_key) else ""
 
 
 def _describe_analysis_column(bundle: Bundle, a: Question, rest: str, lang: str) -> tuple[str, str]:
-    fill = {
-        "mode": text(f"mode.{a.mode}", lang),
-        "what": category_of(bundle, a.category, lang),
-        "threshold": minutes_text(a.threshold_min, lang),
-    }
+    fill = analysis_fill(bundle, a, lang)
     if rest.startswith("beyond_"):
         who = group_label(bundle, rest[len("beyond_") :], lang)
-        return text("col.beyond", lang, who=who, **fill), text("unit.residents", lang)
+        return t("col.beyond", lang, who=who, **fill), t("unit.residents", lang)
     if rest.startswith("n_within_"):
         minutes = rest[len("n_within_") :].removesuffix("min")
-        return text("col.n_within", lang, minutes=minutes, **fill), text("unit.services", lang)
+        return t("col.n_within", lang, minutes=minutes, **fill), t("unit.services", lang)
     if has(f"col.per_analysis.{rest}"):
         unit = f"unit.col.{rest}"
-        return text(f"col.per_analysis.{rest}", lang, **fill), text(unit, lang) if has(unit) else ""
+        return t(f"col.per_analysis.{rest}", lang, **fill), t(unit, lang) if has(unit) else ""
     return "", ""

@@ -25,9 +25,9 @@ import shapely
 from equimap import settings
 from equimap._errors import DataError
 from equimap.analysis.bundle import Bundle
+from equimap.i18n import number_style, t
 from equimap.report.labels import analysis_title, attribution_lines, category_label, region_name
 from equimap.report.staticmap import land_cells, map_specs
-from equimap.report.text import text
 
 #: Where ``make vendor`` puts Leaflet.
 LEAFLET_DIR = settings.VENDOR_DIR / "leaflet"
@@ -67,21 +67,21 @@ def html_map(bundle: Bundle, *, lang: str = "en", leaflet_dir: Path | None = Non
         for i, s in enumerate(specs)
     ]
     words = {
-        k: text(f"html.{k}", lang)
+        k: t(f"html.{k}", lang)
         for k in ("layers", "overlays", "residents", "time", "beyond", "share", "cell", "council")
     }
-    words["hidden"] = text("html.hidden", lang)
-    words["councils"] = text("map.councils", lang)
+    words["hidden"] = t("html.hidden", lang)
+    words["councils"] = t("map.councils", lang)
     words["analyses"] = [analysis_title(bundle, a, lang) for a in bundle.analyses]
     words["services"] = {
-        cat: text("html.services", lang, category=category_label(bundle, cat, lang))
+        cat: t("layer.services", lang, category=category_label(bundle, cat, lang))
         for cat in dict.fromkeys(a.category for a in bundle.analyses)
     }
-    words["outreach"] = [html.escape(text("html.outreach", lang, analysis=t)) for t in words["analyses"]]
-    words["rank"] = text("html.rank", lang)
-    words["decimal"] = "," if lang == "fr" else "."
+    words["outreach"] = [html.escape(t("html.outreach", lang, analysis=title)) for title in words["analyses"]]
+    words["rank"] = t("html.rank", lang)
+    words["number"] = number_style(lang)
     notice = bundle.notice(lang)
-    title = text("html.title", lang, region=region_name(bundle, lang))
+    title = t("html.title", lang, region=region_name(bundle, lang))
     config = {
         "data": data,
         "layers": layers,
@@ -255,9 +255,9 @@ _APP_JS = r"""
   function fmt(v, digits) {
     if (v === null || v === undefined) return W.hidden;
     const s = Number(v).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-    return W.decimal === "," ? s.replace(/,/g, " ").replace(".", ",") : s;
+    return s.replace(/[.,]/g, function (c) { return c === "." ? W.number.decimal : W.number.group; });
   }
-  function pct(v) { return v === null || v === undefined ? W.hidden : fmt(100 * v, 1) + (W.decimal === "," ? " %" : "%"); }
+  function pct(v) { return v === null || v === undefined ? W.hidden : W.number.percent.replace("{value}", fmt(100 * v, 1)); }
   function rows(p, head) {
     let h = "<b>" + head + "</b><br>" + W.residents + ": " + fmt(p.T, 0);
     W.analyses.forEach(function (title, j) {

@@ -150,7 +150,7 @@ def write_targets(
     total_col
         The region's total column.
     lang
-        Language of the notice (``"en"`` or ``"fr"``).
+        Language of the notice (one of :func:`equimap.i18n.languages`).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""The gap report: an A4 PDF, in English or French, that officials can take to a council meeting.
+"""The gap report: an A4 PDF, in any language of ``locales/``, that officials can take to a council meeting.
 
 Pages: title and parameters; a one-page summary in plain words (the three largest
 gaps, who is affected and where); the maps of :mod:`equimap.report.staticmap`; tables by
@@ -8,8 +8,9 @@ licences; what small-count protection hid and why. Every figure comes from the
 :class:`~equimap.analysis.bundle.Bundle` that the exports are written from. The sections are
 built in :mod:`equimap.report.sections`.
 
-Text is set in DejaVu Sans (shipped with matplotlib), which has the French accents
-and the Maltese letters of council names (ħ, ġ, ż, ċ).
+Text is set in DejaVu Sans (shipped with matplotlib), which has the French accents,
+the no-break space of French numbers (U+00A0) and the Maltese letters of council
+names (ħ, ġ, ż, ċ).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from equimap.analysis.bundle import Bundle
+from equimap.i18n import check_language, t
 from equimap.report.labels import region_name
 from equimap.report.sections import Styles, report_story
-from equimap.report.text import LANGS, text
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -49,8 +50,8 @@ def register_fonts() -> tuple[str, str]:
 
 
 def build_report(bundle: Bundle, *, lang: str = "en") -> bytes:
-    """Return the PDF report of `bundle` in `lang` (``"en"`` or ``"fr"``) as bytes."""
-    text("report.title", lang)  # raises DataError for a language without texts
+    """Return the PDF report of `bundle` in `lang` (one of :func:`equimap.i18n.languages`) as bytes."""
+    check_language(lang)
     register_fonts()
     styles = Styles.make(FONT, FONT_BOLD)
     buf = io.BytesIO()
@@ -61,12 +62,12 @@ def build_report(bundle: Bundle, *, lang: str = "en") -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=text("report.subtitle", lang, region=region_name(bundle, lang)),
+        title=t("report.subtitle", lang, region=region_name(bundle, lang)),
         author="equimap",
         subject=bundle.notice(lang),
         lang=lang,
     )
-    footer = text("report.footer", lang, region=region_name(bundle, lang))
+    footer = t("report.footer", lang, region=region_name(bundle, lang))
     warning = None if bundle.protected else bundle.notice(lang)
 
     def decorate(canvas, document) -> None:  # noqa: ANN001 - reportlab's callback signature
@@ -74,7 +75,7 @@ def build_report(bundle: Bundle, *, lang: str = "en") -> bytes:
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
         canvas.drawString(MARGIN, 1.0 * cm, footer)
-        canvas.drawRightString(A4[0] - MARGIN, 1.0 * cm, text("report.page", lang, n=document.page))
+        canvas.drawRightString(A4[0] - MARGIN, 1.0 * cm, t("report.page", lang, n=document.page))
         if warning is not None and document.page > 1:
             canvas.setFillColor(colors.HexColor("#a50f15"))
             canvas.setFont(FONT_BOLD, 7)
@@ -96,4 +97,4 @@ def write_report(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "e
     return path
 
 
-__all__ = ["LANGS", "build_report", "register_fonts", "write_report"]
+__all__ = ["build_report", "register_fonts", "write_report"]

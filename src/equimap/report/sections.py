@@ -14,11 +14,12 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from equimap import settings
-from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle, Question
+from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle
+from equimap.i18n import fmt_num, fmt_pct, t
 from equimap.report.labels import (
+    analysis_fill,
     attribution_lines,
     category_label,
-    category_of,
     group_label,
     group_who,
     region_name,
@@ -26,7 +27,6 @@ from equimap.report.labels import (
 from equimap.report.staticmap import FIGSIZE_IN, report_maps, to_png
 from equimap.report.style import Styles, grid_table, minutes, missing, para
 from equimap.report.tables import class_tables, council_names, council_table, group_tables, outreach
-from equimap.report.text import has, number, percent, text
 
 MAP_WIDTH_CM = 15.6
 
@@ -54,16 +54,16 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the title page: the protection notice first, title, date and parameters."""
     region = bundle.region
     out: list[Flowable] = [para(bundle.notice(lang), st.notice if bundle.protected else st.warning)]
-    out += [Spacer(1, 2.5 * cm), para(text("report.title", lang), st.title)]
-    out += [para(text("report.subtitle", lang, region=region_name(bundle, lang)), st.subtitle)]
-    out += [para(text("report.prepared", lang, date=bundle.created.isoformat()), st.body), Spacer(1, 1 * cm)]
-    out.append(para(text("report.param.heading", lang), st.h2))
+    out += [Spacer(1, 2.5 * cm), para(t("report.title", lang), st.title)]
+    out += [para(t("report.subtitle", lang, region=region_name(bundle, lang)), st.subtitle)]
+    out += [para(t("report.prepared", lang, date=bundle.created.isoformat()), st.body), Spacer(1, 1 * cm)]
+    out.append(para(t("report.param.heading", lang), st.h2))
     rows = [
         [
-            text("report.param.analyses", lang),
-            text("report.param.service", lang),
-            text("report.param.mode", lang),
-            text("report.param.threshold", lang),
+            t("report.param.analyses", lang),
+            t("report.param.service", lang),
+            t("report.param.mode", lang),
+            t("report.param.threshold", lang),
         ]
     ]
     for k, a in enumerate(bundle.analyses, start=1):
@@ -71,8 +71,8 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
             [
                 str(k),
                 category_label(bundle, a.category, lang),
-                text(f"mode.{a.mode}", lang),
-                text("report.param.minutes", lang, minutes=minutes(a.threshold_min, lang)),
+                t(f"mode_by.{a.mode}", lang),
+                t("report.param.minutes", lang, minutes=minutes(a.threshold_min, lang)),
             ]
         )
     out += [grid_table(rows, st, [3.5, 7.4, 3.5, 3.0], header=1), Spacer(1, 0.4 * cm)]
@@ -80,24 +80,24 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     pop = everyone.loc[everyone["dimension"] == "all", "pop"].iloc[0]
     params = [
         (
-            text("report.param.population", lang),
-            text(
+            t("report.param.population", lang),
+            t(
                 "report.param.population_value",
                 lang,
-                residents=number(pop, lang),
-                cells=number(len(bundle.tables["cells"]), lang),
+                residents=fmt_num(pop, lang),
+                cells=fmt_num(len(bundle.tables["cells"]), lang),
             ),
         ),
-        (text("report.param.network", lang), text("report.param.network_value", lang, date=region.osm_date or "–")),
+        (t("report.param.network", lang), t("report.param.network_value", lang, date=region.osm_date or "–")),
         (
-            text("report.param.intervals", lang),
-            text("report.param.intervals_value", lang, n=number(bundle.n_boot, lang), seed=bundle.seed),
+            t("report.param.intervals", lang),
+            t("report.param.intervals_value", lang, n=fmt_num(bundle.n_boot, lang), seed=bundle.seed),
         ),
         (
-            text("report.param.protection", lang),
-            text("report.param.protection_on", lang, max=bundle.threshold - 1)
+            t("report.param.protection", lang),
+            t("report.param.protection_on", lang, max=bundle.threshold - 1)
             if bundle.protected
-            else text("report.param.protection_off", lang),
+            else t("report.param.protection_off", lang),
         ),
     ]
     out.append(grid_table([[k, v] for k, v in params], st, [4.5, 12.9], header=0))
@@ -153,73 +153,65 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the one-page summary: the overall share beyond each threshold and the three largest gaps."""
     g = bundle.tables["groups"]
     refs = [group_who(bundle, d.reference, lang) for d in bundle.region.groups]
-    refs_text = ", ".join(refs[:-1]) + f" {text('and', lang)} " + refs[-1] if len(refs) > 1 else "".join(refs)
-    out: list[Flowable] = [para(text("report.summary.heading", lang), st.h1)]
-    out.append(para(text("report.summary.intro", lang, refs=refs_text), st.body))
+    refs_text = ", ".join(refs[:-1]) + f" {t('and', lang)} " + refs[-1] if len(refs) > 1 else "".join(refs)
+    out: list[Flowable] = [para(t("report.summary.heading", lang), st.h1)]
+    out.append(para(t("report.summary.intro", lang, refs=refs_text), st.body))
     for a in bundle.analyses:
         row = g[(g["analysis"] == a.key) & (g["dimension"] == "all")].iloc[0]
         out.append(
             para(
-                text(
+                t(
                     "report.summary.overall",
                     lang,
-                    share=percent(row["share_beyond"], lang),
-                    count=number(row["pop_beyond"], lang),
-                    **_fill(bundle, a, lang),
+                    share=fmt_pct(row["share_beyond"], lang, digits=1),
+                    count=fmt_num(row["pop_beyond"], lang),
+                    **analysis_fill(bundle, a, lang),
                 ),
                 st.bullet,
             )
         )
-    out.append(para(text("report.summary.gaps_heading", lang), st.h2))
+    out.append(para(t("report.summary.gaps_heading", lang), st.h2))
     gaps = largest_gaps(bundle)
     if not gaps:
-        out.append(para(text("report.summary.no_gaps", lang), st.body))
+        out.append(para(t("report.summary.no_gaps", lang), st.body))
     for k, gap in enumerate(gaps, start=1):
         a = gap["analysis"]
         dec = 2 if abs(gap["diff_pp"]) < 1 else 1  # a gap under one point keeps its second decimal
         lines = [
-            text(
+            t(
                 "report.summary.gap",
                 lang,
                 group=group_label(bundle, gap["group"], lang),
-                share=percent(gap["share"], lang),
-                ref_share=percent(gap["ref_share"], lang),
+                share=fmt_pct(gap["share"], lang, digits=1),
+                ref_share=fmt_pct(gap["ref_share"], lang, digits=1),
                 ref_who=group_who(bundle, gap["reference"], lang),
-                diff=number(gap["diff_pp"], lang, decimals=dec, sign=True),
-                lo=number(gap["lo_pp"], lang, decimals=dec, sign=True),
-                hi=number(gap["hi_pp"], lang, decimals=dec, sign=True),
-                **_fill(bundle, a, lang),
+                diff=fmt_num(gap["diff_pp"], lang, digits=dec, sign=True),
+                lo=fmt_num(gap["lo_pp"], lang, digits=dec, sign=True),
+                hi=fmt_num(gap["hi_pp"], lang, digits=dec, sign=True),
+                **analysis_fill(bundle, a, lang),
             )
         ]
         if not missing(gap["lo_pp"]) and gap["lo_pp"] <= 0:
-            lines.append(text("report.summary.uncertain", lang))
+            lines.append(t("report.summary.uncertain", lang))
         if not missing(gap["pop_beyond"]):
             lines.append(
-                text(
+                t(
                     "report.summary.who",
                     lang,
-                    count=number(gap["pop_beyond"], lang),
+                    count=fmt_num(gap["pop_beyond"], lang),
                     who=group_who(bundle, gap["group"], lang),
                 )
             )
         if gap["places"]:
-            places = ", ".join(f"{name} ({number(v, lang)})" for name, v in gap["places"])
-            lines.append(text("report.summary.where", lang, places=places))
+            places = ", ".join(f"{name} ({fmt_num(v, lang)})" for name, v in gap["places"])
+            lines.append(t("report.summary.where", lang, places=places))
         elif "councils" in bundle.tables:
-            lines.append(text("report.summary.where_none", lang))
+            lines.append(t("report.summary.where_none", lang))
         out.append(Paragraph(" ".join(escape(s) for s in lines), st.bullet, bulletText=f"{k}."))
     if 0 < len(gaps) < 3:
-        out.append(para(text("report.summary.fewer_gaps", lang), st.body))
-    out += [Spacer(1, 0.3 * cm), para(text("report.summary.reading", lang), st.small)]
+        out.append(para(t("report.summary.fewer_gaps", lang), st.body))
+    out += [Spacer(1, 0.3 * cm), para(t("report.summary.reading", lang), st.small)]
     return out
-
-
-def _fill(bundle: Bundle, a: Question, lang: str) -> dict[str, str]:
-    return {
-        "threshold": minutes(a.threshold_min, lang),
-        "mode": text(f"mode.{a.mode}", lang),
-        "what": category_of(bundle, a.category, lang),
-    }
 
 
 # --- maps --------------------------------------------------------------------------------------
@@ -228,14 +220,14 @@ def _fill(bundle: Bundle, a: Question, lang: str) -> dict[str, str]:
 def maps(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the maps, two to a page, each with its caption."""
     out: list[Flowable] = [
-        para(text("report.maps.heading", lang), st.h1),
-        para(text("report.maps.intro", lang), st.small),
+        para(t("report.maps.heading", lang), st.h1),
+        para(t("report.maps.intro", lang), st.small),
     ]
     width = MAP_WIDTH_CM * cm  # two maps and their captions to a page
     height = width * FIGSIZE_IN[1] / FIGSIZE_IN[0]
     for k, (key, fig) in enumerate(report_maps(bundle, lang=lang)):
         img = Image(io.BytesIO(to_png(fig, dpi=170)), width=width, height=height)
-        caption = text(f"report.caption.{key.split(':')[0]}", lang)
+        caption = t(f"report.caption.{key.split(':')[0]}", lang)
         out.append(KeepTogether([img, para(caption, st.small)]))
         if k % 2 == 0:
             out.append(Spacer(1, 0.3 * cm))
@@ -248,31 +240,29 @@ def maps(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
 def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the methods section, with the speeds of `equimap.settings`, and its limitations."""
     speeds = settings.DRIVE_SPEEDS_KMH
-    out: list[Flowable] = [para(text("report.methods.heading", lang), st.h1)]
+    out: list[Flowable] = [para(t("report.methods.heading", lang), st.h1)]
     out.append(
         para(
-            text(
+            t(
                 "report.methods.network",
                 lang,
-                walk=number(settings.WALK_SPEED_KMH, lang, decimals=1),
-                bike=number(settings.BIKE_SPEED_KMH, lang),
-                residential=number(speeds["residential"], lang),
-                primary=number(speeds["primary"], lang),
+                walk=fmt_num(settings.WALK_SPEED_KMH, lang, digits=1),
+                bike=fmt_num(settings.BIKE_SPEED_KMH, lang),
+                residential=fmt_num(speeds["residential"], lang),
+                primary=fmt_num(speeds["primary"], lang),
             ),
             st.body,
         )
     )
     for key in ("population", "indicators", "groups"):
-        out.append(para(text(f"report.methods.{key}", lang), st.body))
-    out.append(para(text("report.methods.bootstrap", lang, n=number(bundle.n_boot, lang)), st.body))
+        out.append(para(t(f"report.methods.{key}", lang), st.body))
+    out.append(para(t("report.methods.bootstrap", lang, n=fmt_num(bundle.n_boot, lang)), st.body))
     for key in ("supply", "degurba"):
-        out.append(para(text(f"report.methods.{key}", lang), st.body))
-    out.append(para(text("report.methods.limitations", lang), st.h2))
+        out.append(para(t(f"report.methods.{key}", lang), st.body))
+    out.append(para(t("report.methods.limitations", lang), st.h2))
     date = bundle.region.osm_date
-    limits = [
-        text("report.methods.limit_osm", lang, date=date) if date else text("report.methods.limit_osm_undated", lang)
-    ]
-    limits += [text(f"report.methods.{key}", lang) for key in ("limit_snap", "limit_transport", "limit_councils")]
+    limits = [t("report.methods.limit_osm", lang, date=date) if date else t("report.methods.limit_osm_undated", lang)]
+    limits += [t(f"report.methods.{key}", lang) for key in ("limit_snap", "limit_transport", "limit_councils")]
     for line in limits:
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     return out
@@ -281,58 +271,58 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
 def sources(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the data sources and licences, with the region's credits."""
     out: list[Flowable] = [
-        para(text("report.sources.heading", lang), st.h1),
-        para(text("report.sources.intro", lang), st.body),
+        para(t("report.sources.heading", lang), st.h1),
+        para(t("report.sources.intro", lang), st.body),
     ]
     for line in attribution_lines(bundle, lang):
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     for key in ("osm", "eurostat", "software"):
-        out.append(para(text(f"report.sources.{key}", lang), st.body))
+        out.append(para(t(f"report.sources.{key}", lang), st.body))
     return out
 
 
 def protection(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return what small-count protection hid, in which table and why (from `SuppressionResult.notes`)."""
-    out: list[Flowable] = [para(text("report.protection.heading", lang), st.h1)]
+    out: list[Flowable] = [para(t("report.protection.heading", lang), st.h1)]
     if not bundle.protected:
-        return [*out, para(text("report.protection.off", lang), st.warning)]
+        return [*out, para(t("report.protection.off", lang), st.warning)]
     head = bundle.header(lang)
     out.append(
         para(
-            text(
+            t(
                 "report.protection.on",
                 lang,
                 max=bundle.threshold - 1,
-                suppressed=number(head["suppressed"], lang),
-                primary=number(head["primary"], lang),
-                secondary=number(head["secondary"], lang),
-                derived=number(head["derived"], lang),
+                suppressed=fmt_num(head["suppressed"], lang),
+                primary=fmt_num(head["primary"], lang),
+                secondary=fmt_num(head["secondary"], lang),
+                derived=fmt_num(head["derived"], lang),
             ),
             st.body,
         )
     )
-    rows = [[text(f"report.protection.{k}", lang) for k in ("table", "primary", "secondary", "derived")]]
+    rows = [[t(f"report.protection.{k}", lang) for k in ("table", "primary", "secondary", "derived")]]
     for name, result in bundle.results.items():
         notes = result.notes()
         rows.append(
             [
-                text(f"report.tablename.{name}", lang) if has(f"report.tablename.{name}") else name,
-                number(notes["primary"], lang),
-                number(notes["secondary"], lang),
-                number(notes["derived"], lang),
+                t(f"report.tablename.{name}", lang, default=name),
+                fmt_num(notes["primary"], lang),
+                fmt_num(notes["secondary"], lang),
+                fmt_num(notes["derived"], lang),
             ]
         )
     out += [grid_table(rows, st, [6.0, 3.0, 3.0, 3.0], numeric_from=1), Spacer(1, 0.3 * cm)]
     out.append(
         para(
-            text(
+            t(
                 "report.protection.rounding",
                 lang,
-                groups=number(GROUP_ROUNDING, lang),
-                classes=number(CLASS_ROUNDING, lang),
+                groups=fmt_num(GROUP_ROUNDING, lang),
+                classes=fmt_num(CLASS_ROUNDING, lang),
             ),
             st.body,
         )
     )
-    out.append(para(text("report.protection.limits", lang), st.body))
+    out.append(para(t("report.protection.limits", lang), st.body))
     return out

@@ -26,9 +26,9 @@ from pyproj import Transformer
 
 from equimap._errors import DataError
 from equimap.analysis.bundle import Bundle, Question
+from equimap.i18n import fmt_num, fmt_pct, t
 from equimap.indicators.degurba import L2_COLOURS
 from equimap.report.labels import analysis_title, attribution_lines
-from equimap.report.text import number, percent, text
 
 #: Travel-time classes of the access map, in minutes (upper bounds; the last is open).
 TIME_BREAKS_MIN: tuple[float, ...] = (5, 10, 15, 30)
@@ -142,22 +142,22 @@ def map_specs(bundle: Bundle, *, lang: str = "en") -> list[MapSpec]:
             "density",
             cells["density_km2"] if "density_km2" in cells else cells[total],
             DENSITY_BREAKS,
-            _range_labels(DENSITY_BREAKS, lambda v: number(v, lang), lang),
-            text("map.density.title", lang),
-            text("map.density.legend", lang),
+            _range_labels(DENSITY_BREAKS, lambda v: fmt_num(v, lang), lang),
+            t("map.density.title", lang),
+            t("legend.density", lang),
             lang,
         )
     ]
     if "foreign_share" in cells.columns:
-        labels = _range_labels(FOREIGN_BREAKS, lambda v: percent(v, lang, decimals=0), lang)
+        labels = _range_labels(FOREIGN_BREAKS, lambda v: fmt_pct(v, lang, digits=0), lang)
         specs.append(
             _spec(
                 "foreign",
                 cells["foreign_share"],
                 FOREIGN_BREAKS,
                 labels,
-                text("map.foreign.title", lang),
-                text("map.foreign.legend", lang),
+                t("map.foreign.title", lang),
+                t("map.foreign.legend", lang),
                 lang,
             )
         )
@@ -189,45 +189,45 @@ def _with_hidden(spec: MapSpec, lang: str) -> MapSpec:
     if not hidden.any():
         return spec
     classes = spec.classes.where(~hidden, len(spec.styles))
-    styles = (*spec.styles, Style(text("map.hidden", lang), *_HIDDEN))
+    styles = (*spec.styles, Style(t("map.hidden", lang), *_HIDDEN))
     return MapSpec(spec.key, spec.title, spec.legend_title, classes, styles, spec.services, spec.label_col)
 
 
 def _access_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
     """Travel time classes (0–5, 5–10, 10–15, 15–30, 30+ min) and cells where no service is reachable."""
     cells = bundle.tables["cells"]
-    t = cells[a.col("time_nearest_min")]
-    labels = _range_labels(TIME_BREAKS_MIN, lambda v: number(v, lang), lang, unit=" min")
+    times = cells[a.col("time_nearest_min")]
+    labels = _range_labels(TIME_BREAKS_MIN, lambda v: fmt_num(v, lang), lang, unit=" min")
     spec = _spec(
         f"access:{a.key}",
-        t.fillna(np.inf),
+        times.fillna(np.inf),
         TIME_BREAKS_MIN,
         labels,
-        text("map.access.title", lang, analysis=analysis_title(bundle, a, lang)),
-        text("map.access.legend", lang),
+        t("map.access.title", lang, analysis=analysis_title(bundle, a, lang)),
+        t("map.access.legend", lang),
         lang,
         services=a.category,
     )
-    unreachable = t.isna()
+    unreachable = times.isna()
     if not unreachable.any():
         return spec
     classes = spec.classes.where(~unreachable, len(spec.styles))
-    styles = (*spec.styles, Style(text("map.unreachable", lang), *_UNREACHABLE))
+    styles = (*spec.styles, Style(t("legend.unreachable", lang), *_UNREACHABLE))
     return MapSpec(spec.key, spec.title, spec.legend_title, classes, styles, spec.services)
 
 
 def _gap_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
     """Residents beyond the threshold per cell: 0, under 100, 100–500, 500–1,000, 1,000 and over."""
     col = a.col(f"beyond_{bundle.count_columns[0]}")
-    labels = ["0", text("map.gap.under", lang, n=number(GAP_BREAKS[1], lang))]
-    labels += _range_labels(GAP_BREAKS, lambda v: number(v, lang), lang)[2:]
+    labels = ["0", t("map.gap.under", lang, n=fmt_num(GAP_BREAKS[1], lang))]
+    labels += _range_labels(GAP_BREAKS, lambda v: fmt_num(v, lang), lang)[2:]
     return _spec(
         f"gap:{a.key}",
         bundle.tables["cells"][col],
         GAP_BREAKS,
         labels,
-        text("map.gap.title", lang, analysis=analysis_title(bundle, a, lang)),
-        text("map.gap.legend", lang),
+        t("map.gap.title", lang, analysis=analysis_title(bundle, a, lang)),
+        t("map.gap.legend", lang),
         lang,
         label_col=col,
     )
@@ -241,10 +241,10 @@ def _urban_spec(bundle: Bundle, lang: str) -> MapSpec:
     for k, c in enumerate(present):
         classes[codes == c] = k
     styles = tuple(
-        Style(text(f"degurba.l2.{c}", lang), L2_COLOURS[c], _L2_HATCH.get(c, ""), _L2_INK.get(c, "#333333"))
+        Style(t(f"degurba.l2.{c}", lang), L2_COLOURS[c], _L2_HATCH.get(c, ""), _L2_INK.get(c, "#333333"))
         for c in present
     )
-    return MapSpec("urban", text("map.urban.title", lang), text("map.urban.legend", lang), classes, styles)
+    return MapSpec("urban", t("map.urban.title", lang), t("map.urban.legend", lang), classes, styles)
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -292,9 +292,9 @@ def _range_labels(breaks: tuple[float, ...], fmt, lang: str, *, unit: str = "") 
     out = []
     for a, b in zip(lo, hi, strict=True):
         if a is None:
-            out.append(text("map.range.below", lang, value=fmt(b)) + unit)
+            out.append(t("map.range.below", lang, value=fmt(b)) + unit)
         elif b is None:
-            out.append(text("map.range.above", lang, value=fmt(a)) + unit)
+            out.append(t("map.range.above", lang, value=fmt(a)) + unit)
         else:
             out.append(f"{fmt(a)}–{fmt(b)}{unit}")
     return out
@@ -334,8 +334,8 @@ def draw_map(bundle: Bundle, spec: MapSpec, *, lang: str = "en") -> Figure:
         if len(svc):
             style = {"marker": "^", "c": "#ffffff", "edgecolors": "#000000", "linewidths": 0.5}
             ax.scatter(svc.geometry.x, svc.geometry.y, s=7, zorder=4, **style)
-            handles.append(ax.scatter([], [], s=12, label=text("map.services", lang), **style))
-    handles.append(Patch(facecolor="none", edgecolor="#1a1a1a", linewidth=0.8, label=text("map.councils", lang)))
+            handles.append(ax.scatter([], [], s=12, label=t("map.services", lang), **style))
+    handles.append(Patch(facecolor="none", edgecolor="#1a1a1a", linewidth=0.8, label=t("map.councils", lang)))
     fig.legend(
         handles=handles,
         title=textwrap.fill(spec.legend_title, 30),
@@ -350,7 +350,7 @@ def draw_map(bundle: Bundle, spec: MapSpec, *, lang: str = "en") -> Figure:
     )
     fig.suptitle(spec.title, x=0.02, y=0.975, ha="left", fontsize=10.5, fontweight="bold")
     _scale_bar(ax, canvas.bounds, lang)
-    _north_arrow(ax, canvas.bounds, canvas.north_rad)
+    _north_arrow(ax, canvas.bounds, canvas.north_rad, label=t("map.north", lang))
     if spec.label_col is not None:
         _label_top_councils(ax, bundle, spec.label_col)
     credit_lines = "\n".join(attribution_lines(bundle, lang))
@@ -377,11 +377,11 @@ def _scale_bar(ax, bounds: tuple[float, float, float, float], lang: str) -> None
                 zorder=5,
             )
         )
-    for k, lab in enumerate(("0", number(km / 2, lang, decimals=0 if km % 2 == 0 else 1), f"{km} km")):
+    for k, lab in enumerate(("0", fmt_num(km / 2, lang, digits=0 if km % 2 == 0 else 1), f"{km} km")):
         ax.text(bx + k * seg, by + 1.8 * h, lab, fontsize=6.5, ha="center", va="bottom", zorder=5)
 
 
-def _north_arrow(ax, bounds: tuple[float, float, float, float], angle: float) -> None:  # noqa: ANN001
+def _north_arrow(ax, bounds: tuple[float, float, float, float], angle: float, *, label: str) -> None:  # noqa: ANN001
     """Draw an arrow to true north (`angle` radians clockwise from up; a projected CRS's grid north may differ)."""
     x0, y0, x1, y1 = bounds
     size = 0.08 * (y1 - y0)
@@ -405,7 +405,7 @@ def _north_arrow(ax, bounds: tuple[float, float, float, float], angle: float) ->
     ax.text(
         ax_ + 1.25 * dx,
         ay_ + 1.25 * dy,
-        text("map.north"),
+        label,
         fontsize=9,
         fontweight="bold",
         ha="center",

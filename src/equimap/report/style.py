@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from equimap.report.text import number
+from equimap.i18n import fmt_num
 
 #: Width of the text frame of an A4 page with the report's margins, in cm.
 WIDTH_CM = 17.4
@@ -90,7 +90,7 @@ def para(value: str, style: ParagraphStyle) -> Paragraph:
 
 def minutes(value: float, lang: str) -> str:
     """Return a number of minutes without decimals when whole (``15``, ``7,5``)."""
-    return number(value, lang, decimals=0 if float(value).is_integer() else 1)
+    return fmt_num(value, lang, digits=0 if float(value).is_integer() else 1)
 
 
 def missing(value: Any) -> bool:

@@ -9,9 +9,9 @@ import pandas as pd
 from reportlab.platypus import Flowable, KeepTogether, TableStyle
 
 from equimap.analysis.bundle import CLASS_ROUNDING, OUTSIDE, TOTAL, Bundle
+from equimap.i18n import fmt_interval, fmt_num, fmt_pct, t
 from equimap.report.labels import analysis_title, group_label
 from equimap.report.style import Styles, grid_table, missing, para
-from equimap.report.text import has, interval, number, percent, text
 
 
 def council_names(bundle: Bundle) -> dict[str, str]:
@@ -28,12 +28,10 @@ def group_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return one table per analysis: every group with its residents, times, share beyond and gap, with intervals."""
     g = bundle.tables["groups"]
     out: list[Flowable] = [
-        para(text("report.groups.heading", lang), st.h1),
-        para(text("report.groups.intro", lang), st.small),
+        para(t("report.groups.heading", lang), st.h1),
+        para(t("report.groups.intro", lang), st.small),
     ]
-    head = [
-        text(f"report.groups.{k}", lang) for k in ("group", "residents", "mean", "median", "beyond", "gap", "ratio")
-    ]
+    head = [t(f"report.groups.{k}", lang) for k in ("group", "residents", "mean", "median", "beyond", "gap", "ratio")]
     for a in bundle.analyses:
         rows: list[list[Any]] = [head]
         spans = []
@@ -41,9 +39,7 @@ def group_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         for dim in dict.fromkeys(sub["dimension"]):
             if dim != "all":
                 spans.append(len(rows))
-                rows.append(
-                    [text(f"dimension.{dim}", lang) if has(f"dimension.{dim}") else dim, "", "", "", "", "", ""]
-                )
+                rows.append([t(f"dimension.{dim}", lang, default=dim), "", "", "", "", "", ""])
             for _, r in sub[sub["dimension"] == dim].iterrows():
                 rows.append(_group_row(bundle, r, lang))
         out.append(
@@ -62,19 +58,19 @@ def _group_row(bundle: Bundle, r: pd.Series, lang: str) -> list[str]:
         lo, hi = r[f"{name}_lo"], r[f"{name}_hi"]
         if missing(lo) or missing(hi):
             return ""
-        return " " + interval(scale * lo, scale * hi, lang, sign=sign)
+        return " " + fmt_interval(scale * lo, scale * hi, lang, sign=sign)
 
     if r["dimension"] == "all" or bool(r["is_reference"]):
-        gap = text("report.groups.reference", lang) if bool(r["is_reference"]) else ""
+        gap = t("report.groups.reference", lang) if bool(r["is_reference"]) else ""
     else:
-        gap = number(r["share_beyond_diff_pp"], lang, decimals=1, sign=True) + ci("share_beyond_diff_pp", sign=True)
-    ratio = "" if missing(r["representation_ratio"]) else number(r["representation_ratio"], lang, decimals=2)
+        gap = fmt_num(r["share_beyond_diff_pp"], lang, digits=1, sign=True) + ci("share_beyond_diff_pp", sign=True)
+    ratio = "" if missing(r["representation_ratio"]) else fmt_num(r["representation_ratio"], lang, digits=2)
     return [
         group_label(bundle, r["group"], lang),
-        number(r["pop"], lang),
-        number(r["mean_min"], lang, decimals=1) + ci("mean_min"),
-        number(r["median_min"], lang, decimals=1),
-        percent(r["share_beyond"], lang) + ci("share_beyond", scale=100.0),
+        fmt_num(r["pop"], lang),
+        fmt_num(r["mean_min"], lang, digits=1) + ci("mean_min"),
+        fmt_num(r["median_min"], lang, digits=1),
+        fmt_pct(r["share_beyond"], lang, digits=1) + ci("share_beyond", scale=100.0),
         gap,
         ratio,
     ]
@@ -82,7 +78,7 @@ def _group_row(bundle: Bundle, r: pd.Series, lang: str) -> list[str]:
 
 def council_table(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the per-council table, sorted by name, with the outside and total rows last."""
-    t = bundle.tables["councils"]
+    tab = bundle.tables["councils"]
     total = bundle.count_columns[0]
     names = council_names(bundle)
     order = sorted(names, key=lambda i: names[i].casefold())
@@ -90,26 +86,26 @@ def council_table(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     each = 8.8 / n_a
     widths = [3.4, 1.5, 1.3, 2.4, *[w for _ in bundle.analyses for w in (each * 0.3, each * 0.3, each * 0.4)]]
     head1 = ["", "", "", "", *[x for a in bundle.analyses for x in (analysis_title(bundle, a, lang), "", "")]]
-    head2 = [text(f"report.councils.{k}", lang) for k in ("name", "residents", "foreign", "urban")]
-    head2 += [text(f"report.councils.{k}", lang) for _ in bundle.analyses for k in ("mean", "share", "beyond")]
+    head2 = [t(f"report.councils.{k}", lang) for k in ("name", "residents", "foreign", "urban")]
+    head2 += [t(f"report.councils.{k}", lang) for _ in bundle.analyses for k in ("mean", "share", "beyond")]
     rows: list[list[Any]] = [head1, head2]
-    labels = {OUTSIDE: text("report.councils.outside", lang), TOTAL: text("report.councils.total", lang)}
+    labels = {OUTSIDE: t("report.councils.outside", lang), TOTAL: t("report.councils.total", lang)}
     for cid in [*order, OUTSIDE, TOTAL]:
-        r = t.loc[cid]
+        r = tab.loc[cid]
         urban = r.get("degurba_l2")
         rows.append(
             [
                 names.get(cid, labels.get(cid, cid)),
-                number(r[total], lang),
-                percent(r.get("foreign_share", math.nan), lang, decimals=0),
-                "" if missing(urban) else text(f"degurba.unit_l2.{int(urban)}", lang),
+                fmt_num(r[total], lang),
+                fmt_pct(r.get("foreign_share", math.nan), lang, digits=0),
+                "" if missing(urban) else t(f"degurba.unit_l2.{int(urban)}", lang),
                 *[
                     v
                     for a in bundle.analyses
                     for v in (
-                        number(r[a.col("time_nearest_min")], lang, decimals=1),
-                        percent(r[a.col("share_beyond")], lang, decimals=0),
-                        number(r[a.col(f"beyond_{total}")], lang),
+                        fmt_num(r[a.col("time_nearest_min")], lang, digits=1),
+                        fmt_pct(r[a.col("share_beyond")], lang, digits=0),
+                        fmt_num(r[a.col(f"beyond_{total}")], lang),
                     )
                 ],
             ]
@@ -119,8 +115,8 @@ def council_table(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         TableStyle([("SPAN", (4 + 3 * k, 0), (6 + 3 * k, 0)) for k in range(n_a)] + [("SPAN", (0, 0), (3, 0))])
     )
     return [
-        para(text("report.councils.heading", lang), st.h1),
-        para(text("report.councils.intro", lang), st.small),
+        para(t("report.councils.heading", lang), st.h1),
+        para(t("report.councils.intro", lang), st.small),
         table,
     ]
 
@@ -129,30 +125,30 @@ def class_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the residents and shares beyond each threshold by Degree of Urbanisation class (levels 1 and 2)."""
     rounding = CLASS_ROUNDING if bundle.protected else 1
     out: list[Flowable] = [
-        para(text("report.classes.heading", lang), st.h1),
-        para(text("report.classes.intro", lang, rounding=number(rounding, lang)), st.small),
+        para(t("report.classes.heading", lang), st.h1),
+        para(t("report.classes.intro", lang, rounding=fmt_num(rounding, lang)), st.small),
     ]
-    head = [text(f"report.classes.{k}", lang) for k in ("class", "cells", "residents", "pop_share")]
+    head = [t(f"report.classes.{k}", lang) for k in ("class", "cells", "residents", "pop_share")]
     head += [analysis_title(bundle, a, lang) for a in bundle.analyses]
     n_a = len(bundle.analyses)
     widths = [5.0, 1.3, 2.0, 2.0, *[7.1 / n_a] * n_a]
     for level in (1, 2):
-        t = bundle.tables[f"urbanisation_l{level}"]
-        total = t.attrs.get("total_col", bundle.count_columns[0])
+        tab = bundle.tables[f"urbanisation_l{level}"]
+        total = tab.attrs.get("total_col", bundle.count_columns[0])
         rows: list[list[Any]] = [head]
-        for code, r in t.iterrows():
-            name = text("report.councils.total", lang) if code == TOTAL else text(f"degurba.l{level}.{code}", lang)
+        for code, r in tab.iterrows():
+            name = t("report.councils.total", lang) if code == TOTAL else t(f"degurba.l{level}.{code}", lang)
             rows.append(
                 [
                     name,
-                    number(r["n_cells"], lang),
-                    number(r[total], lang),
-                    percent(r["pop_share"], lang),
-                    *[percent(r[a.col("share_beyond")], lang) for a in bundle.analyses],
+                    fmt_num(r["n_cells"], lang),
+                    fmt_num(r[total], lang),
+                    fmt_pct(r["pop_share"], lang, digits=1),
+                    *[fmt_pct(r[a.col("share_beyond")], lang, digits=1) for a in bundle.analyses],
                 ]
             )
         out += [
-            para(text(f"report.classes.level{level}", lang), st.h2),
+            para(t(f"report.classes.level{level}", lang), st.h2),
             grid_table(rows, st, widths, numeric_from=1, bold_rows=[len(rows) - 1]),
         ]
     return out
@@ -164,23 +160,23 @@ OUTREACH_ROWS = 10
 
 def outreach(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the first :data:`OUTREACH_ROWS` outreach targets of each analysis, as one table each."""
-    t = bundle.tables["outreach"]
+    tab = bundle.tables["outreach"]
     total = bundle.count_columns[0]
     places = cell_places(bundle)
-    head = [text(f"report.outreach.{k}", lang) for k in ("rank", "place", "urban", "residents", "beyond")]
-    foreign = [c for c in ("EU_OTH", "OTH") if f"beyond_{c}" in t.columns]
+    head = [t(f"report.outreach.{k}", lang) for k in ("rank", "place", "urban", "residents", "beyond")]
+    foreign = [c for c in ("EU_OTH", "OTH") if f"beyond_{c}" in tab.columns]
     if foreign:
-        head.append(text("report.outreach.group_share", lang))
-    head += [text("report.outreach.excess", lang), text("report.outreach.score", lang)]
+        head.append(t("report.outreach.group_share", lang))
+    head += [t("report.outreach.excess", lang), t("report.outreach.score", lang)]
     widths = [1.0, 4.4 if foreign else 6.0, 4.0, 1.6, 1.6, *([1.6] if foreign else []), 1.6, 1.6]  # 17.4 cm
     out: list[Flowable] = [
-        para(text("report.outreach.heading", lang), st.h1),
-        para(text("report.outreach.intro", lang), st.small),
+        para(t("report.outreach.heading", lang), st.h1),
+        para(t("report.outreach.intro", lang), st.small),
     ]
     for a in bundle.analyses:
-        sub = t[t["analysis"] == a.key].sort_values("rank").head(OUTREACH_ROWS)
+        sub = tab[tab["analysis"] == a.key].sort_values("rank").head(OUTREACH_ROWS)
         if sub.empty:
-            out += [para(analysis_title(bundle, a, lang), st.h2), para(text("report.outreach.none", lang), st.body)]
+            out += [para(analysis_title(bundle, a, lang), st.h2), para(t("report.outreach.none", lang), st.body)]
             continue
         rows: list[list[Any]] = [head]
         for _, r in sub.iterrows():
@@ -191,12 +187,12 @@ def outreach(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
                 [
                     str(int(r["rank"])),
                     places.get(r["cell_id"], r["cell_id"]),
-                    text(f"degurba.l2.{int(r['degurba_l2'])}", lang),
-                    number(r[total], lang),
-                    number(r[f"beyond_{total}"], lang),
-                    *([percent(share, lang, decimals=0)] if foreign else []),
-                    number(r["mean_excess_min"], lang, decimals=1),
-                    number(r["score"], lang),
+                    t(f"degurba.l2.{int(r['degurba_l2'])}", lang),
+                    fmt_num(r[total], lang),
+                    fmt_num(r[f"beyond_{total}"], lang),
+                    *([fmt_pct(share, lang, digits=0)] if foreign else []),
+                    fmt_num(r["mean_excess_min"], lang, digits=1),
+                    fmt_num(r["score"], lang),
                 ]
             )
         out.append(
