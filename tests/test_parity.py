@@ -198,3 +198,38 @@ def test_gaps__equity_page_intervals_equal_the_xlsx(files, app) -> None:
     gaps = app.gaps("birth")
     for col in ("mean_diff_min", "mean_diff_min_lo", "mean_diff_min_hi", "share_beyond_diff_pp_lo"):
         np.testing.assert_allclose(gaps[col].to_numpy(float), ours.loc[gaps.index, col].to_numpy(float), rtol=1e-9)
+
+
+def test_map_classes__app_layers_and_report_maps_agree(app) -> None:
+    """A cell is in the same class on the app's map and on the report's static map (one set of breaks)."""
+    from equimap.maps.access import access_classes
+    from equimap.maps.breaks import DENSITY_BREAKS_KM2, SHARE_BREAKS_PCT, classify
+    from equimap.maps.gaps import gap_classes
+    from equimap.report.staticmap import map_specs
+
+    cells = app.cells()
+    specs = {s.key: s for s in map_specs(app.bundle(), lang="en")}
+    shown = cells["T"] > 0
+    # access: the same five time classes (the report draws unreachable cells as a sixth class)
+    ours = access_classes(cells["time_nearest_min"], cells["T"].fillna(1))
+    paper = specs[f"access:{KEY}"].classes.reindex(cells.index).to_numpy()
+    reachable = shown.to_numpy() & cells["time_nearest_min"].notna().to_numpy()
+    np.testing.assert_array_equal(ours[reachable], paper[reachable])
+    # density and foreign-born share: the same breaks (shares in percent on screen)
+    visible = cells["density_km2"].notna().to_numpy()
+    np.testing.assert_array_equal(
+        classify(cells["density_km2"], DENSITY_BREAKS_KM2)[visible],
+        specs["density"].classes.reindex(cells.index).to_numpy()[visible],
+    )
+    visible = cells["foreign_share"].notna().to_numpy()
+    np.testing.assert_array_equal(
+        classify(100 * cells["foreign_share"], SHARE_BREAKS_PCT)[visible],
+        specs["foreign"].classes.reindex(cells.index).to_numpy()[visible],
+    )
+    # gaps: nobody beyond is not drawn on screen and class 0 on paper; the drawn classes are the same
+    beyond = cells["beyond_T"]
+    drawn = (beyond > 0).to_numpy()
+    np.testing.assert_array_equal(
+        gap_classes(beyond)[drawn] + 1, specs[f"gap:{KEY}"].classes.reindex(cells.index).to_numpy()[drawn]
+    )
+    assert drawn.sum() > 50

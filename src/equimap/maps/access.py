@@ -9,10 +9,11 @@ import geopandas as gpd
 import numpy as np
 
 from equimap.maps._choropleth import GeometryStore, class_layer
-from equimap.maps.legend import classify, legend_html
+from equimap.maps.breaks import TIME_BREAKS_MIN, classify
+from equimap.maps.legend import legend_html
 
 #: Upper bounds of the time classes in minutes: a cell at exactly 5 min is in "0–5".
-ACCESS_BREAKS_MIN: tuple[float, ...] = (5, 10, 15, 30)
+ACCESS_BREAKS_MIN: tuple[float, ...] = TIME_BREAKS_MIN
 #: Light (near) to dark (far), ColorBrewer YlOrRd 5 classes; then a grey for cells with no reachable service.
 ACCESS_COLOURS: tuple[str, ...] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 UNREACHABLE_COLOUR = "#525252"

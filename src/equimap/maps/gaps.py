@@ -9,10 +9,10 @@ import geopandas as gpd
 import numpy as np
 
 from equimap.maps._choropleth import GeometryStore, class_layer
-from equimap.maps.legend import classify, legend_html
+from equimap.maps.breaks import GAP_BREAKS, classify
+from equimap.maps.legend import legend_html
 
-#: Residents beyond the threshold per cell: class upper bounds and a ColorBrewer RdPu ramp.
-GAP_BREAKS: tuple[float, ...] = (10, 50, 200, 1000)
+#: Residents beyond the threshold per cell: a ColorBrewer RdPu ramp over `GAP_BREAKS`.
 GAP_COLOURS: tuple[str, ...] = ("#feebe2", "#fbb4b9", "#f768a1", "#c51b8a", "#7a0177")
 
 

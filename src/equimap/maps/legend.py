@@ -10,12 +10,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-import numpy as np
 from branca.element import MacroElement
 from jinja2 import Template
-from numpy.typing import ArrayLike
 
 from equimap.maps.base import script_json
+from equimap.maps.breaks import classify  # noqa: F401  (the maps' one classification, re-exported)
 
 
 class Legend(MacroElement):
@@ -83,22 +82,6 @@ def legend_html(
     if note:
         parts.append(f'<div class="eqm-note">{html.escape(note)}</div>')
     return "".join(parts)
-
-
-def classify(values: ArrayLike, breaks: Sequence[float]) -> np.ndarray:
-    """Return the class of each value: 0 for ``v <= breaks[0]``, ``k`` for ``breaks[k-1] < v <= breaks[k]``.
-
-    Values above the last break get ``len(breaks)``; NaN gets -1. Infinity is
-    above every break.
-    """
-    v = np.asarray(values, dtype=float)
-    b = np.asarray(breaks, dtype=float)
-    if b.size and np.any(np.diff(b) <= 0):
-        msg = f"`breaks` {list(breaks)} must increase strictly."
-        raise ValueError(msg)
-    out = np.searchsorted(b, v, side="left").astype(int)
-    out[np.isnan(v)] = -1
-    return out
 
 
 def range_labels(

@@ -8,17 +8,17 @@ import folium
 import geopandas as gpd
 
 from equimap.maps._choropleth import GeometryStore, class_layer
-from equimap.maps.legend import classify, legend_html, range_labels
+from equimap.maps.breaks import DENSITY_BREAKS_KM2, DIVERSITY_BREAKS, SHARE_BREAKS_PCT, classify
+from equimap.maps.legend import legend_html, range_labels
 
-#: Residents per km² of land: class breaks and a light-to-dark blue ramp (ColorBrewer Blues, 6 classes).
-DENSITY_BREAKS: tuple[float, ...] = (100, 300, 1000, 3000, 10000)
-DENSITY_COLOURS: tuple[str, ...] = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+#: Residents per km² of land (`equimap.maps.breaks`) and a light-to-dark blue ramp (ColorBrewer Blues, 5 classes).
+DENSITY_BREAKS: tuple[float, ...] = DENSITY_BREAKS_KM2
+DENSITY_COLOURS: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 #: Foreign-born shares (%): breaks and ramps (ColorBrewer Greens / Purples, 5 classes).
-SHARE_BREAKS: tuple[float, ...] = (5, 10, 20, 40)
+SHARE_BREAKS: tuple[float, ...] = SHARE_BREAKS_PCT
 EU_COLOURS: tuple[str, ...] = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
 NON_EU_COLOURS: tuple[str, ...] = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
-#: Normalised Simpson diversity (0 = one group, 1 = equal shares): breaks and an orange ramp.
-DIVERSITY_BREAKS: tuple[float, ...] = (0.1, 0.25, 0.4, 0.6)
+#: Normalised Simpson diversity (0 = one group, 1 = equal shares): an orange ramp over `DIVERSITY_BREAKS`.
 DIVERSITY_COLOURS: tuple[str, ...] = ("#feedde", "#fdbe85", "#fd8d3c", "#e6550d", "#a63603")
 
 

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from equimap._errors import DataError
+from equimap.analysis.tables import council_units
 from equimap.indicators import _grid
 from equimap.indicators.degurba import DegurbaParams, classify_grid, classify_units, population_by_class
+from equimap.region.census import load_population
 from equimap.region.manifest import Region, load_region
 
 
@@ -40,11 +42,11 @@ def degurba_markdown(
         Thresholds for :func:`classify_grid`.
     """
     reg = region if isinstance(region, Region) else load_region(region)
-    grid = gpd.read_file(reg.population_path, layer=reg.population_layer).to_crs(reg.crs)
+    grid = load_population(reg)  # the one census loader, as every analysis reads it
     classes = classify_grid(
         grid,
         pop_col=reg.total_col,
-        land_share_col=reg.land_share_col,
+        land_share_col="land_share" if "land_share" in grid.columns else None,
         cell_size_m=float(reg.cell_size_m or 1000.0),
         params=params,
     )
@@ -54,28 +56,14 @@ def degurba_markdown(
             f"Region `{reg.key}` has no boundary layer `{units_key}`; choose one of {[b.key for b in reg.boundaries]}."
         )
         raise DataError(msg)
-    units = _read_layer(spec.path, spec.filter, reg.crs)
+    units = council_units(reg, units_key)  # the councils of the report, with the island of each
     units["unit"] = np.arange(len(units))
-    name_col = spec.name or "unit"
-    land = next((b for b in reg.boundaries if b.land and b.name), None)
-    if land is not None:  # the island holding the largest part of each unit
-        islands = _read_layer(land.path, land.filter, reg.crs)[[land.name, "geometry"]]
-        parts = gpd.overlay(units[["unit", "geometry"]], islands, how="intersection", keep_geom_type=True)
-        parts["area_m2"] = parts.area
-        best = parts.sort_values(["area_m2", "unit"]).drop_duplicates("unit", keep="last")
-        units["island"] = units["unit"].map(best.set_index("unit")[land.name])
-    res = classify_units(units, classes, unit_id_col="unit", pop_col=reg.total_col, land_share_col=reg.land_share_col)
-    res[name_col] = units[name_col]
+    name_col = "name"
+    res = classify_units(units, classes, unit_id_col="unit", pop_col=reg.total_col, land_share_col="land_share")
+    res[name_col] = units[name_col].to_numpy()
     if "island" in units:
-        res["island"] = units["island"]
+        res["island"] = units["island"].to_numpy()
     return _markdown(reg, classes, res, name_col=name_col, units_label=spec.label, params=params)
-
-
-def _read_layer(path: Path, filters: dict[str, str], crs: str) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path)
-    for col, value in filters.items():
-        gdf = gdf[gdf[col].astype(str) == value]
-    return gdf.to_crs(crs).reset_index(drop=True)
 
 
 def _markdown(

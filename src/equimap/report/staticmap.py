@@ -28,16 +28,13 @@ from equimap._errors import DataError
 from equimap.analysis.bundle import Bundle, Question
 from equimap.i18n import fmt_num, fmt_pct, t
 from equimap.indicators.degurba import L2_COLOURS
+from equimap.maps.breaks import DENSITY_BREAKS_KM2, GAP_BREAKS, SHARE_BREAKS_PCT, TIME_BREAKS_MIN, classify
 from equimap.report.labels import analysis_title, attribution_lines
 
-#: Travel-time classes of the access map, in minutes (upper bounds; the last is open).
-TIME_BREAKS_MIN: tuple[float, ...] = (5, 10, 15, 30)
-#: Density classes, residents per km² of land (300 and 1,500 are the Degree of Urbanisation's thresholds).
-DENSITY_BREAKS: tuple[float, ...] = (300, 1500, 5000, 10000)
-#: Foreign-born share classes.
-FOREIGN_BREAKS: tuple[float, ...] = (0.05, 0.10, 0.20, 0.40)
-#: Classes of residents beyond the threshold per cell.
-GAP_BREAKS: tuple[float, ...] = (1, 100, 500, 1000)
+#: Foreign-born share classes, as shares (the app's `SHARE_BREAKS_PCT` in percent).
+FOREIGN_BREAKS: tuple[float, ...] = tuple(b / 100 for b in SHARE_BREAKS_PCT)
+#: The class of cells where nobody is beyond the threshold (drawn blank; the app does not draw them).
+_NOBODY = ("#ffffff", "", "#333333")
 
 # Sequential colours whose lightness falls with the class (readable in grey), and hatches that
 # thicken with it; a dark class gets white hatching.
@@ -141,8 +138,8 @@ def map_specs(bundle: Bundle, *, lang: str = "en") -> list[MapSpec]:
         _spec(
             "density",
             cells["density_km2"] if "density_km2" in cells else cells[total],
-            DENSITY_BREAKS,
-            _range_labels(DENSITY_BREAKS, lambda v: fmt_num(v, lang), lang),
+            DENSITY_BREAKS_KM2,
+            _range_labels(DENSITY_BREAKS_KM2, lambda v: fmt_num(v, lang), lang),
             t("map.density.title", lang),
             t("legend.density", lang),
             lang,
@@ -217,20 +214,25 @@ def _access_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
 
 
 def _gap_spec(bundle: Bundle, a: Question, lang: str) -> MapSpec:
-    """Residents beyond the threshold per cell: 0, under 100, 100–500, 500–1,000, 1,000 and over."""
+    """Residents beyond the threshold per cell: nobody, then the classes of `GAP_BREAKS` (as on the app's map)."""
     col = a.col(f"beyond_{bundle.count_columns[0]}")
-    labels = ["0", t("map.gap.under", lang, n=fmt_num(GAP_BREAKS[1], lang))]
-    labels += _range_labels(GAP_BREAKS, lambda v: fmt_num(v, lang), lang)[2:]
-    return _spec(
+    values = bundle.tables["cells"][col]
+    spec = _spec(
         f"gap:{a.key}",
-        bundle.tables["cells"][col],
+        values,
         GAP_BREAKS,
-        labels,
+        _range_labels(GAP_BREAKS, lambda v: fmt_num(v, lang), lang),
         t("map.gap.title", lang, analysis=analysis_title(bundle, a, lang)),
         t("map.gap.legend", lang),
         lang,
         label_col=col,
     )
+    nobody = values.to_numpy(float) == 0
+    if not nobody.any():
+        return spec
+    classes = spec.classes.where(~nobody, -1) + 1  # nobody beyond is class 0; every other class moves up one
+    styles = (Style("0", *_NOBODY), *spec.styles)
+    return MapSpec(spec.key, spec.title, spec.legend_title, classes, styles, spec.services, spec.label_col)
 
 
 def _urban_spec(bundle: Bundle, lang: str) -> MapSpec:
@@ -280,10 +282,9 @@ def land_cells(bundle: Bundle) -> gpd.GeoSeries:
 
 
 def _classes(values: pd.Series, breaks: tuple[float, ...]) -> pd.Series:
-    """Return 0..len(breaks) by classes ``[b_k-1, b_k)``; -2 where the value is hidden (NaN)."""
+    """Return 0..len(breaks) by :func:`equimap.maps.breaks.classify` (as the app's map); -2 where hidden (NaN)."""
     v = values.to_numpy(float)
-    out = np.searchsorted(np.asarray(breaks, dtype=float), v, side="right")
-    return pd.Series(np.where(np.isnan(v), -2, out), index=values.index)
+    return pd.Series(np.where(np.isnan(v), -2, classify(v, breaks)), index=values.index)
 
 
 def _range_labels(breaks: tuple[float, ...], fmt, lang: str, *, unit: str = "") -> list[str]:  # noqa: ANN001
