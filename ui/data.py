@@ -28,6 +28,7 @@ from equimap.network.prepare import Prepared, land_layer, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.report.outreach_file import write_targets
+from ui import upload
 
 #: Bootstrap resamples for the intervals shown in the app (the CLI uses 999).
 APP_N_BOOT = 199
@@ -108,7 +109,8 @@ def grid(region: str) -> gpd.GeoDataFrame:
 def cells(region: str, mode: str, category: str, threshold_min: int) -> gpd.GeoDataFrame:
     """Return the figures of every populated cell, its urbanisation class and its diversity × access classes."""
     prep = _prep(region)
-    figures = cell_figures(prep, prep.access(mode, category), threshold_s=60.0 * threshold_min)
+    acc = prep.access(mode, category, services=upload.services_of(category))
+    figures = cell_figures(prep, acc, threshold_s=60.0 * threshold_min)
     figures = figures.join(diverse_underserved(figures, total_col=prep.region.total_col))
     if prep.region.population_kind == "grid":
         figures["degurba_l2"] = grid(region)["degurba_l2"].reindex(figures.index)
@@ -122,7 +124,7 @@ def councils(region: str, mode: str, category: str, threshold_min: int) -> gpd.G
     found = units(region)
     return council_figures(
         prep,
-        prep.access(mode, category),
+        prep.access(mode, category, services=upload.services_of(category)),
         threshold_s=60.0 * threshold_min,
         units=found,
         place_of=origin_councils(region),
@@ -138,8 +140,9 @@ def origin_councils(region: str) -> pd.Series:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def services(region: str, category: str) -> gpd.GeoDataFrame:
-    """Return the services of a category."""
-    return _prep(region).services_for(category)
+    """Return the services of a category (or the session's uploaded list, `ui.upload`)."""
+    found = upload.services_of(category)
+    return _prep(region).services_for(category) if found is None else found
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -148,9 +151,8 @@ def group_table(region: str, mode: str, category: str, threshold_min: int, dimen
     prep = _prep(region)
     dim = prep.region.group(dimension)
     groups = {prep.region.total_col: "all", **dim.columns}
-    return group_summary(
-        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=groups, threshold_s=60.0 * threshold_min
-    )
+    time_s = prep.access(mode, category, services=upload.services_of(category))["time_nearest_s"]
+    return group_summary(prep.origins, time_s, groups=groups, threshold_s=60.0 * threshold_min)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -158,9 +160,8 @@ def curves(region: str, mode: str, category: str, dimension: str, max_min: int) 
     """Return the share of each group reached by minute (`equimap.indicators.curves.reached_by_minute`)."""
     prep = _prep(region)
     dim = prep.region.group(dimension)
-    return reached_by_minute(
-        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=dim.columns, max_min=max_min
-    )
+    time_s = prep.access(mode, category, services=upload.services_of(category))["time_nearest_s"]
+    return reached_by_minute(prep.origins, time_s, groups=dim.columns, max_min=max_min)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -168,7 +169,13 @@ def gaps(region: str, mode: str, category: str, dimension: str, threshold_min: i
     """Return the group gaps against the reference group with bootstrap intervals (`APP_N_BOOT` resamples)."""
     prep = _prep(region)
     return gaps_table(
-        prep, mode=mode, category=category, dimension=dimension, threshold_s=60.0 * threshold_min, n_boot=APP_N_BOOT
+        prep,
+        mode=mode,
+        category=category,
+        dimension=dimension,
+        threshold_s=60.0 * threshold_min,
+        n_boot=APP_N_BOOT,
+        services=upload.services_of(category),
     )
 
 
@@ -178,13 +185,22 @@ def capacity_list(region: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.DataFrame | None:
-    """Return capacity per 1,000 residents by group (2SFCA on the official list with capacities, catchment = threshold)."""
-    key = capacity_list(region)
+def supply(
+    region: str, mode: str, threshold_min: int, dimension: str, category: str | None = None
+) -> pd.DataFrame | None:
+    """Return capacity per 1,000 residents by group (2SFCA, catchment = threshold).
+
+    On the uploaded list when `category` is one with a capacity column (`ui.upload.capacity_column`),
+    else on the region's official list with capacities (None if it has none).
+    """
+    custom = upload.services_of(category) if upload.capacity_column(category) else None
+    key = capacity_list(region) if custom is None else category
     if key is None:
         return None
     prep = _prep(region)
-    acc = supply_access(prep, mode=mode, category=key, measure="2sfca", max_cost_s=60.0 * threshold_min)
+    acc = supply_access(
+        prep, mode=mode, category=key, measure="2sfca", max_cost_s=60.0 * threshold_min, services=custom
+    )
     table = supply_by_group(prep, acc, dimension=dimension)
     table["per_1000"] = table["access"] * 1000.0
     return table
@@ -193,7 +209,7 @@ def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.Dat
 @st.cache_data(show_spinner=False, max_entries=64)
 def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
     """Return the inequality indices of travel time (`equimap.analysis.equity.inequality_table`)."""
-    return inequality_table(_prep(region), mode=mode, category=category)
+    return inequality_table(_prep(region), mode=mode, category=category, services=upload.services_of(category))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -209,6 +225,7 @@ def targets(
         level=level,
         dimension=dimension,
         group=group,
+        services=upload.services_of(category),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -31,16 +32,18 @@ def gaps_table(
     threshold_s: float,
     n_boot: int = 999,
     seed: int = 0,
+    services: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Return `equimap.indicators.gaps.group_gaps` for one mode, category and group dimension of a region.
 
     The reference group is the dimension's reference in the manifest (people
     born in the country, for country of birth); intervals come from a cluster
     bootstrap over census cells. The representation ratio uses all residents
-    (the census total) as its denominator.
+    (the census total) as its denominator. `services` replaces the region's
+    services of `category` (points in the region CRS, e.g. an uploaded list).
     """
     dim = prep.region.group(dimension)
-    acc = prep.access(mode, category)
+    acc = prep.access(mode, category, services=services)
     return group_gaps(
         prep.origins,
         acc["time_nearest_s"],
@@ -53,14 +56,17 @@ def gaps_table(
     )
 
 
-def cost_table(prep: Prepared, *, mode: Mode, category: str, max_cost_s: float) -> tuple[pd.DataFrame, pd.Series]:
+def cost_table(
+    prep: Prepared, *, mode: Mode, category: str, max_cost_s: float, services: gpd.GeoDataFrame | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Return the long-form cost table (`origin`, `service`, `time_s`) within `max_cost_s`, and capacity per service.
 
     `origin` is the origins' index and `service` the service id; capacity is
     the list's capacity column (e.g. hospital beds), 1 per site where unknown.
+    `services` replaces the region's services of `category`.
     """
     net = prep.networks[mode]
-    svc = prep.services_for(category).reset_index(drop=True)
+    svc = (prep.services_for(category) if services is None else services).reset_index(drop=True)
     o_node, o_t = prep.origin_nodes(mode)
     s_node, s_t = snap_points(net, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
     pairs = od_pairs(net, o_node, s_node, cutoff_s=max_cost_s, origin_time_s=o_t, service_time_s=s_t)
@@ -84,6 +90,7 @@ def supply_access(
     measure: Measure = "2sfca",
     max_cost_s: float = 1800.0,
     scale_s: float | None = None,
+    services: gpd.GeoDataFrame | None = None,
 ) -> pd.Series:
     """Return the capacity per resident available at each origin (e.g. beds per resident).
 
@@ -93,8 +100,10 @@ def supply_access(
         ``"2sfca"`` (catchment `max_cost_s`), ``"e2sfca"`` (step weights 1, 0.68,
         0.22 over thirds of `max_cost_s`), or ``"gravity"`` (Gaussian decay with
         scale `scale_s`, default a third of `max_cost_s`, cut at `max_cost_s`).
+    services
+        Services (with ``capacity``) to use instead of the region's services of `category`.
     """
-    costs, supply = cost_table(prep, mode=mode, category=category, max_cost_s=max_cost_s)
+    costs, supply = cost_table(prep, mode=mode, category=category, max_cost_s=max_cost_s, services=services)
     demand = prep.origins[prep.region.total_col]
     if measure == "2sfca":
         return two_step_fca(costs, demand, supply, max_cost_s=max_cost_s)
@@ -125,7 +134,12 @@ def per_cell(prep: Prepared, values: pd.Series) -> pd.Series:
 
 
 def inequality_table(
-    prep: Prepared, *, mode: Mode, category: str, by: dict[str, pd.Series] | None = None
+    prep: Prepared,
+    *,
+    mode: Mode,
+    category: str,
+    by: dict[str, pd.Series] | None = None,
+    services: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Return inequality indices of travel time to the nearest service across all residents.
 
@@ -136,11 +150,12 @@ def inequality_table(
     index of travel time against the foreign-born share of the resident's
     census cell (first dimension's non-reference groups; C > 0: longer times
     where more residents were born abroad). Unreachable residents are left out
-    (`equimap.indicators.inequality` logs how many).
+    (`equimap.indicators.inequality` logs how many). `services` replaces the
+    region's services of `category`.
     """
     from equimap.indicators.inequality import concentration_index, gini, stack_groups, theil_decomposition, theil_t
 
-    acc = prep.access(mode, category)
+    acc = prep.access(mode, category, services=services)
     t = acc["time_nearest_s"]
     w = prep.origins[prep.region.total_col]
     rows = [("gini", "", gini(t, w)), ("theil_t", "", theil_t(t, w))]

@@ -132,6 +132,8 @@ class Prepared:
             `services` is given.
         services
             Services to use instead of the region's (e.g. an uploaded list), points in the region CRS.
+            Their times are computed in memory and never written to (or read from) the disk
+            cache: the prepared folder is shared by every user and must not keep one user's list.
 
         Returns
         -------
@@ -151,7 +153,7 @@ class Prepared:
             .tobytes()
         ).hexdigest()[:12]
         path = self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
-        if path.exists():
+        if services is None and path.exists():
             return pd.read_parquet(path)
         net = self.networks[mode]
         o_node, o_t = self.origin_nodes(mode)
@@ -165,6 +167,8 @@ class Prepared:
             service_ids=svc["service_id"].to_numpy(),
             index=self.origins.index,
         )
+        if services is not None:
+            return out
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         out.to_parquet(tmp)
