@@ -8,7 +8,7 @@ import streamlit as st
 
 from equimap.i18n import fmt_interval, fmt_num, fmt_pct, t
 from equimap.indicators.gaps import gap_sentence
-from ui import data
+from ui import data, upload
 from ui.errors import shown_as_error
 from ui.labels import (
     capitalise,
@@ -173,8 +173,10 @@ def _gaps(p: Params, gaps: pd.DataFrame) -> None:
 def _supply(p: Params) -> None:
     prep = data.prepared(p.region)
     L = p.lang  # noqa: N806
-    st.subheader(t("equity.supply_title", L))
-    table = data.supply(p.region, p.mode, p.threshold_min, p.dimension)
+    column = upload.capacity_column(p.category)  # the uploaded list's capacity, if it has one
+    k = "upload" if column else "equity"  # the texts of the section
+    st.subheader(t(f"{k}.supply_title", L))
+    table = data.supply(p.region, p.mode, p.threshold_min, p.dimension, category=p.category)
     if table is None:
         st.info(t("equity.supply_none", L))
         return
@@ -183,18 +185,18 @@ def _supply(p: Params) -> None:
     rows = [
         {
             t("equity.col_group", L): group_label(prep.region, g, L),
-            t("equity.col_beds", L): fmt_num(r["per_1000"], L, digits=2),
+            t(f"{k}.col_beds", L): fmt_num(r["per_1000"], L, digits=2),
             t("equity.col_ratio_ref", L, reference=reference): fmt_num(r["ratio_to_reference"], L, digits=2),
         }
         for g, r in table.iterrows()
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(t("equity.supply_expl", L, threshold=p.threshold_min, mode_by=mode_by(p.mode, L)))
+    st.caption(t(f"{k}.supply_expl", L, threshold=p.threshold_min, mode_by=mode_by(p.mode, L), column=column))
     lines = [
         "- "
         + capitalise(
             t(
-                "equity.supply_sentence",
+                f"{k}.supply_sentence",
                 L,
                 group=people_phrase(prep.region, g, L),
                 beds=fmt_num(r["per_1000"], L, digits=2),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from equimap.i18n import fmt_num, fmt_pct
+from equimap.indicators.groups import group_summary
+from equimap.region.services import load_service_file
+from ui.labels import group_label
 from ui.sidebar import widget_key
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -212,3 +217,180 @@ def test_first_preparation_reports_progress_then_clears_it(monkeypatch) -> None:
     assert seen == ["not-a-real-region"]
     assert [x.value for x in at.text] == ["prepared not-a-real-region"] * 2
     assert len(at.get("progress")) == 0  # the bar is gone once the region is ready
+
+
+# --- A service list uploaded in the sidebar (ui/upload.py) ----------------------------------------------------------
+
+#: Made-up sites in Malta and Gozo: name, lon, lat, beds.
+SITES = [
+    ("Valletta clinic", 14.5146, 35.8989, 12),
+    ("Mosta clinic", 14.4256, 35.9092, 30),
+    ("Victoria clinic", 14.2393, 36.0444, 8),
+    ("Birzebbuga clinic", 14.5270, 35.8256, 20),
+]
+
+
+def _geojson(sites) -> bytes:
+    features = [
+        {"type": "Feature", "properties": {"name": n, "beds": b}, "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for n, x, y, b in sites
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _csv(sites) -> bytes:
+    return ("name,lon,lat,beds\n" + "".join(f"{n},{x},{y},{b}\n" for n, x, y, b in sites)).encode()
+
+
+def _upload(at: AppTest, path: Path) -> AppTest:
+    mime = "text/csv" if path.suffix == ".csv" else "application/octet-stream"
+    at.sidebar.file_uploader(key="upload").set_value((path.name, path.read_bytes(), mime)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _column_select(at: AppTest, name: str):
+    """Return the sidebar selectbox of the upload's `name` column choice (``upload_name``/``upload_capacity``)."""
+    return next(s for s in at.sidebar.selectbox if (s.key or "").startswith(f"w__{name}__"))
+
+
+def _summary_line(malta, time_s, *, lang: str = "en") -> str:
+    """The Map page's summary, computed here from the travel times (15 min on foot)."""
+    row = group_summary(malta.origins, time_s, groups={"T": "all"}, threshold_s=900.0).iloc[0]
+    beyond, total, share = (
+        fmt_num(row["pop_beyond"], lang),
+        fmt_num(row["pop"], lang),
+        fmt_pct(row["share_beyond"], lang),
+    )
+    return f"{beyond} of {total} residents ({share}) live more than 15 min on foot from the nearest of your services."
+
+
+def test_upload__geojson_becomes_the_service_of_map_equity_and_outreach(app: AppTest, malta, tmp_path: Path) -> None:
+    from equimap.analysis.outreach import outreach_targets
+
+    path = tmp_path / "clinics.geojson"
+    path.write_bytes(_geojson(SITES))
+    before = app.markdown[0].value
+    _upload(app, path)
+    key = app.session_state["category"]
+    assert key.startswith("upload-")  # the new list is the selected service at once
+    assert select(app, "category").value == key
+    assert app.title[0].value == "Map: who is far from Uploaded services"
+    assert "clinics.geojson: 4 sites." in [c.value for c in app.sidebar.caption]
+    assert _column_select(app, "upload_name").value == "name"  # the obvious name column is taken
+    # the figures, computed directly from the file
+    svc = load_service_file(path, category="mine", name_col="name", crs=malta.region.crs)
+    acc = malta.access("walk", "mine", services=svc)
+    expected = _summary_line(malta, acc["time_nearest_s"])
+    assert app.markdown[0].value == expected != before
+
+    app.switch_page("app_pages/equity.py").run()
+    assert not app.exception
+    assert "Service: Uploaded services; travel on foot" in app.markdown[0].value
+    dim = malta.region.group("birth")
+    table = group_summary(malta.origins, acc["time_nearest_s"], groups={"T": "all", **dim.columns}, threshold_s=900.0)
+    shown = app.dataframe[0].value.set_index("Group")
+    assert shown.loc["All residents", "Mean (min)"] == fmt_num(table.loc["T", "mean_min"], "en", digits=1)
+    assert shown.loc["Born outside the EU", "Beyond threshold"] == fmt_num(table.loc["OTH", "pop_beyond"], "en")
+    sentences = "\n".join(m.value for m in app.markdown)
+    assert "to reach the nearest of your services on foot" in sentences
+
+    app.switch_page("app_pages/outreach.py").run()
+    assert not app.exception
+    targets = outreach_targets(malta, mode="walk", category="mine", threshold_s=900.0, services=svc)
+    assert f"{fmt_num(len(targets), 'en')} places ranked" in "\n".join(m.value for m in app.markdown)
+
+    select(app, "category").set_value("pharmacy").run()  # back to a region service: the upload stays on offer
+    assert app.title[0].value == "Outreach: where to go first"
+    assert "Uploaded services" in select(app, "category").options
+    assert "from the nearest pharmacy" in app.markdown[0].value
+
+
+def test_upload__csv_capacity_column_feeds_the_equity_capacity_section(app: AppTest, malta, tmp_path: Path) -> None:
+    path = tmp_path / "one_clinic.csv"
+    path.write_bytes(_csv(SITES[:1]))  # one site: its 2SFCA value is beds / residents in reach, for everyone in reach
+    _upload(app, path)
+    _column_select(app, "upload_capacity").set_value("beds").run()
+    assert not app.exception
+    assert app.session_state["category"].startswith("upload-")  # still the upload, under its new key
+    app.switch_page("app_pages/equity.py").run()
+    assert not app.exception
+    assert "Capacity of your services within reach, per 1,000 residents" in [h.value for h in app.subheader]
+    # by hand: one site with 12 beds shared by the R residents within 15 min of it
+    svc = load_service_file(path, category="one", crs=malta.region.crs)
+    reached = malta.access("walk", "one", services=svc)["time_nearest_s"] <= 900.0
+    r = malta.origins.loc[reached, "T"].sum()
+    shown = next(d.value for d in app.dataframe if "Capacity per 1,000 residents" in d.value.columns)
+    shown = shown.set_index("Group")["Capacity per 1,000 residents"]
+    for col, label in malta.region.group("birth").columns.items():
+        members = malta.origins[col]
+        expected = 1000.0 * 12 / r * members[reached].sum() / members.sum()
+        assert shown[group_label(malta.region, col, "en")] == fmt_num(expected, "en", digits=2), label
+
+
+def test_upload__bad_files_show_one_sentence_and_the_app_keeps_working(app: AppTest, tmp_path: Path) -> None:
+    from ui.upload import MAX_UPLOAD_MB
+
+    good = tmp_path / "clinics.geojson"
+    good.write_bytes(_geojson(SITES))
+    big = b"lon,lat\n" + b"14.5,35.9\n" * (MAX_UPLOAD_MB * 1024 * 1024 // 10 + 1)
+    cases = [
+        ("empty.geojson", b"", "“empty.geojson” is empty; choose the file that holds your sites."),
+        (
+            "notes.txt",
+            b"clinic at the harbour",
+            "“notes.txt” is not a file equimap can read; use GeoJSON (.geojson, .json), GeoPackage (.gpkg), "
+            "a zipped Shapefile (.zip) or CSV with lon/lat columns (.csv).",
+        ),
+        (
+            "sites.csv",
+            b"name,easting,northing\nA,1,2\n",
+            "Cannot use this file: `sites.csv` has no coordinate columns; add `lon` and `lat` columns in degrees "
+            "(EPSG:4326).",
+        ),
+        (
+            "broken.geojson",
+            b'{"type": "FeatureCollection", "features": [',
+            "Cannot use this file: `broken.geojson` could not be read",
+        ),
+        (
+            "huge.csv",
+            big,
+            f"“huge.csv” is {len(big) / 1024 / 1024:.1f} MB, over the {MAX_UPLOAD_MB} MB limit; keep only the sites "
+            "of the region, or save them as CSV.",
+        ),
+    ]
+    for name, data, sentence in cases:
+        _upload(app, good)  # a good list first: the bad file must replace it cleanly
+        assert app.session_state["category"].startswith("upload-")
+        app.sidebar.file_uploader(key="upload").set_value((name, data, "application/octet-stream")).run()
+        assert not app.exception, name
+        assert len(app.error) == 1 and app.error[0].value.startswith(sentence), (name, app.error[0].value)
+        assert app.session_state["uploaded"] is None and app.session_state["category"] == "pharmacy"
+        assert app.title[0].value == "Map: who is far from Pharmacies"  # the app goes on with its own services
+        assert "from the nearest pharmacy" in app.markdown[0].value
+    app.selectbox(key="lang").set_value("fr").run()  # the sentence is translated
+    assert app.error[0].value.startswith("« huge.csv » pèse ")
+    app.sidebar.file_uploader(key="upload").set_value(None).run()  # removing the file clears the sentence
+    assert not app.exception and len(app.error) == 0
+
+
+def test_upload__stays_in_the_session_and_out_of_the_shared_region(app: AppTest, tmp_path: Path) -> None:
+    from ui.data import prepared
+
+    prep = prepared("malta")  # the app's shared Prepared (the same object every session gets)
+    n_services, folder = len(prep.services), prep.folder / "access"
+    files_before = set(folder.glob("*")) if folder.exists() else set()
+    path = tmp_path / "clinics.geojson"
+    path.write_bytes(_geojson(SITES))
+    _upload(app, path)
+    for page in ("app_pages/equity.py", "app_pages/outreach.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+    assert len(prep.services) == n_services and not prep.services["category"].str.startswith("upload-").any()
+    assert (set(folder.glob("*")) if folder.exists() else set()) == files_before  # nothing written to the disk cache
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT_S)  # a second session does not see the upload
+    other.run()
+    assert not other.exception
+    assert other.session_state["uploaded"] is None
+    assert "Uploaded services" not in select(other, "category").options

@@ -236,3 +236,29 @@ def test_click_on_a_council_name_shows_its_figures(page, server, malta) -> None:
     assert popup.locator(".eqm-head").inner_text() == name
     text = popup.locator('tr[data-k="T"] td').inner_text()
     assert float(text.replace(",", "")) == councils.loc[unit, "T"]
+
+
+def test_upload_of_a_service_list_is_drawn_on_the_map(page, server, tmp_path) -> None:
+    sites = [  # made-up sites across Malta and Gozo: name, lon, lat
+        ("Valletta clinic", 14.5146, 35.8989),
+        ("Mosta clinic", 14.4256, 35.9092),
+        ("Victoria clinic", 14.2393, 36.0444),
+        ("Birzebbuga clinic", 14.5270, 35.8256),
+        ("Mellieha clinic", 14.3622, 35.9564),
+    ]
+    path = tmp_path / "my_clinics.csv"
+    path.write_text("name,lon,lat\n" + "".join(f"{n},{x},{y}\n" for n, x, y in sites))
+    page.goto(server)
+    _map(page)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("stSidebar").get_by_test_id("stFileUploaderDropzone").locator("button").click()
+    chooser.value.set_files(str(path))
+    page.get_by_role("heading", name="Map: who is far from Uploaded services").wait_for(timeout=120_000)
+    fl = page.frame_locator(MAP_FRAME).last  # the map is redrawn in a new frame
+    fl.locator(".eqm-legend", has_text=f"Uploaded services ({len(sites)} sites)").wait_for(timeout=60_000)
+    fl.locator("path.eqm-place").first.wait_for(state="attached", timeout=60_000)
+    clustered = sum(int(t) for t in fl.locator(".marker-cluster").all_inner_texts())
+    assert clustered + fl.locator("path.eqm-service").count() == len(sites)  # every row of the file, no other site
+    assert page.get_by_test_id("stSidebar").get_by_text(f"my_clinics.csv: {len(sites)} sites.").is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlert"]').count() == 0

@@ -30,6 +30,7 @@ from equimap.network.prepare import Prepared, land_layer, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.report.outreach_file import write_targets
+from ui import upload
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,9 +89,11 @@ def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: 
     """Return the analysis of one question: the one source of every figure the pages show (read-only, shared).
 
     Its tables are protected against small counts (the installation's threshold), exactly
-    as in the report and the exports.
+    as in the report and the exports. An uploaded list (`ui.upload`) has a category key of
+    its own, made from the file's digest, so its analysis is cached apart.
     """
-    return Analysis(_prep(region), Question(mode, category, float(threshold_min)), n_boot=n_boot)
+    question = Question(mode, category, float(threshold_min))
+    return Analysis(_prep(region), question, n_boot=n_boot, services=upload.services_of(category))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -126,8 +129,9 @@ def councils(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def services(region: str, category: str) -> gpd.GeoDataFrame:
-    """Return the services of a category."""
-    return _prep(region).services_for(category)
+    """Return the services of a category (or the session's uploaded list, `ui.upload`)."""
+    found = upload.services_of(category)
+    return _prep(region).services_for(category) if found is None else found
 
 
 def group_table(
@@ -142,9 +146,8 @@ def curves(region: str, mode: str, category: str, dimension: str, max_min: int) 
     """Return the share of each group reached by minute (`equimap.indicators.curves.reached_by_minute`)."""
     prep = _prep(region)
     dim = prep.region.group(dimension)
-    return reached_by_minute(
-        prep.origins, prep.access(mode, category)["time_nearest_s"], groups=dim.columns, max_min=max_min
-    )
+    time_s = prep.access(mode, category, services=upload.services_of(category))["time_nearest_s"]
+    return reached_by_minute(prep.origins, time_s, groups=dim.columns, max_min=max_min)
 
 
 def gaps(
@@ -160,13 +163,22 @@ def capacity_list(region: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.DataFrame | None:
-    """Return capacity per 1,000 residents by group (2SFCA on the official list with capacities, catchment = threshold)."""
-    key = capacity_list(region)
+def supply(
+    region: str, mode: str, threshold_min: int, dimension: str, category: str | None = None
+) -> pd.DataFrame | None:
+    """Return capacity per 1,000 residents by group (2SFCA, catchment = threshold).
+
+    On the uploaded list when `category` is one with a capacity column (`ui.upload.capacity_column`),
+    else on the region's official list with capacities (None if it has none).
+    """
+    custom = upload.services_of(category) if upload.capacity_column(category) else None
+    key = capacity_list(region) if custom is None else category
     if key is None:
         return None
     prep = _prep(region)
-    acc = supply_access(prep, mode=mode, category=key, measure="2sfca", max_cost_s=60.0 * threshold_min)
+    acc = supply_access(
+        prep, mode=mode, category=key, measure="2sfca", max_cost_s=60.0 * threshold_min, services=custom
+    )
     table = supply_by_group(prep, acc, dimension=dimension)
     table["per_1000"] = table["access"] * 1000.0
     return table
@@ -175,7 +187,7 @@ def supply(region: str, mode: str, threshold_min: int, dimension: str) -> pd.Dat
 @st.cache_data(show_spinner=False, max_entries=64)
 def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
     """Return the inequality indices of travel time (`equimap.analysis.equity.inequality_table`)."""
-    return inequality_table(_prep(region), mode=mode, category=category)
+    return inequality_table(_prep(region), mode=mode, category=category, services=upload.services_of(category))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -191,6 +203,7 @@ def targets(
         level=level,
         dimension=dimension,
         group=group,
+        services=upload.services_of(category),
     )
 
 

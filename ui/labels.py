@@ -18,8 +18,19 @@ def country_name(region: Region, lang: str) -> str:
     return t(f"country.{name}", lang, default=name)
 
 
+#: Service keys of lists uploaded in the app start with this (see `ui.upload`).
+UPLOAD_PREFIX = "upload-"
+
+
+def is_upload(key: str) -> bool:
+    """Return whether a service key names a list uploaded in this session."""
+    return key.startswith(UPLOAD_PREFIX)
+
+
 def category_label(prep: Prepared, key: str, lang: str) -> str:
-    """Return the label of a theme, category or official list."""
+    """Return the label of a theme, category, official list or uploaded list."""
+    if is_upload(key):
+        return t("category.upload", lang)
     section = "theme" if key in prep.taxonomy.themes else "category"
     return t(f"{section}.{key}", lang, default=prep.category_label(key))
 
@@ -33,7 +44,7 @@ def reach_phrase(prep: Prepared, key: str, lang: str, *, form: str = "reach") ->
     service the catalogue does not name uses ``<form>.default`` with its label.
     """
     default = t(f"{form}.default", lang, label=category_label(prep, key, lang))
-    return t(f"{form}.{key}", lang, default=default)
+    return t(f"{form}.{'upload' if is_upload(key) else key}", lang, default=default)
 
 
 def group_label(region: Region, col: str, lang: str) -> str:

@@ -15,6 +15,7 @@ from equimap import settings
 from equimap.i18n import fmt_num, language_name, languages, t
 from equimap.network.prepare import Prepared
 from equimap.region.manifest import list_regions, load_region
+from ui import upload
 from ui.data import prepared
 from ui.labels import category_label, dimension_label, group_label, mode_label
 from ui.state import Params, params
@@ -78,9 +79,11 @@ def sidebar() -> tuple[Params, Prepared]:
     sb.segmented_control(
         t("sidebar.mode", lang), modes, key="mode", format_func=lambda m: mode_label(m, lang), required=True
     )
-    cats = category_options(prep)
+    uploaded = upload.sync(prep)  # before the choices: a new upload becomes the selected service
+    cats = [*category_options(prep), *upload.options()]
     _keep_valid("category", cats)
     _select(t("sidebar.category", lang), cats, "category", lambda k: category_label(prep, k, lang), context=(lang,))
+    upload.draw(uploaded, lang)
     sb.slider(
         t("sidebar.threshold", lang), min_value=5, max_value=60, step=5, key="threshold_min",
         help=t("sidebar.threshold_help", lang),

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "basemap": False,
     "outreach_level": "cell",
     "outreach_unprotected": False,
+    # the uploaded service list (ui.upload; the uploader itself is the widget "upload"):
+    "uploaded": None,  # ui.upload.Upload of this session, or None
+    "upload_name": "",  # its name column ("" for none)
+    "upload_capacity": "",  # its capacity column ("" for none)
 }
 
 

@@ -264,9 +264,10 @@ def groups_result(
     threshold: int,
     n_boot: int,
     seed: int,
+    services: gpd.GeoDataFrame | None = None,
 ) -> SuppressionResult:
     """Return the protected groups table (before the final rounding of :func:`round_groups`)."""
-    groups = tb.groups_table(prep, analyses, access, n_boot=n_boot, seed=seed)
+    groups = tb.groups_table(prep, analyses, access, n_boot=n_boot, seed=seed, services=services)
     return bp.protect_groups(groups, threshold, stat_columns=tb.GROUP_STAT_COLUMNS)
 
 
@@ -310,12 +311,17 @@ def classes_result(
 
 
 def outreach_result(
-    prep: Prepared, analyses: Sequence[Question], cells: pd.DataFrame, cells_protected: SuppressionResult
+    prep: Prepared,
+    analyses: Sequence[Question],
+    cells: pd.DataFrame,
+    cells_protected: SuppressionResult,
+    *,
+    services: gpd.GeoDataFrame | None = None,
 ) -> SuppressionResult:
     """Return the outreach targets of every analysis, hidden exactly where the cells table hides their counts."""
     parts = []
     for a in analyses:
-        raw, source, derived = tb.outreach_table(prep, a, cells)
+        raw, source, derived = tb.outreach_table(prep, a, cells, services=services)
         parts.append(
             bp.protect_like(raw, cells_protected, rows=pd.Index(raw["cell_id"]), columns=source, derived=derived)
         )
@@ -351,7 +357,7 @@ def _land(region: Region, units: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
 # --- checks ------------------------------------------------------------------------------------
 
 
-def check_analyses(prep: Prepared, analyses: tuple[Question, ...], threshold: object) -> None:
+def check_analyses(prep: Prepared, analyses: tuple[Question, ...], threshold: object, *, custom: bool = False) -> None:
     problems = []
     if not analyses:
         problems.append("`analyses` is empty; give at least one MODE:CATEGORY:MINUTES")
@@ -360,7 +366,7 @@ def check_analyses(prep: Prepared, analyses: tuple[Question, ...], threshold: ob
     if dupes:
         problems.append(f"analyses {dupes} are repeated; give each once")
     known = prep.category_keys()
-    bad = sorted({a.category for a in analyses if a.category not in known})
+    bad = [] if custom else sorted({a.category for a in analyses if a.category not in known})
     if bad:
         problems.append(f"categories {bad} are unknown; choose from {known}")
     bad_modes = sorted({a.mode for a in analyses if a.mode not in prep.networks})

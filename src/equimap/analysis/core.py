@@ -55,6 +55,10 @@ class Analysis:
     councils
         Key of the boundary layer that figures are given by (a missing layer leaves
         the councils out).
+    services
+        Sites to use instead of the region's services of the category (e.g. a planner's
+        uploaded list; points in the region CRS, as `equimap.region.services.load_service_file`
+        reads them); `question.category` then names the list.
 
     Notes
     -----
@@ -72,14 +76,16 @@ class Analysis:
         seed: int = 0,
         suppress_below: int = DEFAULT_THRESHOLD,
         councils: str | None = "councils",
+        services: gpd.GeoDataFrame | None = None,
     ) -> None:
-        check_analyses(prepared, (question,), suppress_below)
+        check_analyses(prepared, (question,), suppress_below, custom=services is not None)
         self.prepared = prepared
         self.question = question
         self.n_boot = int(n_boot)
         self.seed = int(seed)
         self.suppress_below = int(suppress_below)
         self.councils_key = councils
+        self.custom_services = services
         self._memo: dict[Any, Any] = {}
 
     @classmethod
@@ -131,10 +137,12 @@ class Analysis:
 
     def access(self) -> pd.DataFrame:
         """Return the access indicators of every origin (:meth:`Prepared.access`), indexed like the origins."""
-        return self.prepared.access(self.mode, self.category)
+        return self.prepared.access(self.mode, self.category, services=self.custom_services)
 
     def services(self) -> gpd.GeoDataFrame:
         """Return the services of the category (points in the region CRS)."""
+        if self.custom_services is not None:
+            return self.custom_services
         return self.prepared.services_for(self.category)
 
     # --- the tables -------------------------------------------------------------------------
@@ -285,7 +293,15 @@ class Analysis:
             return self._memo[key]
         prep, qs = self.prepared, (self.question,)
         if name == "groups":
-            res = bd.groups_result(prep, qs, self._acc(), threshold=threshold, n_boot=self.n_boot, seed=self.seed)
+            res = bd.groups_result(
+                prep,
+                qs,
+                self._acc(),
+                threshold=threshold,
+                n_boot=self.n_boot,
+                seed=self.seed,
+                services=self.custom_services,
+            )
         elif name == "councils":
             res = bd.councils_result(
                 prep,
@@ -299,7 +315,7 @@ class Analysis:
         elif name.startswith("urbanisation_l"):
             res = bd.classes_result(prep, qs, self._raw_cells(), threshold=threshold, level=int(name[-1]))
         elif name == "outreach":
-            res = bd.outreach_result(prep, qs, self._raw_cells(), self._cells(protect))
+            res = bd.outreach_result(prep, qs, self._raw_cells(), self._cells(protect), services=self.custom_services)
         else:  # pragma: no cover - a programming error
             raise KeyError(name)
         self._memo[key] = res

@@ -75,7 +75,13 @@ def prefixes(analyses: Sequence[Question]) -> list[str]:
 
 
 def groups_table(
-    prep: Prepared, analyses: Sequence[Question], access: Mapping[str, pd.DataFrame], *, n_boot: int, seed: int
+    prep: Prepared,
+    analyses: Sequence[Question],
+    access: Mapping[str, pd.DataFrame],
+    *,
+    n_boot: int,
+    seed: int,
+    services: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Return one row per analysis, dimension and group: counts, times and gaps with intervals.
 
@@ -101,6 +107,7 @@ def groups_table(
                     threshold_s=a.threshold_s,
                     n_boot=n_boot,
                     seed=seed,
+                    services=services,
                 )
             frame = pd.DataFrame(
                 {
@@ -386,7 +393,12 @@ def services_table(services: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def outreach_table(
-    prep: Prepared, a: Question, cells: pd.DataFrame, *, dimension: str = "birth"
+    prep: Prepared,
+    a: Question,
+    cells: pd.DataFrame,
+    *,
+    dimension: str = "birth",
+    services: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """Return the outreach targets of one analysis, with counts taken from the (unprotected) cells table.
 
@@ -408,7 +420,9 @@ def outreach_table(
     dim = prep.region.group(dimension)
     total = prep.region.total_col
     members = [m for m in [total, *dim.columns, unknown_column(dim.key)] if m in cells.columns]
-    t = outreach_targets(prep, mode=a.mode, category=a.category, threshold_s=a.threshold_s, dimension=dimension)
+    t = outreach_targets(
+        prep, mode=a.mode, category=a.category, threshold_s=a.threshold_s, dimension=dimension, services=services
+    )
     out = pd.DataFrame({"analysis": a.key, "cell_id": t.index.astype(str)})
     for c in OUTREACH_KEEP[:3]:
         out[c] = t[c].to_numpy()

@@ -279,6 +279,8 @@ class Prepared:
             `services` is given.
         services
             Services to use instead of the region's (e.g. an uploaded list), points in the region CRS.
+            Their times are computed in memory and never written to (or read from) the disk
+            cache: the prepared folder is shared by every user and must not keep one user's list.
 
         Returns
         -------
@@ -289,7 +291,7 @@ class Prepared:
             msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
             raise CategoryError(msg)
         path = self.access_file(mode, category, services=services)
-        if path.exists():
+        if services is None and path.exists():
             return pd.read_parquet(path)
         svc = self.services_for(category) if services is None else services
         net = self.networks[mode]
@@ -306,6 +308,8 @@ class Prepared:
             thresholds_min=self.travel.count_thresholds_min,
             index=self.origins.index,
         )
+        if services is not None:
+            return out
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, out.to_parquet)
         return out
