@@ -36,7 +36,7 @@ run: venv vendor
 test: venv vendor browser
 	$(PY) -m pytest
 
-bench: venv
+bench: venv vendor browser
 	$(PY) -m bench
 
 lint: venv

@@ -254,12 +254,20 @@ def _column_select(at: AppTest, name: str):
     return next(s for s in at.sidebar.selectbox if (s.key or "").startswith(f"w__{name}__"))
 
 
+def _ten(count: float) -> float:
+    """Round a region total to the nearest 10 residents, as the protected groups table does."""
+    return 10.0 * round(count / 10.0)
+
+
 def _summary_line(malta, time_s, *, lang: str = "en") -> str:
-    """The Map page's summary, computed here from the travel times (15 min on foot)."""
+    """The Map page's summary, computed here from the travel times (15 min on foot).
+
+    The screen shows the published figures: region totals rounded to the nearest 10, as in the report.
+    """
     row = group_summary(malta.origins, time_s, groups={"T": "all"}, threshold_s=900.0).iloc[0]
     beyond, total, share = (
-        fmt_num(row["pop_beyond"], lang),
-        fmt_num(row["pop"], lang),
+        fmt_num(_ten(row["pop_beyond"]), lang),
+        fmt_num(_ten(row["pop"]), lang),
         fmt_pct(row["share_beyond"], lang),
     )
     return f"{beyond} of {total} residents ({share}) live more than 15 min on foot from the nearest of your services."
@@ -291,7 +299,7 @@ def test_upload__geojson_becomes_the_service_of_map_equity_and_outreach(app: App
     table = group_summary(malta.origins, acc["time_nearest_s"], groups={"T": "all", **dim.columns}, threshold_s=900.0)
     shown = app.dataframe[0].value.set_index("Group")
     assert shown.loc["All residents", "Mean (min)"] == fmt_num(table.loc["T", "mean_min"], "en", digits=1)
-    assert shown.loc["Born outside the EU", "Beyond threshold"] == fmt_num(table.loc["OTH", "pop_beyond"], "en")
+    assert shown.loc["Born outside the EU", "Beyond threshold"] == fmt_num(_ten(table.loc["OTH", "pop_beyond"]), "en")
     sentences = "\n".join(m.value for m in app.markdown)
     assert "to reach the nearest of your services on foot" in sentences
 

@@ -16,6 +16,7 @@ import pytest
 
 from equimap import settings
 from equimap.analysis.bundle import Question, build_bundle
+from equimap.analysis.core import Analysis
 from equimap.cli import main
 from equimap.i18n import t
 from equimap.indicators.gaps import group_gaps
@@ -58,10 +59,38 @@ def test_summary_json_equals_library(malta, capsys):
     lib = group_summary(
         malta.origins, acc["time_nearest_s"], groups={"T": "All", "NAT": "", "EU_OTH": "", "OTH": ""}, threshold_s=1200
     )
+    # protected by default, as the report: counts to the nearest 10, shares to 4 decimals
+    report = Analysis(malta, Question("drive", "hospital", 20.0)).groups("birth")
     for g in ["T", "NAT", "EU_OTH", "OTH"]:
-        assert rows[g]["pop"] == pytest.approx(lib.loc[g, "pop"])
+        assert rows[g]["pop"] == report.loc[g, "pop"] == pytest.approx(lib.loc[g, "pop"], abs=5)
         assert rows[g]["mean_min"] == pytest.approx(lib.loc[g, "mean_min"])
-        assert rows[g]["share_beyond"] == pytest.approx(lib.loc[g, "share_beyond"])
+        assert (
+            rows[g]["share_beyond"]
+            == report.loc[g, "share_beyond"]
+            == pytest.approx(lib.loc[g, "share_beyond"], abs=5e-5)
+        )
+    # without protection, the figures are those of group_summary computed here on the origins
+    main(
+        [
+            "summary",
+            "--mode",
+            "drive",
+            "--category",
+            "hospital",
+            "--threshold-min",
+            "20",
+            "--group",
+            "birth",
+            "--json",
+            "--suppress-below",
+            "0",
+        ]
+    )
+    raw = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    for g in ["T", "NAT", "EU_OTH", "OTH"]:
+        assert raw[g]["pop"] == pytest.approx(round(lib.loc[g, "pop"]))
+        assert raw[g]["pop_beyond"] == pytest.approx(round(lib.loc[g, "pop_beyond"]))
+        assert raw[g]["p90_min"] == pytest.approx(lib.loc[g, "p90_min"])
     # plausibility: most residents of Malta are within 20 minutes by car of a hospital
     assert rows["T"]["share_beyond"] < 0.05
 
@@ -185,7 +214,7 @@ def test_errors__bad_services_file(tmp_path):
 
 def test_errors__unknown_category():
     r = _run("summary", "--category", "spa")
-    assert r.returncode == 2 and "Unknown service category `spa`" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "['spa'] are unknown" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_equity_json_has_intervals(capsys):

@@ -192,11 +192,12 @@ def test_gaps_layer__only_cells_with_residents_beyond() -> None:
 
 
 def test_density_and_share_layers() -> None:
-    gdf = cells(density_km2=[50.0, 150.0, 20000.0], eu_share=[0.04, 0.06, 0.5])
+    gdf = cells(density_km2=[300.0, 1500.1, 20000.0], eu_share=[0.04, 0.06, 0.5])
+    # breaks 300, 1,500, 5,000, 10,000 (equimap.maps.breaks): 300 is the first class, just over 1,500 the third
     assert fills(density_layer(gdf, name="D", title="D", fmt=str)) == {
         "c0": DENSITY_COLOURS[0],
-        "c1": DENSITY_COLOURS[1],
-        "c2": DENSITY_COLOURS[5],
+        "c1": DENSITY_COLOURS[2],
+        "c2": DENSITY_COLOURS[4],
     }
     share = share_layer(gdf, "eu_share", name="EU", title="EU", fmt=lambda v: f"{v:.0f}")
     assert list(fills(share).values()) == ["#edf8e9", "#bae4b3", "#006d2c"]  # 4 %, 6 %, 50 %

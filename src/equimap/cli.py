@@ -15,7 +15,6 @@ import geopandas as gpd
 
 from equimap import i18n, settings
 from equimap._errors import EquimapError
-from equimap.indicators.groups import group_summary
 from equimap.network.prepare import Prepared, prepare_region
 from equimap.region.manifest import list_regions, load_region
 from equimap.region.services import load_service_file
@@ -91,20 +90,21 @@ def cmd_access(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """Print the per-group table for one category, mode and threshold."""
+    """Print the per-group table for one category, mode and threshold (the report's figures, protected)."""
+    from equimap.analysis.core import Analysis
+    from equimap.analysis.question import Question
+
     prep = _prepare(args)
     svc = _services(args, prep)
-    acc = prep.access(args.mode, args.category, services=svc)
-    dims = [prep.region.group(args.group)] if args.group else prep.region.groups
-    frames = []
-    for dim in dims:
-        groups = {prep.region.total_col: "All residents", **dim.columns}
-        t = group_summary(prep.origins, acc["time_nearest_s"], groups=groups, threshold_s=args.threshold_min * 60)
-        t.insert(0, "dimension", dim.key)
-        frames.append(t)
+    question = Question(args.mode, args.category, float(args.threshold_min))
+    # no gaps here, so no bootstrap: the counts, times and shares are those of every other surface
+    analysis = Analysis(prep, question, n_boot=0, suppress_below=args.suppress_below, services=svc)
+    keep = ["dimension", "label", "pop", "mean_min", "median_min", "p90_min", "pop_beyond", "share_beyond"]
+    table = analysis.groups(args.group)[[*keep, "pop_unreachable"]]
+    if not analysis.protected:
+        print("warning: small-count protection is OFF; do not publish or share this output.", file=sys.stderr)
     import pandas as pd
 
-    table = pd.concat(frames)
     if args.json:
         print(
             json.dumps(
@@ -366,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp, threshold=15)
     sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
     sp.set_defaults(func=cmd_summary)
 
     sp = sub.add_parser("equity", help="group gaps vs the reference group, with bootstrap intervals")
