@@ -183,6 +183,7 @@ def prepare_region(
     modes: Sequence[Mode] = settings.MODES,
     taxonomy: Taxonomy | None = None,
     cache_root: Path | None = None,
+    data_dir: Path | None = None,
     progress: Progress = _no_progress,
 ) -> Prepared:
     """Return a region ready for analysis, building what the cache does not hold yet.
@@ -197,10 +198,12 @@ def prepare_region(
         Service taxonomy; the shipped ``data/taxonomy.toml`` by default.
     cache_root
         Where cache folders go; `settings.cache_dir()` by default.
+    data_dir
+        Where a region given by key is looked up (`load_region`); ignored for a `Region`.
     progress
         Called with a message and a fraction done (0..1) on long work.
     """
-    region = region if isinstance(region, Region) else load_region(region)
+    region = region if isinstance(region, Region) else load_region(region, data_dir=data_dir)
     taxonomy = taxonomy or load_taxonomy()
     folder = cache_folder(region, root=cache_root)
     folder.mkdir(parents=True, exist_ok=True)
