@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -67,9 +66,7 @@ def test_numbers_are_written_per_language() -> None:
     assert interval(8.41, 10.46, "en") == "[8.4, 10.5]"
 
 
-# --- the Malta report ----------------------------------------------------------------------------
-
-pytestmark = pytest.mark.malta
+# --- the Malta report (every test using the `malta` fixtures is marked `malta` by conftest) ----------
 
 
 @pytest.fixture(scope="module")
@@ -234,12 +231,9 @@ def test_unprotected_report_says_so_on_its_first_page(malta) -> None:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_cli_report_writes_each_format_and_is_fast(tmp_path, capsys, malta) -> None:
-    del malta  # prepared (and cached) once for the session
-    start = time.perf_counter()
+def test_cli_report_writes_each_format(tmp_path, capsys, malta) -> None:
+    del malta  # prepared (and cached) once for the session; how long the report takes is measured in bench/
     assert main(["report", "--region", "malta", "--lang", "fr", "--out", str(tmp_path / "r.pdf")]) == 0
-    elapsed = time.perf_counter() - start
-    assert elapsed < 30, f"Malta report took {elapsed:.1f} s"
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     err = capsys.readouterr().err
     assert "Group gaps" in err and "wrote" in err
