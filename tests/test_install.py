@@ -237,6 +237,8 @@ def test_data_dir__copy_of_malta_gives_the_same_figures(tmp_path, capsys, monkey
     monkeypatch.delenv("EQUIMAP_DATA_DIR", raising=False)
     data = tmp_path / "regions"
     shutil.copytree(MALTA, data / "isles")
+    (tmp_path / "malta").mkdir()  # a folder of that name where the command runs does not hide the region
+    monkeypatch.chdir(tmp_path)
     assert main(["urbanisation", "--region", "malta", "--councils"]) == 0
     bundled = capsys.readouterr().out
     assert main(["urbanisation", "--region", "isles", "--councils", "--data-dir", str(data)]) == 0

@@ -124,7 +124,8 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
     ----------
     name_or_path
         A region key under `data_dir` (``"malta"``), or a folder holding a
-        ``region.toml``, or the manifest file itself.
+        ``region.toml``, or the manifest file itself. A folder of the current
+        directory without a manifest does not hide the region of that key.
     data_dir
         Where region folders live; by default ``EQUIMAP_DATA_DIR``, else the
         regions bundled with equimap (see `regions_folder`).
@@ -132,7 +133,7 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
     p = Path(name_or_path)
     if p.suffix == ".toml":
         folder = p.parent
-    elif p.is_dir():
+    elif (p / MANIFEST).is_file():
         folder = p
     else:
         folder = regions_folder(data_dir) / str(name_or_path)
