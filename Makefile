@@ -1,13 +1,14 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install, and start the app on the Malta default
 #   make test   create .venv, install (with Debian's Chromium), and run every test
+#   make test-unit   the fast tests only: not on Malta, no browser, no wheel build (under a minute)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 # Prepared networks of a checkout stay in it (an installed equimap uses ~/.cache/equimap).
 export EQUIMAP_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: venv vendor browser run test bench lint prepare
+.PHONY: venv vendor browser run test test-unit bench lint prepare
 
 venv: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
@@ -28,13 +29,16 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils)
 
 prepare: venv
-	$(PY) -m geo prepare --region malta
+	$(PY) -m equimap prepare --region malta
 
 run: venv vendor
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
 test: venv vendor browser
 	$(PY) -m pytest
+
+test-unit: venv
+	$(PY) -m pytest -m "not malta and not browser and not install and not slow"
 
 bench: venv vendor browser
 	$(PY) -m bench

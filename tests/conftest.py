@@ -14,6 +14,17 @@ from equimap.network.graph import Network
 os.environ.setdefault("EQUIMAP_CACHE_DIR", str(Path(__file__).resolve().parent.parent / ".cache"))
 
 
+#: Fixtures that prepare (or read) the real Malta region: a test using one, even through another fixture, is `malta`.
+MALTA_FIXTURES = frozenset({"malta", "malta_bundle"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a Malta fixture `malta`, so ``-m "not malta"`` leaves it out."""
+    for item in items:
+        if MALTA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.malta)
+
+
 @pytest.fixture(scope="session")
 def malta():
     """The real bundled Malta region, prepared (networks, services, residents) once and cached on disk."""

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -82,7 +83,12 @@ def test_map_page__category_and_threshold_change_the_summary(app: AppTest) -> No
     assert "à plus de 30 min à pied de l'hôpital le plus proche" in app.markdown[0].value
 
 
-def test_equity_page(app: AppTest) -> None:
+def _number(text: str) -> float:
+    """Return the first number of an English cell ("-0.45 [-1.0 ; 0.1]" -> -0.45)."""
+    return float(re.match(r"-?[\d,]+(?:\.\d+)?", text).group(0).replace(",", ""))
+
+
+def test_equity_page(app: AppTest, malta) -> None:
     app.switch_page("app_pages/equity.py").run()
     assert not app.exception
     _sidebar_present(app)
@@ -102,6 +108,28 @@ def test_equity_page(app: AppTest) -> None:
     assert "than people born in Malta to reach the nearest pharmacy on foot" in sentences
     assert any("999 bootstrap resamples" in c.value for c in app.caption)  # the sidebar setting, as in the report
     assert len(app.dataframe) == 5
+    # the figures (pharmacies on foot, by country of birth), worked out here with numpy on the origins
+    time_s = malta.access("walk", "pharmacy")["time_nearest_s"].to_numpy()
+    fin = np.isfinite(time_s)
+    mean_min = {}
+    for col in ("NAT", "EU_OTH", "OTH"):
+        w = malta.origins[col].to_numpy()[fin]
+        mean_min[col] = (w * time_s[fin]).sum() / w.sum() / 60
+    gaps = app.dataframe[1].value.set_index("Group")
+    labels = {"NAT": "Born in Malta", "EU_OTH": "Born in another EU country", "OTH": "Born outside the EU"}
+    assert list(gaps.index) == list(labels.values())
+    for col, label in labels.items():
+        assert _number(gaps.loc[label, "Mean (min)"]) == pytest.approx(mean_min[col], abs=0.05)
+        diff = _number(gaps.loc[label, "Mean difference (min)"])
+        assert diff == pytest.approx(mean_min[col] - mean_min["NAT"], abs=0.005)
+    # Gini of travel time over every reachable resident: 1 - twice the area under the Lorenz curve
+    x, w = time_s[fin], malta.origins["T"].to_numpy()[fin]
+    order = np.argsort(x)
+    lorenz = np.concatenate([[0.0], np.cumsum((w * x)[order]) / (w * x).sum()])
+    gini = 1 - ((w[order] / w.sum()) * (lorenz[1:] + lorenz[:-1])).sum()
+    inequality = app.dataframe[3].value
+    assert inequality.iloc[0, 0].startswith("Gini")
+    assert _number(inequality.iloc[0, 1]) == pytest.approx(gini, abs=5e-5)
     _switch_to_french(app)
     assert app.title[0].value == "Équité : qui attend plus longtemps"
     sentences = "\n".join(m.value for m in app.markdown)

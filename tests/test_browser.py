@@ -19,9 +19,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 
-from equimap.indicators.groups import cell_summary
+from equimap.indicators.groups import cell_summary, group_summary
 from equimap.region.boundaries import load_boundaries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +144,9 @@ def test_map_draws_its_layers_offline(page, server, malta) -> None:
     page.screenshot(path=str(SHOTS / "map.png"))
 
 
-def test_layer_toggle_hides_and_shows(page, server) -> None:
+def test_layer_toggle_hides_and_shows(page, server, malta) -> None:
+    acc = malta.access("walk", "pharmacy")
+    summary = cell_summary(malta.origins, acc, count_columns=malta.count_columns, threshold_s=900.0)
     page.goto(server)  # the map is the default page, at /
     frame = _map(page)
     before = _cells_drawn(frame)
@@ -155,7 +158,7 @@ def test_layer_toggle_hides_and_shows(page, server) -> None:
     assert _cells_drawn(frame) == before
     _toggle(frame, "Residents beyond 15 min")
     gaps = _cells_drawn(frame) - before
-    assert gaps > 0
+    assert gaps == int((summary["beyond_T"] > 0).sum())  # one path per cell with residents beyond 15 min
     # toggling layers happens in the browser: the page did not rerun (no new map frame)
     assert sum("st_folium" in f.url for f in page.frames) == 1
 
@@ -206,10 +209,60 @@ def test_language_switch(page, server) -> None:
     assert page.get_by_role("combobox", name="Groupe de population").input_value() == "Tous les habitants"
 
 
-def test_equity_page(page, server) -> None:
+def _numbers(text: str) -> list[float]:
+    """Return the numbers of an English text ("12,345.6", "16.0%" -> 12345.6, 16.0)."""
+    return [float(n.replace(",", "")) for n in re.findall(r"-?\d[\d,]*(?:\.\d+)?", text)]
+
+
+def _grid_rows(grid) -> list[list[str]]:
+    """Return the body rows of an ``st.dataframe`` as text, from the grid's accessible table (its cells are drawn)."""
+    grid.locator("table[role='grid'] tbody tr").first.wait_for(state="attached", timeout=30_000)
+    rows = grid.locator("table[role='grid'] tbody tr")
+    return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+
+
+def test_equity_page(page, server, malta) -> None:
+    # the defaults: pharmacies on foot, threshold 15 min, groups by country of birth; figures worked out with numpy
+    time_s = malta.access("walk", "pharmacy")["time_nearest_s"].to_numpy()
+    fin, beyond = np.isfinite(time_s), ~(time_s <= 900)
+    expected = {}
+    for col in ("T", "NAT", "EU_OTH", "OTH"):
+        w = malta.origins[col].to_numpy()
+        expected[col] = {
+            "pop": w.sum(),
+            "mean_min": (w[fin] * time_s[fin]).sum() / w[fin].sum() / 60,
+            "pop_beyond": w[beyond].sum(),
+            "share_beyond_pct": 100 * w[beyond].sum() / w.sum(),
+        }
     page.goto(f"{server}/equity")
     page.get_by_role("heading", name="Equity: who waits longer").wait_for(timeout=FIRST_DRAW_MS)
-    page.get_by_text("People born outside the EU wait on average", exact=False).wait_for(timeout=60_000)
+    sentence = page.get_by_text("People born outside the EU wait on average", exact=False).first
+    sentence.wait_for(timeout=60_000)
+    # "... (9.1 vs 9.4 min)."; then "12.3% of people born outside the EU live more than 15 min ..., against 14.0% of ..."
+    text = sentence.inner_text()
+    mean, ref_mean = (float(v) for v in re.search(r"\(([\d.]+) vs ([\d.]+) min\)", text).groups())
+    assert mean == pytest.approx(expected["OTH"]["mean_min"], abs=0.05)
+    assert ref_mean == pytest.approx(expected["NAT"]["mean_min"], abs=0.05)
+    share, ref_share = (float(v) for v in re.search(r"([\d.]+)% of .* against ([\d.]+)% of", text).groups())
+    assert share == pytest.approx(expected["OTH"]["share_beyond_pct"], abs=0.05)
+    assert ref_share == pytest.approx(expected["NAT"]["share_beyond_pct"], abs=0.05)
+
+    # the table "Travel time by group": residents, mean, median, p90, beyond, share beyond, one row per group
+    rows = _grid_rows(page.get_by_test_id("stDataFrame").first)
+    labels = {"All residents": "T", "Born in Malta": "NAT", "Born in another EU country": "EU_OTH"}
+    labels["Born outside the EU"] = "OTH"
+    assert [r[0] for r in rows] == list(labels)
+    times = malta.access("walk", "pharmacy")["time_nearest_s"]
+    summary = group_summary(malta.origins, times, groups=dict.fromkeys(labels.values(), ""), threshold_s=900.0)
+    for row in rows:
+        col = labels[row[0]]
+        pop, mean_min, median_min, p90_min, pop_beyond, share_pct = (_numbers(c)[0] for c in row[1:7])
+        assert pop == pytest.approx(expected[col]["pop"], abs=0.5)
+        assert mean_min == pytest.approx(expected[col]["mean_min"], abs=0.05)
+        assert median_min == pytest.approx(summary.loc[col, "median_min"], abs=0.05)
+        assert p90_min == pytest.approx(summary.loc[col, "p90_min"], abs=0.05)
+        assert pop_beyond == pytest.approx(expected[col]["pop_beyond"], abs=0.5)
+        assert share_pct == pytest.approx(expected[col]["share_beyond_pct"], abs=0.05)
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
         timeout=60_000
     )

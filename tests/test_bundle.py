@@ -99,7 +99,7 @@ def test_controlled_round__empty() -> None:
     assert out.shape == (0, 3)
 
 
-# --- the Malta bundle ----------------------------------------------------------------------------
+# --- the Malta bundle (marked `malta` by conftest through its fixtures) ------------------------
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +119,6 @@ def _count_columns(bundle, table: str) -> list[str]:
     counts = set(bundle.count_columns)
     cols = bundle.tables[table].columns
     return [c for c in cols if c in counts or "_beyond_" in c or (c.startswith("beyond_") and "share" not in c)]
-
-
-pytestmark = pytest.mark.malta
 
 
 def test_build_bundle_does_not_change_the_prepared_region(malta) -> None:

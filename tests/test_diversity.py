@@ -123,6 +123,7 @@ def test_bivariate_classes__bad_inputs() -> None:
         bivariate_classes(d, d, n=1)
 
 
+@pytest.mark.malta
 def test_foreign_born_shares__malta_census_grid() -> None:
     import geopandas as gpd
 

@@ -306,6 +306,7 @@ def test_bind_popups__tags_paths_with_the_place_id() -> None:
     assert 'window.eqmBuildPopup("cell", id)' in js
 
 
+@pytest.mark.slow  # imports every module in a new interpreter
 def test_library_layers_and_map_builder_never_import_streamlit() -> None:
     import subprocess
     import sys

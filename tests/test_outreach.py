@@ -38,6 +38,7 @@ origin   cell  T       NAT  EU_OTH  OTH  time (s)  beyond? excess (min)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -55,6 +56,7 @@ from equimap.analysis.outreach import OutreachWeights, _rank, outreach_targets
 from equimap.cli import main
 from equimap.indicators.degurba import population_by_class
 from equimap.indicators.groups import cell_summary, group_summary
+from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
 from equimap.region.add import add_region
 from equimap.region.census import load_population
 from equimap.region.manifest import Region
@@ -543,7 +545,7 @@ def test_cli_outreach_writes_gpkg_and_csv(malta, tmp_path, capsys):
     assert lib.index[0] in out and lib.index[9] in out and lib.index[10] not in out
     assert pyogrio.list_layers(tmp_path / "t.gpkg")[:, 0].tolist() == [LAYER, "README"]
     notice = gpd.read_file(tmp_path / "t.gpkg", layer="README")["text"].iloc[0]
-    assert "not" in notice.lower() or "unprotected" in notice.lower()
+    assert notice == UNPROTECTED_NOTICE
     info = pyogrio.read_info(tmp_path / "t.gpkg", layer=LAYER)
     assert info["crs"] == "EPSG:3035" and info["features"] == len(lib)
     back = gpd.read_file(tmp_path / "t.gpkg", layer=LAYER)
@@ -557,7 +559,8 @@ def test_cli_outreach_writes_gpkg_and_csv(malta, tmp_path, capsys):
     assert main([*args, "--level", "council", "--group", "OTH", "--out", str(tmp_path / "t.csv")]) == 0
     lib = outreach_targets(malta, mode="walk", category="social", threshold_s=THRESHOLD_S, level="council", group="OTH")
     first = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert first.startswith("# ") and "10" in first
+    protected = NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=987654)
+    assert re.fullmatch("# " + re.escape(protected).replace("987654", r"[1-9]\d*"), first), first
     back = pd.read_csv(tmp_path / "t.csv", skiprows=1)
     assert back["unit_id"].tolist() == lib.index.tolist() and back["name"].tolist() == lib["name"].tolist()
     assert (back["T"] - lib["T"].to_numpy()).abs().max() < 2

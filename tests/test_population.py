@@ -37,6 +37,7 @@ def _grid(**overrides) -> gpd.GeoDataFrame:
     return g
 
 
+@pytest.mark.malta
 def test_load_population__malta_totals():
     pop = load_population(load_region("malta"))
     assert len(pop) == 311 and pop.index.name == "cell_id"

@@ -333,6 +333,7 @@ def test_random_tables_with_subsets_and_totals_row_leak_nothing(seed: int) -> No
     assert_not_disclosed(ranges)
 
 
+@pytest.mark.malta
 def test_real_malta_grid_is_protected() -> None:
     import geopandas as gpd
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -89,9 +88,7 @@ def test_french_numbers_and_percent_signs_stay_on_one_pdf_line() -> None:
         assert any("95,5 %" in line for line in lines), (n, lines)
 
 
-# --- the Malta report ----------------------------------------------------------------------------
-
-pytestmark = pytest.mark.malta
+# --- the Malta report (every test using the `malta` fixtures is marked `malta` by conftest) ----------
 
 
 @pytest.fixture(scope="module")
@@ -256,12 +253,9 @@ def test_unprotected_report_says_so_on_its_first_page(malta) -> None:
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_cli_report_writes_each_format_and_is_fast(tmp_path, capsys, malta) -> None:
-    del malta  # prepared (and cached) once for the session
-    start = time.perf_counter()
+def test_cli_report_writes_each_format(tmp_path, capsys, malta) -> None:
+    del malta  # prepared (and cached) once for the session; how long the report takes is measured in bench/
     assert main(["report", "--region", "malta", "--lang", "fr", "--out", str(tmp_path / "r.pdf")]) == 0
-    elapsed = time.perf_counter() - start
-    assert elapsed < 30, f"Malta report took {elapsed:.1f} s"
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     err = capsys.readouterr().err
     assert "Group gaps" in err and "wrote" in err

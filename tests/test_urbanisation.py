@@ -619,6 +619,7 @@ def test_malta__totals_and_one_urban_centre(malta):
     assert 0.98 * 519_562 < res["pop"].sum() <= 519_562
 
 
+@pytest.mark.malta
 def test_malta__deterministic_report():
     first = degurba_markdown("malta")
     assert first == degurba_markdown("malta")

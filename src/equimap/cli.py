@@ -1,6 +1,9 @@
-"""Command line for analysts and batch jobs: ``python -m equimap COMMAND``.
+"""Command line for analysts and batch jobs: ``equimap COMMAND`` or ``python -m equimap COMMAND``.
 
 Every command prints one clear sentence and exits with code 2 on bad input.
+Regions are looked up by key in the data folder: ``--data-dir DIR`` (before or
+after the command), else the ``EQUIMAP_DATA_DIR`` environment variable, else
+the regions bundled with equimap.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import geopandas as gpd
 from equimap import i18n, settings
 from equimap._errors import EquimapError
 from equimap.network.prepare import Prepared, prepare_region
-from equimap.region.manifest import list_regions, load_region
+from equimap.region.manifest import list_regions, load_region, regions_folder
 from equimap.region.services import load_service_file
 
 log = logging.getLogger("geo")
@@ -26,9 +29,17 @@ def _progress(msg: str, frac: float) -> None:
     print(f"[{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
 
 
+def _data_dir(args: argparse.Namespace) -> Path | None:
+    """Return the ``--data-dir`` folder, or None for `settings.data_dir()`."""
+    return Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else None
+
+
 def _prepare(args: argparse.Namespace) -> Prepared:
     return prepare_region(
-        args.region, modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES, progress=_progress
+        args.region,
+        modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES,
+        data_dir=_data_dir(args),
+        progress=_progress,
     )
 
 
@@ -57,17 +68,21 @@ def _about(args: argparse.Namespace, prep: Prepared) -> str:
     return Path(args.services).name if args.services else prep.category_label(args.category)
 
 
-def cmd_regions(_args: argparse.Namespace) -> int:
-    """List the regions shipped under data/."""
-    for key in list_regions():
-        r = load_region(key)
+def cmd_regions(args: argparse.Namespace) -> int:
+    """List the regions of the data folder: key, name and CRS, one per line."""
+    folder = regions_folder(_data_dir(args))
+    keys = list_regions(folder)
+    for key in keys:
+        r = load_region(key, data_dir=folder)
         print(f"{key}\t{r.name}\t{r.crs}")
+    if not keys:
+        print(f"no region in {folder}; add one with `equimap add-region`.", file=sys.stderr)
     return 0
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Build and cache the networks, services and residents of a region."""
-    prep = prepare_region(args.region, progress=_progress)
+    prep = prepare_region(args.region, data_dir=_data_dir(args), progress=_progress)
     for m, net in prep.networks.items():
         print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
     print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
@@ -229,6 +244,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         threshold=args.suppress_below,
         n_boot=args.n_boot,
         seed=args.seed,
+        data_dir=_data_dir(args),
         progress=_progress,
     )
     if not bundle.protected:
@@ -296,7 +312,7 @@ def cmd_urbanisation(args: argparse.Namespace) -> int:
     from equimap.indicators.degurba import population_by_class
     from equimap.region.census import load_population
 
-    region = load_region(args.region)
+    region = load_region(args.region, data_dir=_data_dir(args))
     grid = grid_classes(load_population(region), region=region)
     t = population_by_class(grid, pop_col=region.total_col, level=args.level)
     print(f"{region.name}: Degree of Urbanisation, grid level {args.level}")
@@ -323,17 +339,22 @@ def cmd_add_region(args: argparse.Namespace) -> int:
         crs=args.crs,
         boundaries=Path(args.boundaries) if args.boundaries else None,
         services=Path(args.services) if args.services else None,
-        data_dir=Path(args.data_dir) if args.data_dir else None,
+        data_dir=_data_dir(args),
         overwrite=args.overwrite,
     )
     print(f"region `{r.key}` written to {r.folder / 'region.toml'}")
     return 0
 
 
+#: Help of ``--data-dir``, a global option accepted before or after the command.
+DATA_DIR_HELP = "folder of region folders (default: $EQUIMAP_DATA_DIR, else the regions bundled with equimap)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m equimap``."""
-    p = argparse.ArgumentParser(prog="python -m equimap", description="equimap: access to public services, by group.")
+    p = argparse.ArgumentParser(prog="equimap", description="equimap: access to public services, by group.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    p.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("regions", help="list the regions").set_defaults(func=cmd_regions)
@@ -432,9 +453,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--crs")
     sp.add_argument("--boundaries")
     sp.add_argument("--services")
-    sp.add_argument("--data-dir")
     sp.add_argument("--overwrite", action="store_true")
     sp.set_defaults(func=cmd_add_region)
+    for sp in sub.choices.values():  # `--data-dir` also after the command; SUPPRESS keeps one given before it
+        sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     return p
 
 

@@ -361,6 +361,7 @@ def prepare_region(
     taxonomy: Taxonomy | None = None,
     travel: TravelSettings | None = None,
     cache_root: Path | None = None,
+    data_dir: Path | None = None,
     progress: Progress = _no_progress,
 ) -> Prepared:
     """Return a region ready for analysis, building what the cache does not hold yet.
@@ -377,6 +378,8 @@ def prepare_region(
         Travel settings; `equimap.settings` as it is at this call by default.
     cache_root
         Where cache folders go; `settings.cache_dir()` by default.
+    data_dir
+        Where a region given by key is looked up (`load_region`); ignored for a `Region`.
     progress
         Called with a message and a fraction done (0..1) on long work.
 
@@ -385,7 +388,7 @@ def prepare_region(
     Files are reused only from the folder of `cache_key` (content of every input
     file, taxonomy, travel settings, code version); see the module docstring.
     """
-    region = region if isinstance(region, Region) else load_region(region)
+    region = region if isinstance(region, Region) else load_region(region, data_dir=data_dir)
     taxonomy = taxonomy or load_taxonomy()
     travel = travel or TravelSettings.from_settings()
     key = cache_key(region, taxonomy=taxonomy, travel=travel)

@@ -1,12 +1,14 @@
 """Regions as data: a folder with files and a small `region.toml` manifest.
 
-A region is found by its folder name under ``data/`` (or any folder passed as a
-path). Nothing in the library is specific to one region.
+A region is found by its folder name under the data folder (`regions_folder`:
+``--data-dir``, ``EQUIMAP_DATA_DIR`` or the bundled regions), or as any folder
+passed as a path. Nothing in the library is specific to one region.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,10 +132,29 @@ def _relative(path: Path, folder: Path) -> str:
         return path.as_posix()
 
 
+def regions_folder(data_dir: Path | None = None) -> Path:
+    """Return the folder where regions are looked up by key, checking that it exists.
+
+    Parameters
+    ----------
+    data_dir
+        A folder of region folders; by default `settings.data_dir()` (``EQUIMAP_DATA_DIR``,
+        else the regions bundled with equimap).
+    """
+    folder = Path(data_dir).expanduser() if data_dir is not None else settings.data_dir()
+    if not folder.is_dir():
+        origin = "" if data_dir is not None or "EQUIMAP_DATA_DIR" not in os.environ else " (from EQUIMAP_DATA_DIR)"
+        msg = (
+            f"Data folder `{folder}`{origin} does not exist or is not a folder; "
+            "give a folder that holds region folders (each with a region.toml)."
+        )
+        raise RegionError(msg)
+    return folder
+
+
 def list_regions(data_dir: Path | None = None) -> list[str]:
-    """Return the keys of the regions shipped under `data_dir` (default ``data/``)."""
-    data_dir = data_dir or settings.data_dir()
-    return sorted(p.parent.name for p in data_dir.glob(f"*/{MANIFEST}"))
+    """Return the keys of the regions under `data_dir` (see `regions_folder` for the default)."""
+    return sorted(p.parent.name for p in regions_folder(data_dir).glob(f"*/{MANIFEST}"))
 
 
 def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir: Path | None = None) -> Region:
@@ -143,17 +164,19 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
     ----------
     name_or_path
         A region key under `data_dir` (``"malta"``), or a folder holding a
-        ``region.toml``, or the manifest file itself.
+        ``region.toml``, or the manifest file itself. A folder of the current
+        directory without a manifest does not hide the region of that key.
     data_dir
-        Where region folders live; defaults to the repository's ``data/``.
+        Where region folders live; by default ``EQUIMAP_DATA_DIR``, else the
+        regions bundled with equimap (see `regions_folder`).
     """
     p = Path(name_or_path)
     if p.suffix == ".toml":
         folder = p.parent
-    elif p.is_dir():
+    elif (p / MANIFEST).is_file():
         folder = p
     else:
-        folder = (data_dir or settings.data_dir()) / str(name_or_path)
+        folder = regions_folder(data_dir) / str(name_or_path)
     manifest = folder / MANIFEST
     if not manifest.exists():
         known = list_regions(data_dir)

@@ -109,12 +109,14 @@ def write_region(
     threshold: int = DEFAULT_THRESHOLD,
     n_boot: int = 999,
     seed: int = 0,
+    data_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[Path], Bundle]:
     """Prepare `region`, build its bundle and write it: the batch run behind ``python -m equimap report``.
 
     Every argument is checked before the region is prepared, so bad input fails at
-    once. Returns the files written and the bundle they were written from.
+    once. `data_dir` is where a region key is looked up (`load_region`). Returns the
+    files written and the bundle they were written from.
     """
     path = Path(path)
     fmt = format_for(path, fmt)
@@ -131,7 +133,7 @@ def write_region(
     from equimap.network.prepare import prepare_region
 
     say = progress or (lambda _m, _f: None)
-    prep = prepare_region(region, progress=progress)
+    prep = prepare_region(region, data_dir=data_dir, progress=say)
     bundle = build_bundle(prep, analyses, threshold=threshold, n_boot=n_boot, seed=seed, progress=progress)
     say(f"Writing {fmt}", 0.7)
     try:
