@@ -1,9 +1,10 @@
-"""Run every benchmark: ``python -m bench`` (engine, report, app in Chromium)."""
+"""Run every benchmark: ``python -m bench`` (engine, report, analysis layer, app in Chromium)."""
 
 import sys
 
-from bench import app, foundation, report
+from bench import analysis, app, foundation, report
 
 foundation.main(sys.argv[1:])
 report.main([])
+analysis.main([])
 app.main([])

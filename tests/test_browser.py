@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
+from equimap.analysis.question import Question
+from equimap.api import Analysis
 from equimap.indicators.groups import cell_summary, group_summary
 from equimap.region.boundaries import load_boundaries
 
@@ -158,15 +160,15 @@ def test_layer_toggle_hides_and_shows(page, server, malta) -> None:
     assert _cells_drawn(frame) == before
     _toggle(frame, "Residents beyond 15 min")
     gaps = _cells_drawn(frame) - before
-    assert gaps == int((summary["beyond_T"] > 0).sum())  # one path per cell with residents beyond 15 min
+    # one path per cell with residents beyond 15 min, except those whose count small-count protection hides
+    shown = Analysis(malta, Question("walk", "pharmacy", 15.0)).cells()["beyond_T"]
+    assert gaps == int((shown > 0).sum())
+    assert gaps > 0.8 * int((summary["beyond_T"] > 0).sum())  # most such cells are shown
     # toggling layers happens in the browser: the page did not rerun (no new map frame)
     assert sum("st_folium" in f.url for f in page.frames) == 1
 
 
 def test_click_on_a_cell_shows_its_figures(page, server, malta) -> None:
-    from equimap.analysis.question import Question
-    from equimap.api import Analysis
-
     # the figures of the XLSX export of the same analysis: the popup must show exactly these
     summary = Analysis(malta, Question("walk", "pharmacy", 15.0)).cells()
     cell = summary["beyond_T"].idxmax()  # the cell with most residents beyond 15 min
@@ -257,11 +259,12 @@ def test_equity_page(page, server, malta) -> None:
     for row in rows:
         col = labels[row[0]]
         pop, mean_min, median_min, p90_min, pop_beyond, share_pct = (_numbers(c)[0] for c in row[1:7])
-        assert pop == pytest.approx(expected[col]["pop"], abs=0.5)
+        # region totals are published rounded to the nearest 10 residents, on screen as in the report
+        assert pop % 10 == 0 and pop == pytest.approx(expected[col]["pop"], abs=5)
         assert mean_min == pytest.approx(expected[col]["mean_min"], abs=0.05)
         assert median_min == pytest.approx(summary.loc[col, "median_min"], abs=0.05)
         assert p90_min == pytest.approx(summary.loc[col, "p90_min"], abs=0.05)
-        assert pop_beyond == pytest.approx(expected[col]["pop_beyond"], abs=0.5)
+        assert pop_beyond % 10 == 0 and pop_beyond == pytest.approx(expected[col]["pop_beyond"], abs=5)
         assert share_pct == pytest.approx(expected[col]["share_beyond_pct"], abs=0.05)
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
         timeout=60_000
@@ -272,9 +275,6 @@ def test_equity_page(page, server, malta) -> None:
 
 
 def test_click_on_a_council_name_shows_its_figures(page, server, malta) -> None:
-    from equimap.analysis.question import Question
-    from equimap.api import Analysis
-
     councils = Analysis(malta, Question("walk", "pharmacy", 15.0)).councils()  # the protected figures the page shows
     unit = councils["T"].idxmax()
     name = councils.loc[unit, "name"]

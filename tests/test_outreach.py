@@ -54,9 +54,10 @@ from equimap._errors import DataError
 from equimap.analysis.classes import grid_classes, summary_by_class, unit_classes, urbanisation_of_origins
 from equimap.analysis.outreach import OutreachWeights, _rank, outreach_targets
 from equimap.cli import main
+from equimap.i18n import t as message
 from equimap.indicators.degurba import population_by_class
 from equimap.indicators.groups import cell_summary, group_summary
-from equimap.protect.suppression import NOTICE_TEXTS, PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
+from equimap.protect.suppression import PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE
 from equimap.region.add import add_region
 from equimap.region.census import load_population
 from equimap.region.manifest import Region
@@ -559,7 +560,7 @@ def test_cli_outreach_writes_gpkg_and_csv(malta, tmp_path, capsys):
     assert main([*args, "--level", "council", "--group", "OTH", "--out", str(tmp_path / "t.csv")]) == 0
     lib = outreach_targets(malta, mode="walk", category="social", threshold_s=THRESHOLD_S, level="council", group="OTH")
     first = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()[0]
-    protected = NOTICE_TEXTS["en"][PROTECTED_NOTICE_KEY].format(threshold=10, suppressed=987654)
+    protected = message(PROTECTED_NOTICE_KEY, "en", threshold=10, suppressed=987654)
     assert re.fullmatch("# " + re.escape(protected).replace("987654", r"[1-9]\d*"), first), first
     back = pd.read_csv(tmp_path / "t.csv", skiprows=1)
     assert back["unit_id"].tolist() == lib.index.tolist() and back["name"].tolist() == lib["name"].tolist()

@@ -18,7 +18,6 @@ import pandas as pd
 import streamlit as st
 
 from equimap.analysis import tables
-from equimap.analysis.classes import grid_classes
 from equimap.analysis.core import DEFAULT_N_BOOT
 from equimap.analysis.equity import inequality_table, supply_access, supply_by_group
 from equimap.analysis.outreach import outreach_targets
@@ -106,13 +105,6 @@ def cell_councils(region: str) -> pd.Series:
     ids = tables.cell_councils(prep, tables.council_units(prep.region, "councils"))
     names = ids.map(found.set_index(found.index.astype(str))["name"])
     return names.reindex(prep.population.index).fillna("").astype(str)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def grid(region: str) -> gpd.GeoDataFrame:
-    """Return the Degree of Urbanisation of every census cell (`equimap.analysis.classes.grid_classes`)."""
-    prep = _prep(region)
-    return grid_classes(prep.population, region=prep.region)
 
 
 def cells(region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT) -> gpd.GeoDataFrame:

@@ -45,11 +45,11 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from equimap._errors import DataError
 from equimap._validate import _div, _fail, _time_problems
 from equimap.analysis.classes import grid_classes, unit_classes
+from equimap.analysis.places import origin_places
 from equimap.indicators.degurba import L2_LABELS, DegurbaParams
 from equimap.network.prepare import Prepared
 from equimap.region.census import unknown_column
@@ -293,13 +293,12 @@ def _per_origin(
 
 
 def _unit_of_points(x: np.ndarray, y: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
-    """Return the position in `units` of the polygon holding each point (smallest position on ties), -1 if none."""
-    i_pt, i_unit = units.sindex.query(shapely.points(x, y), predicate="intersects")
-    pos = np.full(len(x), -1, dtype=np.intp)
-    order = np.lexsort((i_unit, i_pt))
-    pts, first = np.unique(i_pt[order], return_index=True)
-    pos[pts] = i_unit[order][first]
-    return pos
+    """Return the position in `units` of the polygon holding each point, -1 if none.
+
+    The one border rule of :func:`equimap.analysis.places.origin_places` (the first polygon touched).
+    """
+    where = origin_places(pd.DataFrame({"x": x, "y": y}), units.reset_index(drop=True))
+    return where.fillna(-1).to_numpy().astype(np.intp)
 
 
 def _place_table(sums: pd.DataFrame, *, counts: list[str], groups: list[str]) -> pd.DataFrame:

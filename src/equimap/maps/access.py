@@ -27,13 +27,15 @@ def access_classes(time_min: Sequence[float] | np.ndarray, pop: Sequence[float] 
     time_min
         Population-weighted time to the nearest service per cell (NaN: none reachable).
     pop
-        Residents per cell.
+        Residents per cell; NaN is a count hidden by small-count protection (1 to 9
+        residents, or hidden to protect another), so the cell is populated.
     """
     t = np.asarray(time_min, dtype=float)
     p = np.asarray(pop, dtype=float)
+    populated = np.isnan(p) | (p > 0)
     cls = classify(t, ACCESS_BREAKS_MIN)
-    cls[np.isnan(t) & (p > 0)] = len(ACCESS_BREAKS_MIN) + 1
-    cls[~(p > 0)] = -1
+    cls[np.isnan(t) & populated] = len(ACCESS_BREAKS_MIN) + 1
+    cls[~populated] = -1
     return cls
 
 

@@ -202,20 +202,22 @@ def outreach(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
 
 
 def cell_places(bundle: Bundle) -> dict[str, str]:
-    """Return a short name of each outreach cell: its position in km and the council covering most of it."""
+    """Return a short name of each outreach cell: its position in km and its council.
+
+    A cell's council is the one where most of its residents live (the cells table's
+    ``council_id``, :func:`equimap.analysis.tables.cell_councils`), as in the app.
+    """
     layer = bundle.layers.get("outreach")
     if layer is None:
         return {}
     cells = layer.drop_duplicates("cell_id").set_index("cell_id")
     names = {}
-    councils = bundle.layers.get("councils")
-    if councils is not None:
+    table = bundle.tables["cells"]
+    if "councils" in bundle.tables and "council_id" in table.columns:
         display = council_names(bundle)
-        ci, ui = councils.sindex.query(cells.geometry, predicate="intersects")
-        area = cells.geometry.iloc[ci].intersection(councils.geometry.iloc[ui], align=False).area.to_numpy()
-        best = pd.DataFrame({"c": ci, "u": ui, "a": area}).sort_values(["a", "u"]).drop_duplicates("c", keep="last")
-        for c, u in zip(best["c"], best["u"], strict=True):
-            names[cells.index[c]] = display.get(councils.index[u], str(councils.iloc[u]["name"]))
+        for cid, council in table["council_id"].reindex(cells.index).items():
+            if isinstance(council, str) and council in display:
+                names[cid] = display[council]
     out = {}
     for cid, geom in cells.geometry.items():
         x0, y0 = geom.bounds[:2]
