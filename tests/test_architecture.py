@@ -118,3 +118,19 @@ def test_library_never_imports_streamlit(where):
 def test_no_module_named_geo_or_layers():
     assert not (ROOT / "geo").exists()
     assert not (ROOT / "layers").exists()
+
+
+def test_app_imports_no_private_module_of_the_library():
+    """The Streamlit app reads the library through its public modules only (no ``_errors``, ``_validate``...)."""
+    offenders = []
+    files = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "equimap" and any(p.startswith("_") for p in parts[1:]):
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from equimap._errors import EquimapError
+from equimap import EquimapError
 from equimap.i18n import t
 
 

@@ -13,7 +13,7 @@ import folium
 import geopandas as gpd
 
 from equimap.i18n import fmt_num, t
-from equimap.maps._choropleth import GeometryStore
+from equimap.maps import GeometryStore
 from equimap.maps.access import ACCESS_BREAKS_MIN, access_layer
 from equimap.maps.base import base_map, land_layer, layer_control
 from equimap.maps.bivariate import bivariate_layer

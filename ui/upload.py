@@ -33,12 +33,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from equimap import settings
-from equimap._errors import DataError, EquimapError
-from equimap._validate import read_vector
+from equimap import DataError, EquimapError, settings
 from equimap.i18n import fmt_num, t
 from equimap.network.prepare import Prepared
-from equimap.region.services import load_service_file
+from equimap.region.services import load_service_file, read_service_layer
 from ui.labels import UPLOAD_PREFIX, is_upload
 from ui.state import DEFAULTS
 
@@ -135,7 +133,7 @@ def file_columns(
     A CSV's coordinate columns are left out of both.
     """
     with tempfile.TemporaryDirectory(prefix="equimap-upload-") as tmp:
-        gdf = read_vector(_scratch_copy(tmp, file_name, _data))
+        gdf = read_service_layer(_scratch_copy(tmp, file_name, _data))
     csv = Path(file_name).suffix.lower() == ".csv"
     cols = [c for c in gdf.columns if c != gdf.geometry.name and not (csv and str(c).lower() in _COORDINATES)]
     numeric = []

@@ -1,4 +1,5 @@
-"""Map layers for folium: each module turns GeoDataFrames and translated labels into one overlay.
+"""Folium map-layer builders, one module per layer (never imports streamlit)."""
 
-Nothing here imports streamlit; the app passes already-translated text.
-"""
+from equimap.maps._choropleth import GeometryStore
+
+__all__ = ["GeometryStore"]

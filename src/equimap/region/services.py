@@ -216,3 +216,12 @@ def select_services(services: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataF
     """
     sel = services[services["category"].isin(keys)]
     return sel[~sel["service_id"].duplicated()].copy()
+
+
+def read_service_layer(path: Path) -> gpd.GeoDataFrame:
+    """Read a service file as it is (any supported vector format, CSV with lon/lat), checked but not selected.
+
+    For a user interface that shows the file's columns before the sites are loaded with
+    :func:`load_service_file`. Bad files raise :class:`~equimap.DataError` with one sentence.
+    """
+    return read_vector(Path(path))
