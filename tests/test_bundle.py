@@ -212,6 +212,15 @@ def test_councils_table_equals_a_spatial_join(bundle, malta) -> None:
     assert expected[OUTSIDE] > 0  # residents outside every council are kept, not dropped
     np.testing.assert_allclose(councils.at[TOTAL, "T"], councils["T"].drop(index=TOTAL).sum())
     assert abs(councils.at[TOTAL, "T"] - o["T"].sum()) < 5
+    # a cell's council is the one where most of its residents live (ties: the first in the file)
+    inside = key != OUTSIDE
+    per = pd.DataFrame({"cell": o["cell_id"], "council": key, "T": o["T"], "order": joined["order"]})[inside]
+    per = per.groupby(["cell", "council"]).agg(T=("T", "sum"), order=("order", "first")).reset_index()
+    best = per.sort_values(["cell", "T", "order"], ascending=[True, False, True]).drop_duplicates("cell")
+    cells = bundle.tables["cells"]
+    pd.testing.assert_series_equal(
+        cells["council_id"].dropna().sort_index(), best.set_index("cell")["council"].sort_index(), check_names=False
+    )
 
 
 def test_additive_relations_hold_in_every_visible_row(bundle) -> None:

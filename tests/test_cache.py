@@ -18,7 +18,8 @@ import pytest
 from shapely.geometry import box
 
 from equimap import settings
-from equimap.network.prepare import TravelSettings, cache_folder, cache_key, prepare_region
+from equimap.network.cache import TravelSettings, cache_folder, cache_key
+from equimap.network.prepare import prepare_region
 from equimap.region.add import add_region
 from equimap.region.manifest import load_region
 from equimap.region.services import load_taxonomy

@@ -19,8 +19,9 @@ from equimap.maps.access import ACCESS_COLOURS, UNREACHABLE_COLOUR, access_class
 from equimap.maps.base import STATIC_URL, base_map, land_layer, layer_control, to_wgs84
 from equimap.maps.bivariate import BIVARIATE_COLOURS, bivariate_index, bivariate_layer
 from equimap.maps.boundaries import boundaries_layer
+from equimap.maps.breaks import classify
 from equimap.maps.gaps import GAP_COLOURS, gap_classes, gaps_layer
-from equimap.maps.legend import Legend, classify, legend_html, range_labels
+from equimap.maps.legend import Legend, legend_html, range_labels
 from equimap.maps.outreach import RANK_COLOURS, rank_classes, rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore, bind_popups
 from equimap.maps.residents import DENSITY_COLOURS, density_layer, share_layer

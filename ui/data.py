@@ -99,11 +99,10 @@ def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: 
 def cell_councils(region: str) -> pd.Series:
     """Return the name of the council where most of each census cell's residents live ("" if none)."""
     prep = _prep(region)
-    found = units(region)
+    found = tables.council_units(prep.region, "councils")
     if found is None:
         return pd.Series("", index=prep.population.index)
-    ids = tables.cell_councils(prep, tables.council_units(prep.region, "councils"))
-    names = ids.map(found.set_index(found.index.astype(str))["name"])
+    names = tables.cell_councils(prep, found).map(found.set_index("council_id")["name"])
     return names.reindex(prep.population.index).fillna("").astype(str)
 
 

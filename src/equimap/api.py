@@ -20,7 +20,7 @@ import pandas as pd
 
 from equimap.analysis import core
 from equimap.analysis.bundle import build_bundle
-from equimap.analysis.question import Question, parse_analysis
+from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
 from equimap.network.prepare import Prepared, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.manifest import Region, load_region
@@ -132,9 +132,8 @@ class Study:
 
         `analyses` holds questions or ``"MODE:CATEGORY:MINUTES"`` strings (``"walk:health:15"``).
         """
-        questions = None if analyses is None else [parse_analysis(q) if isinstance(q, str) else q for q in analyses]
-        kwargs = {} if questions is None else {"analyses": questions}
-        bundle = build_bundle(self.prepared, threshold=suppress_below, n_boot=n_boot, seed=seed, **kwargs)
+        questions = [parse_analysis(q) if isinstance(q, str) else q for q in analyses or DEFAULT_ANALYSES]
+        bundle = build_bundle(self.prepared, questions, threshold=suppress_below, n_boot=n_boot, seed=seed)
         return write_bundle(bundle, path, fmt=fmt, lang=lang)
 
 

@@ -14,7 +14,6 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from equimap.maps.base import script_json
-from equimap.maps.breaks import classify  # noqa: F401  (the maps' one classification, re-exported)
 
 
 class Legend(MacroElement):

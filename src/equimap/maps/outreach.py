@@ -9,7 +9,8 @@ import geopandas as gpd
 import numpy as np
 
 from equimap.maps._choropleth import class_layer
-from equimap.maps.legend import classify, legend_html
+from equimap.maps.breaks import classify
+from equimap.maps.legend import legend_html
 
 #: Upper ranks of the classes: 1–5, 6–10, 11–25, 26 and beyond.
 RANK_BREAKS: tuple[int, ...] = (5, 10, 25)

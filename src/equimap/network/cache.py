@@ -1,0 +1,162 @@
+"""What a prepared region's cache is keyed on, so that nothing stale is ever read.
+
+The cache folder's name holds a hash of everything the prepared files depend on
+(`cache_key`, also written to ``key.json`` in the folder):
+
+- the sha256 of the content of the manifest and of every data file it names
+  (OSM extract, population layer, boundary layers, official service lists;
+  `equimap.region.manifest.Region.file_digests`), never sizes or times;
+- the content of the service taxonomy (`equimap.region.services.Taxonomy.digest`);
+- the travel settings that shape the networks and the residents
+  (`TravelSettings`: speeds, snapping limits, the building buffer);
+- the installed equimap version and `CACHE_VERSION`.
+
+Each access file inside it is keyed on the services it was computed for (ids and
+coordinates) and on the settings that shape only it (`TravelSettings.ACCESS_FIELDS`).
+Changing any of these gives a new folder or file; nothing stale is read. Old folders
+are left on disk (delete the cache folder to reclaim the space).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar
+
+from equimap import settings
+from equimap.region.manifest import Region
+from equimap.region.services import Taxonomy, load_taxonomy
+
+#: Bump when the prepared files change meaning, so old caches are not reused.
+CACHE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    """The travel settings a region is prepared and queried with: a snapshot of `equimap.settings`.
+
+    `prepare_region` takes one snapshot (`from_settings`, read when it is called)
+    and every network, resident placement, snap and access table of the
+    `Prepared` it returns uses those values, so the cache key names exactly the
+    numbers used. Pass another one (``dataclasses.replace(TravelSettings.from_settings(), ...)``)
+    to prepare with other values; it gets its own cache.
+
+    Attributes
+    ----------
+    walk_speed_kmh, bike_speed_kmh
+        Constant speeds on foot (also between a point and its network node) and by bike.
+    drive_speeds_kmh
+        ``(highway class, km/h)`` pairs, sorted: car speeds where a way has no `maxspeed`;
+        cars use only these classes.
+    drive_fallback_kmh
+        Car speed on a drivable class with no speed.
+    min_component_nodes, max_snap_m
+        Network components residents and services may be snapped to, and how far (see
+        `equimap.network.routing.snap_points`).
+    building_buffer_m
+        A walking node this close to a building is a place where people live.
+    n_nearest, count_thresholds_min
+        The k of the mean time to the k nearest services, and the thresholds of the
+        "services within" counts; they shape only the access tables.
+    """
+
+    walk_speed_kmh: float
+    bike_speed_kmh: float
+    drive_speeds_kmh: tuple[tuple[str, float], ...]
+    drive_fallback_kmh: float
+    min_component_nodes: int
+    max_snap_m: float
+    building_buffer_m: float
+    n_nearest: int
+    count_thresholds_min: tuple[float, ...]
+
+    #: Fields that shape only `Prepared.access` (they key each access file, not the folder).
+    ACCESS_FIELDS: ClassVar[tuple[str, ...]] = ("n_nearest", "count_thresholds_min")
+
+    @classmethod
+    def from_settings(cls) -> TravelSettings:
+        """Return the values of `equimap.settings` as they are now."""
+        return cls(
+            walk_speed_kmh=float(settings.WALK_SPEED_KMH),
+            bike_speed_kmh=float(settings.BIKE_SPEED_KMH),
+            drive_speeds_kmh=tuple(sorted((k, float(v)) for k, v in settings.DRIVE_SPEEDS_KMH.items())),
+            drive_fallback_kmh=float(settings.DRIVE_FALLBACK_KMH),
+            min_component_nodes=int(settings.MIN_COMPONENT_NODES),
+            max_snap_m=float(settings.MAX_SNAP_M),
+            building_buffer_m=float(settings.BUILDING_BUFFER_M),
+            n_nearest=int(settings.N_NEAREST),
+            count_thresholds_min=tuple(float(t) for t in settings.COUNT_THRESHOLDS_MIN),
+        )
+
+    def prepare_part(self) -> dict[str, Any]:
+        """Return the settings that shape the networks and the residents (part of the folder key)."""
+        return {k: v for k, v in asdict(self).items() if k not in self.ACCESS_FIELDS}
+
+    def access_part(self) -> dict[str, Any]:
+        """Return the settings that shape only the access tables (part of each access file's key)."""
+        return {k: getattr(self, k) for k in self.ACCESS_FIELDS}
+
+
+def json_digest(obj: Any) -> str:
+    """Return the sha256 of a JSON-ready object, written canonically."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    try:
+        return metadata.version("equimap")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write a file under a temporary name, then move it in place (a reader never sees half a file)."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    write(tmp)
+    tmp.replace(path)
+
+
+def cache_key(
+    region: Region, *, taxonomy: Taxonomy | None = None, travel: TravelSettings | None = None
+) -> dict[str, Any]:
+    """Return what a region's prepared files depend on, as a JSON-ready dict (written to ``key.json``).
+
+    Keys: ``files`` (sha256 of the manifest and of every data file, `Region.file_digests`),
+    ``taxonomy`` (`Taxonomy.digest`; the shipped taxonomy by default), ``travel``
+    (`TravelSettings.prepare_part`; `equimap.settings` as it is now by default),
+    ``equimap`` (the installed version) and ``cache_version`` (`CACHE_VERSION`).
+    Hashing the files reads them in full, once (about 10 ms for Malta).
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    travel = travel or TravelSettings.from_settings()
+    return {
+        "region": region.key,
+        "files": region.file_digests(),
+        "taxonomy": taxonomy.digest(),
+        "travel": travel.prepare_part(),
+        "equimap": _code_version(),
+        "cache_version": CACHE_VERSION,
+    }
+
+
+def cache_folder(
+    region: Region,
+    *,
+    root: Path | None = None,
+    taxonomy: Taxonomy | None = None,
+    travel: TravelSettings | None = None,
+    key: dict[str, Any] | None = None,
+) -> Path:
+    """Return the cache folder of a region: ``<region>-<hash of cache_key>-v<CACHE_VERSION>`` under `root`.
+
+    `key` is a `cache_key` already computed (then `taxonomy` and `travel` are not used).
+    """
+    key = key or cache_key(region, taxonomy=taxonomy, travel=travel)
+    return (root or settings.cache_dir()) / f"{region.key}-{json_digest(key)[:16]}-v{CACHE_VERSION}"
