@@ -84,7 +84,7 @@ class Suggestion:
     ----------
     sites
         One row per suggested site, in the region CRS: ``site_id`` (``new-1`` ...), ``name``,
-        ``candidate_id``, ``cell_id`` (None for uploaded candidates), ``node``, ``time_to_node_s``
+        ``candidate_id``, ``place`` (local unit), ``cell_id`` (None for uploaded candidates), ``node``, ``time_to_node_s``
         and ``gain_alone`` (residents the site alone brings within the threshold; unprotected).
     gains
         Index: the count column (``T``, ``NAT`` ...); columns ``dimension``, ``label``, ``pop``
@@ -241,6 +241,32 @@ def resident_weights(
     for g, v in weights.items():
         w += (v - 1.0) * demand[g].to_numpy(float)
     return np.maximum(w, 0.0)
+
+
+def parse_group_weights(specs: Sequence[str] | None) -> tuple[dict[str, float], str | None]:
+    """Return ``(weights, only_group)`` from ``["OTH=2", ...]`` (weights) or ``["OTH"]`` (that group alone).
+
+    Raises
+    ------
+    DataError
+        For a weight that is not a number, or a group given alone together with others.
+    """
+    weights: dict[str, float] = {}
+    alone: list[str] = []
+    for spec in specs or []:
+        group, sep, value = spec.partition("=")
+        if not sep:
+            alone.append(group.strip())
+            continue
+        try:
+            weights[group.strip()] = float(value)
+        except ValueError:
+            msg = f"`{spec}` is not a group weight; write GROUP=NUMBER (e.g. OTH=2), or GROUP alone to cover only it."
+            raise DataError(msg) from None
+    if len(alone) > 1 or (alone and weights):
+        msg = "Give either group weights (OTH=2, repeatable) or one group to cover alone (OTH), not both."
+        raise DataError(msg)
+    return weights, alone[0] if alone else None
 
 
 # ---------------------------------------------------------------- the two solvers
@@ -424,6 +450,19 @@ def gains_by_group(prep: Prepared, demand: pd.DataFrame, covered: np.ndarray) ->
     )
 
 
+def place_names(prep: Prepared, points: gpd.GeoSeries) -> list[str | None]:
+    """Return the name of the local unit (the region's first boundary layer that is not land) holding each point."""
+    from equimap.region.boundaries import load_boundaries
+
+    spec = next((b for b in prep.region.boundaries if not b.land), None)
+    if spec is None or len(points) == 0:
+        return [None] * len(points)
+    units = load_boundaries(prep.region, spec.key)
+    hit = gpd.sjoin(gpd.GeoDataFrame(geometry=points.reset_index(drop=True)), units[["name", "geometry"]], how="left")
+    names = hit[~hit.index.duplicated()]["name"]
+    return [None if pd.isna(v) else str(v) for v in names]
+
+
 def suggest_sites(
     prep: Prepared,
     *,
@@ -520,6 +559,7 @@ def suggest_sites(
             "site_id": [f"new-{i + 1}" for i in range(len(chosen))],
             "name": [f"Suggested site {i + 1}" for i in range(len(chosen))],
             "candidate_id": sites["candidate_id"].to_numpy(),
+            "place": place_names(prep, sites.geometry),
             "cell_id": sites["cell_id"].to_numpy(),
             "node": c_node[chosen],
             "time_to_node_s": c_t[chosen],
@@ -612,6 +652,7 @@ def suggestion_record(suggestion: Suggestion, *, threshold: int = DEFAULT_THRESH
                 "service_id": r.site_id,
                 "name": r.name,
                 "candidate_id": r.candidate_id,
+                "place": r.place,
                 "lon": round(float(p.x), 6),
                 "lat": round(float(p.y), 6),
                 "residents_gained": protect_count(r.gain_alone, threshold=threshold),
