@@ -261,7 +261,7 @@ def parse_group_weights(specs: Sequence[str] | None) -> tuple[dict[str, float], 
         try:
             weights[group.strip()] = float(value)
         except ValueError:
-            msg = f"`{spec}` is not a group weight; write GROUP=NUMBER (e.g. OTH=2), or GROUP alone to cover only it."
+            msg = f"`{spec}` is not a group weight; write GROUP=NUMBER (for example OTH=2), or GROUP alone to cover only it."
             raise DataError(msg) from None
     if len(alone) > 1 or (alone and weights):
         msg = "Give either group weights (OTH=2, repeatable) or one group to cover alone (OTH), not both."
