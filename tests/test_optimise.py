@@ -248,3 +248,44 @@ def test_malta__candidates_file(malta, tmp_path):
     assert len(s.sites) == 2 and s.sizes["candidates"] == 3
     with pytest.raises(DataError, match=r"only 3 candidate sites"):
         op.suggest_sites(malta, mode="walk", category="pharmacy", threshold_min=15, k=4, candidates=cands)
+
+
+MALTA_CANDIDATES = [
+    (14.482507, 35.862619),
+    (14.567255, 35.859318),
+    (14.440244, 35.892251),
+    (14.485016, 35.899898),
+    (14.487359, 35.926158),
+]
+
+
+@pytest.mark.parametrize("objective", ["coverage", "median"])
+def test_malta__file_candidates_equal_brute_force_by_recomputation(malta, tmp_path, objective):
+    """Five candidates, K = 2: every pair of sites recomputed with `Prepared.access`; the optimiser picks the best."""
+    path = tmp_path / "five.csv"
+    path.write_text("lon,lat\n" + "\n".join(f"{x},{y}" for x, y in MALTA_CANDIDATES) + "\n")
+    cands = op.candidates_from_file(malta, path, mode="walk")
+    s = op.suggest_sites(
+        malta, mode="walk", category="pharmacy", threshold_min=15, k=2, objective=objective, candidates=cands
+    )
+    existing = malta.services_for("pharmacy")
+    pts = gpd.GeoSeries.from_xy(*zip(*MALTA_CANDIDATES, strict=True), crs="EPSG:4326").to_crs(malta.region.crs)
+    pop = malta.origins["T"].to_numpy(float)
+    before = malta.access("walk", "pharmacy", services=existing)["time_nearest_s"].to_numpy()
+    score = {}
+    for subset in itertools.combinations(range(5), 2):
+        new = gpd.GeoDataFrame(
+            {"service_id": [f"c{j}" for j in subset], "category": "pharmacy", "theme": "health", "name": "c"},
+            geometry=pts.iloc[list(subset)].to_numpy(),
+            crs=malta.region.crs,
+        )
+        svc = gpd.GeoDataFrame(pd.concat([existing, new], ignore_index=True), crs=malta.region.crs)
+        after = malta.access("walk", "pharmacy", services=svc)["time_nearest_s"].to_numpy()
+        if objective == "coverage":
+            score[subset] = float((pop * ((after <= 900) & ~(before <= 900))).sum())
+        else:
+            score[subset] = -float((pop * np.minimum(after, 3600)).sum())
+    picked = tuple(int(c.split("/")[1]) - 1 for c in s.sites["candidate_id"])
+    assert score[picked] == pytest.approx(max(score.values()), rel=1e-12)
+    if objective == "coverage":
+        assert s.gains.loc["T", "pop_gained"] == pytest.approx(score[picked])

@@ -333,7 +333,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rec, indent=2, ensure_ascii=False))
     else:
-        who = f", weights {args.weight_group}" if args.weight_group else ""
+        who = f", covering {only} only" if only else ""
+        who += f", weights {', '.join(f'{g}={w:g}' for g, w in weights.items())}" if weights else ""
         print(
             f"{prep.region.name}: {args.new} new sites for {_about(args, prep)} by {args.mode}, "
             f"threshold {args.threshold_min:g} min, objective {args.objective}{who}"
