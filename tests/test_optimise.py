@@ -289,3 +289,37 @@ def test_malta__file_candidates_equal_brute_force_by_recomputation(malta, tmp_pa
     assert score[picked] == pytest.approx(max(score.values()), rel=1e-12)
     if objective == "coverage":
         assert s.gains.loc["T", "pop_gained"] == pytest.approx(score[picked])
+
+
+def test_protect_gains__small_counts_hidden_and_rounded():
+    """By hand: a gain of 3 is hidden (0 < 3 < 10) with its share and what would reveal it; zeros show."""
+    gains = pd.DataFrame(
+        {
+            "dimension": ["all", "birth", "birth", "birth"],
+            "label": ["All", "NAT", "OTH", "unknown"],
+            "pop": [5000.0, 3990.0, 1000.0, 10.0],
+            "pop_gained": [1237.0, 1234.0, 3.0, 0.0],
+        },
+        index=pd.Index(["T", "NAT", "OTH", "UNKNOWN_BIRTH"], name="group"),
+    )
+    s = op.Suggestion(
+        region="x",
+        category="c",
+        mode="walk",
+        threshold_min=15,
+        objective="coverage",
+        k=1,
+        weights={},
+        only_group=None,
+        sites=gpd.GeoDataFrame(geometry=[], crs="EPSG:3035"),
+        gains=gains,
+        objective_value=0.0,
+    )
+    t = op.protect_gains(s, threshold=10).table
+    assert np.isnan(t.loc["OTH", "pop_gained"]) and np.isnan(t.loc["OTH", "share_gained"])
+    # OTH = T - NAT - unknown would give it away: one more gain is hidden (the smallest non-zero, NAT)
+    assert np.isnan(t.loc["NAT", "pop_gained"]) or np.isnan(t.loc["T", "pop_gained"])
+    assert t.loc["UNKNOWN_BIRTH", "pop_gained"] == 0
+    raw = op.protect_gains(s, threshold=0).table
+    assert raw.loc["OTH", "pop_gained"] == 3.0
+    assert [op.protect_count(v) for v in (0.0, 3.0, 9.99, 10.0, 1234.0)] == [0.0, None, None, 10.0, 1230.0]

@@ -66,6 +66,7 @@ from equimap.network.prepare import Prepared
 from equimap.network.routing import od_pairs
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult, suppress_counts
 from equimap.protect.tables import GROUP_ROUNDING, round_to
+from equimap.region.census import unknown_column
 from equimap.region.services import load_service_file
 from equimap.settings import Mode
 
@@ -438,6 +439,7 @@ def gains_by_group(prep: Prepared, demand: pd.DataFrame, covered: np.ndarray) ->
     rows = [(region.total_col, "all", "All residents")]
     for g in region.groups:
         rows += [(col, g.key, label) for col, label in g.columns.items()]
+        rows.append((unknown_column(g.key), g.key, f"{g.label}: unknown"))
     origins = prep.origins
     return pd.DataFrame(
         {
@@ -591,37 +593,58 @@ def suggest_sites(
 def protect_gains(suggestion: Suggestion, *, threshold: int = DEFAULT_THRESHOLD) -> SuppressionResult:
     """Return the gains by group protected like an analysis' groups table.
 
-    Counts ``0 < v < threshold`` are hidden with what would reveal them (``pop_gained`` is a
-    part of ``pop``; ``share_gained`` is hidden with them), then counts are rounded to the
-    nearest :data:`~equimap.protect.tables.GROUP_ROUNDING` and shares to 4 decimals. With
-    `threshold` 0 nothing is hidden or rounded.
+    Every count ``0 < v < threshold`` is hidden with what would reveal it, in one
+    :func:`~equimap.protect.suppression.suppress_counts` call over these relations: the
+    gains of each dimension's groups (unknown included) add up to the total gain, the
+    residents of each dimension's groups add up to the total, and each group's gain is a
+    part of its residents (so ``pop - pop_gained`` is protected too); ``share_gained`` is
+    hidden with its counts. Shown counts are then rounded to the nearest
+    :data:`~equimap.protect.tables.GROUP_ROUNDING`, shares to 4 decimals. With `threshold` 0
+    nothing is hidden or rounded.
     """
     t = suggestion.gains.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         t["share_gained"] = np.where(t["pop"] > 0, t["pop_gained"] / t["pop"], np.nan)
-    res = suppress_counts(
-        t,
-        count_groups={"pop": ["pop"]},
-        total_col=None,
-        threshold=threshold,
-        share_cols={"share_gained": ["pop_gained", "pop"]},
-        parents={"pop_gained": "pop"},
+    total = t.index[t["dimension"] == "all"][0]
+    wide = pd.DataFrame(
+        [[*t["pop_gained"].to_numpy(float), *t["pop"].to_numpy(float)]],
+        columns=[*(f"g_{c}" for c in t.index), *(f"p_{c}" for c in t.index)],
     )
+    groups: dict[str, list[str]] = {}
+    totals: dict[str, str] = {}
+    for dim in dict.fromkeys(t.loc[t["dimension"] != "all", "dimension"]):
+        members = t.index[t["dimension"] == dim]
+        groups[f"g:{dim}"], totals[f"g:{dim}"] = [f"g_{c}" for c in members], f"g_{total}"
+        groups[f"p:{dim}"], totals[f"p:{dim}"] = [f"p_{c}" for c in members], f"p_{total}"
+    res = suppress_counts(
+        wide,
+        count_groups=groups,
+        total_col=f"p_{total}",
+        threshold=threshold,
+        group_totals=totals,
+        parents={f"g_{c}": f"p_{c}" for c in t.index},
+    )
+    reason = pd.DataFrame("", index=t.index, columns=t.columns, dtype=object)
+    reason["pop_gained"] = res.reason.iloc[0][[f"g_{c}" for c in t.index]].to_numpy()
+    reason["pop"] = res.reason.iloc[0][[f"p_{c}" for c in t.index]].to_numpy()
+    derived = ((reason["pop_gained"] != "") | (reason["pop"] != "")) & t["share_gained"].notna()
+    reason.loc[derived, "share_gained"] = "derived"
+    out = t.copy()
+    for c in ("pop", "pop_gained", "share_gained"):
+        out.loc[reason[c] != "", c] = np.nan
     if threshold > 0:
-        out = res.table.copy()
         for c in ("pop", "pop_gained"):
             out[c] = round_to(out[c].to_numpy(float), GROUP_ROUNDING)
         out["share_gained"] = out["share_gained"].round(4)
-        res = SuppressionResult(
-            table=out,
-            mask=res.mask,
-            reason=res.reason,
-            primary=res.primary,
-            secondary=res.secondary,
-            derived=res.derived,
-            threshold=res.threshold,
-        )
-    return res
+    return SuppressionResult(
+        table=out,
+        mask=reason != "",
+        reason=reason,
+        primary=res.primary,
+        secondary=res.secondary,
+        derived=int(derived.sum()),
+        threshold=res.threshold,
+    )
 
 
 def protect_count(value: float, *, threshold: int = DEFAULT_THRESHOLD) -> float | None:
