@@ -434,12 +434,17 @@ def _check_k(k: int, n_candidates: int | None) -> None:
 
 
 def gains_by_group(prep: Prepared, demand: pd.DataFrame, covered: np.ndarray) -> pd.DataFrame:
-    """Return residents per group and, of them, those newly covered (index: count column)."""
+    """Return residents per group and, of them, those newly covered (index: count column).
+
+    Rows: the total, then each dimension's groups and its unknown column (when the region has
+    residents of unknown group), so that each dimension's rows add up to the total.
+    """
     region = prep.region
     rows = [(region.total_col, "all", "All residents")]
     for g in region.groups:
         rows += [(col, g.key, label) for col, label in g.columns.items()]
-        rows.append((unknown_column(g.key), g.key, f"{g.label}: unknown"))
+        if prep.origins[unknown_column(g.key)].sum() > 0:  # a zero column adds nothing to any relation
+            rows.append((unknown_column(g.key), g.key, f"{g.label}: unknown"))
     origins = prep.origins
     return pd.DataFrame(
         {
