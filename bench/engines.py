@@ -172,7 +172,7 @@ def route_classes(net: Network, classes: _WayClasses, o: int, d: int) -> str:
     by: dict[str, float] = {}
     for a, b in zip(nodes[:-1], nodes[1:], strict=True):
         ways = set(classes.node_ways.get(int(net.osmid[a]), ())) & set(classes.node_ways.get(int(net.osmid[b]), ()))
-        hw = "/".join(sorted({classes.highway[w] for w in ways})) or "?"
+        hw = "/".join(sorted({classes.highway[w] for w in ways})) or "several ways"
         by[hw] = by.get(hw, 0.0) + path_time_s(net, np.array([a, b]))[1]
     return ", ".join(f"{k} {v / 1000:.1f} km" for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:4])
 
