@@ -166,15 +166,15 @@ def way_classes(pbf: Path) -> _WayClasses:
     return h
 
 
-def route_classes(net: Network, classes: _WayClasses, o: int, d: int) -> str:
-    """Return equimap's fastest route from `o` to `d` as metres per highway class, longest first."""
+def route_classes(net: Network, classes: _WayClasses, o: int, d: int) -> dict[str, float]:
+    """Return the metres of equimap's fastest route from `o` to `d` per highway class, longest first."""
     nodes = path_nodes(net, o, d)
     by: dict[str, float] = {}
     for a, b in zip(nodes[:-1], nodes[1:], strict=True):
         ways = set(classes.node_ways.get(int(net.osmid[a]), ())) & set(classes.node_ways.get(int(net.osmid[b]), ()))
         hw = "/".join(sorted({classes.highway[w] for w in ways})) or "several ways"
         by[hw] = by.get(hw, 0.0) + path_time_s(net, np.array([a, b]))[1]
-    return ", ".join(f"{k} {v / 1000:.1f} km" for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:4])
+    return dict(sorted(by.items(), key=lambda kv: -kv[1]))
 
 
 def explain(row: pd.Series) -> str:
@@ -223,11 +223,16 @@ def _print_largest(mode: str, df: pd.DataFrame, net: Network, classes: _WayClass
     top = ok.reindex(ok["diff_s"].abs().sort_values(ascending=False).index[:k])
     print(f"\n{mode}: the {k} largest differences (equimap - OSRM)")
     for i, row in top.iterrows():
+        by = route_classes(net, classes, int(row["origin"]), int(row["dest"]))
+        shown = ", ".join(f"{k} {v / 1000:.1f} km" for k, v in list(by.items())[:4])
+        trunk_m = sum(v for k, v in by.items() if "trunk" in k)
+        if mode == "walk" and trunk_m > 0:
+            shown += f"; {trunk_m / 1000:.1f} km on trunk roads, which OSRM's foot profile does not walk"
         who = "equimap faster" if row["diff_s"] < 0 else "OSRM faster"
         print(
             f"  #{i:4d} equimap {row['eq_time_s']:6.0f} s {row['eq_length_m']:6.0f} m | OSRM {row['osrm_time_s']:6.0f} s "
             f"{row['osrm_length_m']:6.0f} m | {row['diff_s']:+6.0f} s ({who})\n        {explain(row)}"
-            f"\n        equimap's route: {route_classes(net, classes, int(row['origin']), int(row['dest']))}"
+            f"\n        equimap's route: {shown}"
             f"\n        OSRM's route via {row.get('names', '')}"
         )
 
