@@ -34,6 +34,7 @@ import pandas as pd
 import pyproj
 
 from bench import osrm_engine
+from equimap import settings
 from equimap.network.graph import Network
 from equimap.network.od import pair_times, path_nodes, path_time_s
 
@@ -109,6 +110,7 @@ def compare(net: Network, router: osrm_engine.Router, origin: np.ndarray, dest: 
                 "eq_on_osrm_m": length,
                 "lacks": lacks,
                 "names": ", ".join(dict.fromkeys(r["names"]))[:120],
+                "segments": list(zip(r["nodes"][:-1], r["nodes"][1:], r["seg_m"], r["seg_s"], strict=True)),
             }
         )
     out = pd.DataFrame({"origin": origin, "dest": dest, "eq_time_s": ours["time_s"], "eq_length_m": ours["length_m"]})
@@ -149,12 +151,15 @@ class _WayClasses(osmium.SimpleHandler):
         super().__init__()
         self.node_ways: dict[int, list[int]] = {}
         self.highway: dict[int, str] = {}
+        self.maxspeed: dict[int, str] = {}
 
     def way(self, w: osmium.osm.Way) -> None:
         hw = w.tags.get("highway")
         if hw is None:
             return
         self.highway[w.id] = hw + (" (area)" if w.tags.get("area") == "yes" else "")
+        if "maxspeed" in w.tags:
+            self.maxspeed[w.id] = w.tags["maxspeed"]
         for n in w.nodes:
             self.node_ways.setdefault(n.ref, []).append(w.id)
 
@@ -175,6 +180,38 @@ def route_classes(net: Network, classes: _WayClasses, o: int, d: int) -> dict[st
         hw = "/".join(sorted({classes.highway[w] for w in ways})) or "several ways"
         by[hw] = by.get(hw, 0.0) + path_time_s(net, np.array([a, b]))[1]
     return dict(sorted(by.items(), key=lambda kv: -kv[1]))
+
+
+def osrm_speeds(df: pd.DataFrame, classes: _WayClasses, *, min_share: float = 0.01) -> pd.DataFrame:
+    """Return OSRM's mean speed per highway class (tagged ``maxspeed`` or not) over its routes in `df`.
+
+    Columns: ``class``, ``maxspeed`` (tagged / untagged), ``share_of_length``,
+    ``osrm_kmh`` (length / time over OSRM's segments, turn costs excluded),
+    ``osrm_time_s``; classes under `min_share` of the length are left out.
+    """
+    way_of: dict[tuple[int, int], int] = {}
+    for segs in df["segments"].dropna():
+        for a, b, _, _ in segs:
+            if (a, b) not in way_of:
+                common = set(classes.node_ways.get(a, ())) & set(classes.node_ways.get(b, ()))
+                way_of[(a, b)] = min(common) if common else -1
+    agg: dict[tuple[str, str], list[float]] = {}
+    for segs in df["segments"].dropna():
+        for a, b, m, t in segs:
+            w = way_of[(a, b)]
+            if w < 0:
+                continue
+            key = (classes.highway[w], "tagged" if w in classes.maxspeed else "untagged")
+            acc = agg.setdefault(key, [0.0, 0.0])
+            acc[0] += m
+            acc[1] += t
+    total = sum(v[0] for v in agg.values())
+    rows = [
+        {"class": k[0], "maxspeed": k[1], "share_of_length": m / total, "osrm_kmh": 3.6 * m / t, "osrm_time_s": t}
+        for k, (m, t) in agg.items()
+        if t > 0 and m / total >= min_share
+    ]
+    return pd.DataFrame(rows).sort_values("share_of_length", ascending=False, ignore_index=True)
 
 
 def explain(row: pd.Series) -> str:
@@ -271,6 +308,18 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         print(f"{mode}: {args.pairs} pairs routed by both engines in {time.perf_counter() - t0:.1f} s")
         results[mode] = summarise(df) | {"osrm_build_s": data.build_s}
         _print_summary(mode, results[mode])
+        if mode == "drive":
+            sp = osrm_speeds(df, classes)
+            print(
+                "      OSRM's own speeds on its routes (turn costs aside), by class; equimap's default where untagged:"
+            )
+            for r in sp.itertuples():
+                ours = settings.DRIVE_SPEEDS_KMH.get(r[1], settings.DRIVE_FALLBACK_KMH)
+                eq = f"{ours:.0f}" if r.maxspeed == "untagged" else "the tag"
+                print(
+                    f"        {r[1]:15s} {r.maxspeed:8s} {100 * r.share_of_length:5.1f} % of length: "
+                    f"OSRM {r.osrm_kmh:5.1f} km/h, equimap {eq}"
+                )
         _print_largest(mode, df, net, classes)
         print()
     return results

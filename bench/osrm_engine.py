@@ -20,12 +20,14 @@ queried through ``osrm-routed`` bound to 127.0.0.1 on a free port.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import importlib.util
 import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -227,7 +229,8 @@ class Router:
 
         Keys: ``duration_s``, ``turn_s`` (the part of it spent on turn and signal
         costs), ``distance_m``, ``nodes`` (OSM node ids), ``snap_m`` (distance from
-        each given point to where OSRM placed it), ``ferry``, ``names`` (street names).
+        each given point to where OSRM placed it), ``ferry``, ``names`` (street names),
+        ``seg_m`` / ``seg_s`` (length and time between consecutive `nodes`).
         """
         coords = f"{a_lonlat[0]:.7f},{a_lonlat[1]:.7f};{b_lonlat[0]:.7f},{b_lonlat[1]:.7f}"
         query = "overview=false&steps=true&annotations=nodes,duration,distance&generate_hints=false"
@@ -240,10 +243,13 @@ class Router:
             return None
         route = body["routes"][0]
         nodes: list[int] = []
-        segment_s = 0.0
+        seg_m: list[float] = []
+        seg_s: list[float] = []
         for leg in route["legs"]:
             nodes += leg["annotation"]["nodes"]
-            segment_s += sum(leg["annotation"]["duration"])
+            seg_m += leg["annotation"]["distance"]
+            seg_s += leg["annotation"]["duration"]
+        segment_s = sum(seg_s)
         steps = [s for leg in route["legs"] for s in leg["steps"]]
         return {
             "duration_s": float(route["duration"]),
@@ -254,7 +260,15 @@ class Router:
             "snap_m": [float(w["distance"]) for w in body["waypoints"]],
             "ferry": any(s.get("mode") == "ferry" for s in steps),
             "names": [s["name"] for s in steps if s.get("name")],
+            "seg_m": seg_m,
+            "seg_s": seg_s,
         }
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to stop the child when the process that started it dies (no orphaned server)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _free_port() -> int:
@@ -270,7 +284,9 @@ def serve(dataset: Dataset, *, timeout_s: float = 60.0) -> Iterator[Router]:
     port = _free_port()
     cmd = [str(bin_dir / "osrm-routed"), "--ip", "127.0.0.1", "--port", str(port), "-t", "1", "-a", "CH"]
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([*cmd, str(dataset.base)], stdout=subprocess.DEVNULL, stderr=log)
+        proc = subprocess.Popen(  # noqa: PLW1509 - prctl only, before exec
+            [*cmd, str(dataset.base)], stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent
+        )
         router = Router(url=f"http://127.0.0.1:{port}", profile=dataset.profile)
         try:
             deadline = time.monotonic() + timeout_s
