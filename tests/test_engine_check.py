@@ -8,7 +8,7 @@ comes from PyPI's ``osrm-bindings`` wheel (``make engine``, see
 Nothing touches the network: ``osrm-routed`` is bound to 127.0.0.1.
 
 Why the engines differ, and so the tolerances (measured on this box, see
-``docs/travel_times.md`` for Malta as a whole):
+``docs/engine_check.md`` for Malta as a whole):
 
 - Route lengths do not depend on any speed model. Where both engines may use
   the same streets they pick routes of nearly the same length.
