@@ -254,6 +254,29 @@ def _print_summary(mode: str, s: dict[str, float]) -> None:
     )
 
 
+def _walk_without_trunk(df: pd.DataFrame, net: Network, classes: _WayClasses) -> dict[str, float]:
+    """Print and return the walk comparison on the pairs whose equimap route uses no trunk road."""
+    no_trunk = np.array(
+        [
+            not any("trunk" in k for k in route_classes(net, classes, int(o), int(d)))
+            for o, d in zip(df["origin"], df["dest"], strict=True)
+        ]
+    )
+    sub = df[no_trunk & df["osrm_time_s"].notna()]
+    out = {
+        "no_trunk_pairs": float(len(sub)),
+        "no_trunk_length_ratio_median": float((sub["eq_length_m"] / sub["osrm_length_m"]).median()),
+        "no_trunk_length_ratio_p10": float((sub["eq_length_m"] / sub["osrm_length_m"]).quantile(0.1)),
+        "no_trunk_ratio_median": float((sub["eq_time_s"] / sub["osrm_time_s"]).median()),
+    }
+    print(
+        f"      pairs whose equimap walk uses no trunk road: {len(sub)}; length ratio median "
+        f"{out['no_trunk_length_ratio_median']:.3f} (p10 {out['no_trunk_length_ratio_p10']:.3f}), "
+        f"time ratio median {out['no_trunk_ratio_median']:.3f} (5 / 4.8 = 1.042 on equal lengths)"
+    )
+    return out
+
+
 def _print_largest(mode: str, df: pd.DataFrame, net: Network, classes: _WayClasses, k: int = 10) -> None:
     ok = df[df["osrm_time_s"].notna()].copy()
     ok["diff_s"] = ok["eq_time_s"] - ok["osrm_time_s"]
@@ -320,6 +343,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
                     f"        {r[1]:15s} {r.maxspeed:8s} {100 * r.share_of_length:5.1f} % of length: "
                     f"OSRM {r.osrm_kmh:5.1f} km/h, equimap {eq}"
                 )
+        if mode == "walk":
+            results[mode] |= _walk_without_trunk(df, net, classes)
         _print_largest(mode, df, net, classes)
         print()
     return results

@@ -16,7 +16,8 @@ Why the engines differ, and so the tolerances (measured on this box, see
   OSRM's own route, equimap's time must be 5 / 4.8 = 1.0417 times OSRM's
   (OSRM's 2 s at traffic signals and slower gravel are the only other terms).
   OSRM's foot profile forbids ``highway=trunk`` (and so detours around it) and
-  takes the Valletta ferries at 5 km/h, which makes its walks longer, never shorter.
+  takes the Valletta ferries at 5 km/h, which makes its walks longer; only squares
+  mapped as areas (which equimap leaves out) can make them a little shorter.
 - Driving: OSRM multiplies a tagged ``maxspeed`` by 0.8, uses lower defaults on
   minor roads (25 km/h against equimap's 30) and adds turn costs (up to 7.5 s a
   turn, 20 s a U-turn) and 2 s per traffic signal; equimap uses the legal limit
