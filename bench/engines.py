@@ -84,10 +84,12 @@ def compare(net: Network, router: osrm_engine.Router, origin: np.ndarray, dest: 
     """Route every (origin, dest) node pair with equimap and with OSRM; one row per pair.
 
     Columns: ``origin``, ``dest`` (node indices), ``eq_time_s``, ``eq_length_m``,
-    ``osrm_time_s``, ``osrm_length_m`` (NaN if OSRM finds no route),
-    ``snap_m`` (the larger of OSRM's two snapping distances), ``ferry``,
-    ``eq_on_osrm_s`` / ``eq_on_osrm_m`` (equimap's time and length along OSRM's
-    route; inf if equimap's graph lacks a link of it), ``lacks`` (that link), ``names``.
+    ``osrm_time_s``, ``osrm_length_m`` (NaN if OSRM finds no route), ``osrm_turn_s``
+    (the part of OSRM's time spent on turn and signal costs), ``snap_m`` (the larger
+    of OSRM's two snapping distances), ``ferry``, ``eq_on_osrm_s`` / ``eq_on_osrm_m``
+    (equimap's time and length along OSRM's route; inf if equimap's graph lacks a
+    link of it), ``lacks`` (that link), ``names`` (OSRM's street names) and
+    ``segments`` (OSRM's (node, node, m, s) steps).
     """
     ours = pair_times(net, origin, dest)
     lon, lat = _lonlat(net)
