@@ -1,10 +1,11 @@
-"""Run every benchmark: ``python -m bench`` (engine, report, analysis layer, optimiser, app in Chromium)."""
+"""Run every benchmark: ``python -m bench`` (engine, OSRM check, report, analysis layer, optimiser, app in Chromium)."""
 
 import sys
 
-from bench import analysis, app, foundation, optimise, report
+from bench import analysis, app, engines, foundation, optimise, report
 
 foundation.main(sys.argv[1:])
+engines.main([])
 report.main([])
 analysis.main([])
 optimise.main([])
