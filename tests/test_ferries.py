@@ -117,7 +117,10 @@ def test_add_ferries__length_at_the_ferry_speed_and_the_default_wait():
 
 def test_add_ferries__oneway_modes_and_excursions():
     one_way = add_ferries(
-        _two_islands(), [_ferry({"oneway": "yes", "duration": "5"})], wait_min=0, walk_speed_kmh=3.6,
+        _two_islands(),
+        [_ferry({"oneway": "yes", "duration": "5"})],
+        wait_min=0,
+        walk_speed_kmh=3.6,
         min_component_nodes=0,
     )
     assert _times(one_way, 1, 4) == pytest.approx(100 + 50 + 300 + 50 + 100, abs=1e-3)

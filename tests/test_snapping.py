@@ -107,8 +107,9 @@ def test_service_on_an_edge__counted_once_within_and_in_the_k_nearest():
 
 def test_split_at_points__pieces_add_up_and_street_edges_are_kept():
     net = _net(one_way=True)
-    edge, frac, _ = snap_to_edges(net, np.array([250.0, 750.0, -5000.0]), np.array([0.0, 0.0, 0.0]),
-                                  min_component_nodes=0, max_snap_m=100.0)
+    edge, frac, _ = snap_to_edges(
+        net, np.array([250.0, 750.0, -5000.0]), np.array([0.0, 0.0, 0.0]), min_component_nodes=0, max_snap_m=100.0
+    )
     split, node = split_at_points(net, edge, frac)
     assert node.tolist() == [3, 4, -1]  # the third point is too far: off the network
     assert split.n_nodes == net.n_nodes + 3 and split.n_edges == net.n_edges - 1 + 3
@@ -162,11 +163,21 @@ def test_malta__edge_snapped_times_equal_networkx_with_inserted_points(malta):
     pick = rng.choice(np.flatnonzero(o_node >= 0), size=25, replace=False)
     got, _ = nearest_times(split, o_node[pick], s_node, origin_time_s=o_t[pick], service_time_s=s_t, k=1)
     walk_ms = malta.travel.walk_speed_kmh / 3.6
-    s_snap = snap_to_edges(net, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy(),
-                           max_snap_m=malta.travel.max_snap_m, min_component_nodes=malta.travel.min_component_nodes)
+    s_snap = snap_to_edges(
+        net,
+        svc.geometry.x.to_numpy(),
+        svc.geometry.y.to_numpy(),
+        max_snap_m=malta.travel.max_snap_m,
+        min_component_nodes=malta.travel.min_component_nodes,
+    )
     o = malta.origins.iloc[pick]
-    o_snap = snap_to_edges(net, o["x"].to_numpy(), o["y"].to_numpy(),
-                           max_snap_m=malta.travel.max_snap_m, min_component_nodes=malta.travel.min_component_nodes)
+    o_snap = snap_to_edges(
+        net,
+        o["x"].to_numpy(),
+        o["y"].to_numpy(),
+        max_snap_m=malta.travel.max_snap_m,
+        min_component_nodes=malta.travel.min_component_nodes,
+    )
     g = _nx_with_points(net, (np.r_[s_snap[0], o_snap[0]], np.r_[s_snap[1], o_snap[1]], None))
     g = g.reverse(copy=True)
     for i, d in enumerate(s_snap[2]):

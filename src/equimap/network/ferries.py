@@ -31,6 +31,7 @@ times, or capacity (a full car deck).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -220,4 +221,35 @@ def _straight_shapes(net: Network, eu: list[int], ev: list[int], bxy: np.ndarray
     new_x = np.column_stack([xs[u], xs[v]]).ravel()
     new_y = np.column_stack([ys[u], ys[v]]).ravel()
     ptr = np.concatenate([net.geom_ptr, net.geom_ptr[-1] + 2 * np.arange(1, len(u) + 1)])
-    return {"geom_ptr": ptr, "geom_x": np.concatenate([net.geom_x, new_x]), "geom_y": np.concatenate([net.geom_y, new_y])}
+    return {
+        "geom_ptr": ptr,
+        "geom_x": np.concatenate([net.geom_x, new_x]),
+        "geom_y": np.concatenate([net.geom_y, new_y]),
+    }
+
+
+def without_ferries(net: Network) -> Network:
+    """Return `net` with its ferry edges removed: the street network `add_ferries` started from, plus idle berths.
+
+    Berth nodes stay (they touch nothing then), so node indices, and the residents on them, are unchanged.
+    """
+    if net.edge_ferry is None or not net.edge_ferry.any():
+        return net
+    n = int(np.argmax(net.edge_ferry))
+    if net.edge_ferry[:n].any() or not net.edge_ferry[n:].all():
+        msg = "ferry edges must follow the street edges, as `add_ferries` appends them"
+        raise ValueError(msg)
+    shapes = {}
+    if net.geom_ptr is not None:
+        m = int(net.geom_ptr[n])
+        shapes = {"geom_ptr": net.geom_ptr[: n + 1], "geom_x": net.geom_x[:m], "geom_y": net.geom_y[:m]}
+    return dataclasses.replace(
+        net,
+        edge_u=net.edge_u[:n],
+        edge_v=net.edge_v[:n],
+        time_s=net.time_s[:n],
+        length_m=net.length_m[:n],
+        edge_ferry=None,
+        _cache={},
+        **shapes,
+    )
