@@ -187,3 +187,11 @@ def test_malta__edge_snapped_times_equal_networkx_with_inserted_points(malta):
     n_s = len(svc)
     expected = [dist.get(("p", n_s + j), np.inf) + o_snap[2][j] / walk_ms for j in range(len(pick))]
     np.testing.assert_allclose(got[:, 0], expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.malta
+def test_malta__edge_shapes_run_from_u_to_v(malta):
+    for mode, net in malta.networks.items():
+        start, end = net.geom_ptr[:-1], net.geom_ptr[1:] - 1
+        assert np.hypot(net.geom_x[start] - net.x[net.edge_u], net.geom_y[start] - net.y[net.edge_u]).max() < 1e-6, mode
+        assert np.hypot(net.geom_x[end] - net.x[net.edge_v], net.geom_y[end] - net.y[net.edge_v]).max() < 1e-6, mode

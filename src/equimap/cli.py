@@ -360,7 +360,9 @@ DATA_DIR_HELP = "folder of region folders (default: $EQUIMAP_DATA_DIR, else the 
 
 
 #: Help of ``--no-ferries``, a global option accepted before or after the command.
-NO_FERRIES_HELP = "leave ferries out of the networks (default: OSM ferry routes are crossings; see docs/methods.md)"
+NO_FERRIES_HELP = (
+    "leave ferries out of the networks (default: OSM ferry routes are crossings; see docs/travel-model.md)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

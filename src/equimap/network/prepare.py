@@ -119,7 +119,10 @@ class Prepared:
         return select_services(self.services, self.taxonomy.keys_for(category))
 
     def snap(self, mode: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return each point's node on the `mode` network and its walking time to it (s), with `travel`'s limits."""
+        """Return each point's nearest node on the `mode` network and its walking time to it (s), with `travel`'s limits.
+
+        This is the nearest-node rule whatever `travel.snap` says; `routing_inputs` applies `travel.snap`.
+        """
         return snap_points(
             self.networks[mode],
             x,
