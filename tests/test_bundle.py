@@ -145,9 +145,10 @@ def test_groups_table_equals_the_library(bundle, malta) -> None:
             ours = g[(g["analysis"] == a.key) & (g["dimension"] == dim.key)].set_index("group")
             assert list(ours.index) == list(dim.columns)
             np.testing.assert_allclose(ours["pop"], np.round(lib["pop"] / GROUP_ROUNDING) * GROUP_ROUNDING)
-            np.testing.assert_allclose(
-                ours["pop_beyond"], np.round(summ["pop_beyond"] / GROUP_ROUNDING) * GROUP_ROUNDING
-            )
+            # the groups table holds whole residents (analysis.tables), which protection rounds to the nearest 10:
+            # 42,565.3 residents beyond give 42,565, then 42,560 (half to even), not 42,570
+            whole = np.round(summ["pop_beyond"])
+            np.testing.assert_allclose(ours["pop_beyond"], np.round(whole / GROUP_ROUNDING) * GROUP_ROUNDING)
             for ours_col, lib_col, scale in (
                 ("mean_min", "mean_time_s", 60),
                 ("median_min", "median_time_s", 60),

@@ -56,6 +56,13 @@ def test_snap_to_edges__middle_of_a_long_edge_by_hand():
     assert times[0, 0] == pytest.approx(40 + 700 + 500)
     # to a service at A: 40 + 300 (back along the two-way street)
     assert _times(net, [(300.0, 40.0)], [(0.0, 0.0)])[0][0, 0] == pytest.approx(340.0)
+    # networkx on the graph drawn with the point as a node P on AB, and the door D 40 m from it
+    g = nx.DiGraph()
+    ca = float(np.hypot(1000, 500))
+    for a, b, t in (("A", "P", 300), ("P", "B", 700), ("B", "C", 500), ("C", "A", ca), ("D", "P", 40)):
+        g.add_edge(a, b, time_s=t)
+        g.add_edge(b, a, time_s=t)
+    assert times[0, 0] == pytest.approx(nx.shortest_path_length(g, "D", "C", weight="time_s"), abs=1e-9)
 
 
 def test_snap_to_edges__follows_the_edge_shape_not_the_chord():
@@ -195,3 +202,11 @@ def test_malta__edge_shapes_run_from_u_to_v(malta):
         start, end = net.geom_ptr[:-1], net.geom_ptr[1:] - 1
         assert np.hypot(net.geom_x[start] - net.x[net.edge_u], net.geom_y[start] - net.y[net.edge_u]).max() < 1e-6, mode
         assert np.hypot(net.geom_x[end] - net.x[net.edge_v], net.geom_y[end] - net.y[net.edge_v]).max() < 1e-6, mode
+
+
+def test_travel_settings__unknown_snap_rule_is_one_sentence():
+    from equimap._errors import DataError
+    from equimap.network.cache import TravelSettings
+
+    with pytest.raises(DataError, match=r"Unknown snapping rule `edges`; choose one of \['edge', 'node'\]\."):
+        dataclasses.replace(TravelSettings.from_settings(), snap="edges")

@@ -30,8 +30,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from equimap import settings
+from equimap._errors import DataError
 from equimap.region.manifest import Region
 from equimap.region.services import Taxonomy, load_taxonomy
+
+#: How points may join the network (`equimap.network.snapping`).
+SNAP_RULES = ("edge", "node")
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
 CACHE_VERSION = 2
@@ -90,6 +94,11 @@ class TravelSettings:
 
     #: Fields that shape only `Prepared.access` (they key each access file, not the folder).
     ACCESS_FIELDS: ClassVar[tuple[str, ...]] = ("n_nearest", "count_thresholds_min", "snap")
+
+    def __post_init__(self) -> None:
+        if self.snap not in SNAP_RULES:
+            msg = f"Unknown snapping rule `{self.snap}`; choose one of {list(SNAP_RULES)}."
+            raise DataError(msg)
 
     @classmethod
     def from_settings(cls) -> TravelSettings:
