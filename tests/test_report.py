@@ -125,7 +125,7 @@ def test_report_names_region_and_parameters(pdf_text) -> None:
         assert name in en and name in fr  # DejaVu Sans carries the Maltese letters
 
 
-def test_report_prints_the_library_group_figures(pdf_text, malta) -> None:
+def test_report_prints_the_library_group_figures(pdf_text, malta, malta_bundle) -> None:
     en = " ".join(pdf_text["en"])
     fr = " ".join(pdf_text["fr"])
     checked = 0
@@ -143,9 +143,11 @@ def test_report_prints_the_library_group_figures(pdf_text, malta) -> None:
             for _, r in lib.iterrows():
                 pop = f"{round(r['pop'] / GROUP_ROUNDING) * GROUP_ROUNDING:,.0f}"
                 mean = f"{r['mean_time_s'] / 60:.1f} [{r['mean_time_s_lo'] / 60:.1f}, {r['mean_time_s_hi'] / 60:.1f}]"
+                # a share of fewer than `threshold` residents (other than 0) is hidden, its interval shown
+                small = 0 < round(r["share_beyond"] * r["pop"]) < malta_bundle.threshold
+                point = "–" if small else f"{100 * round(r['share_beyond'], 4):.1f}%"
                 share = (
-                    f"{100 * round(r['share_beyond'], 4):.1f}% "
-                    f"[{100 * round(r['share_beyond_lo'], 4):.1f}, {100 * round(r['share_beyond_hi'], 4):.1f}]"
+                    f"{point} [{100 * round(r['share_beyond_lo'], 4):.1f}, {100 * round(r['share_beyond_hi'], 4):.1f}]"
                 )
                 row = f"{pop} {mean} {r['median_time_s'] / 60:.1f} {share}"
                 assert row in en, row
@@ -171,11 +173,14 @@ def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
             )
             for g, r in lib[~lib["is_reference"]].iterrows():
                 found.append((round(r["share_beyond_diff_pp"], 2), a.key, g))
+                if (a.mode, a.category, g) == ("walk", "health", "Y_LT15"):
+                    under15 = r["share_beyond"]
     top = sorted([f for f in found if f[0] > 0], key=lambda f: -f[0])[:3]
     assert [(g["analysis"].key, g["group"]) for g in largest_gaps(bundle)] == [(k, g) for _, k, g in top]
     summary = pdf_text["en"][1]
     assert "The three largest gaps" in summary
-    assert "Under 15: 17.3% live more than 15 min on foot from the nearest health service" in summary
+    assert ("walk_health_15min", "Y_LT15") in [(k, g) for _, k, g in top]
+    assert f"Under 15: {100 * under15:.1f}% live more than 15 min on foot from the nearest health service" in summary
 
 
 def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:

@@ -9,6 +9,7 @@ the regions bundled with equimap.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -18,6 +19,7 @@ import geopandas as gpd
 
 from equimap import i18n, settings
 from equimap._errors import EquimapError
+from equimap.network.cache import TravelSettings
 from equimap.network.prepare import Prepared, prepare_region
 from equimap.region.manifest import list_regions, load_region, regions_folder
 from equimap.region.services import load_service_file
@@ -34,11 +36,18 @@ def _data_dir(args: argparse.Namespace) -> Path | None:
     return Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else None
 
 
+def _travel(args: argparse.Namespace) -> TravelSettings:
+    """Return the travel settings of a command: `equimap.settings` as they are, with ``--no-ferries`` applied."""
+    travel = TravelSettings.from_settings()
+    return dataclasses.replace(travel, ferries=False) if getattr(args, "no_ferries", False) else travel
+
+
 def _prepare(args: argparse.Namespace) -> Prepared:
     return prepare_region(
         args.region,
         modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES,
         data_dir=_data_dir(args),
+        travel=_travel(args),
         progress=_progress,
     )
 
@@ -82,7 +91,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Build and cache the networks, services and residents of a region."""
-    prep = prepare_region(args.region, data_dir=_data_dir(args), progress=_progress)
+    prep = prepare_region(args.region, data_dir=_data_dir(args), travel=_travel(args), progress=_progress)
     for m, net in prep.networks.items():
         print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
     print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
@@ -395,11 +404,18 @@ def cmd_add_region(args: argparse.Namespace) -> int:
 DATA_DIR_HELP = "folder of region folders (default: $EQUIMAP_DATA_DIR, else the regions bundled with equimap)"
 
 
+#: Help of ``--no-ferries``, a global option accepted before or after the command.
+NO_FERRIES_HELP = (
+    "leave ferries out of the networks (default: OSM ferry routes are crossings; see docs/travel-model.md)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m equimap``."""
     p = argparse.ArgumentParser(prog="equimap", description="equimap: access to public services, by group.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     p.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
+    p.add_argument("--no-ferries", action="store_true", help=NO_FERRIES_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("regions", help="list the regions").set_defaults(func=cmd_regions)
@@ -520,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_add_region)
     for sp in sub.choices.values():  # `--data-dir` also after the command; SUPPRESS keeps one given before it
         sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
+        sp.add_argument("--no-ferries", action="store_true", default=argparse.SUPPRESS, help=NO_FERRIES_HELP)
     return p
 
 

@@ -90,3 +90,24 @@ MIN_COMPONENT_NODES = 50
 MAX_SNAP_M = 1000.0
 #: A network node within this distance of a building counts as a place where people live.
 BUILDING_BUFFER_M = 50.0
+
+#: Ferries (OSM ``route=ferry`` ways) join the networks; see `equimap.network.ferries`.
+FERRIES = True
+#: Crossing speed where a ferry way has no ``duration`` tag: 13 km/h berth to berth. The Gozo
+#: Channel crossing Ċirkewwa–Mġarr (5.3 km along its OSM way 176522568) takes about 25 minutes
+#: (Gozo Channel's published crossing time, e.g. fittex.mt/gozo-channel-schedule), i.e. 12.7 km/h;
+#: the Sliema–Valletta ferry's tagged 5 minutes for 1.1 km is 13 km/h.
+FERRY_SPEED_KMH = 13.0
+#: Waiting time at the quay where a ferry way has no ``interval`` tag (else half the interval):
+#: half the mean daytime headway of the Gozo Channel, whose timetable has 8 departures each way
+#: between 12:00 and 15:00 (MaltaToday, 19 December 2024: the Christmas-day cancellations), a
+#: headway of 22.5 minutes. Harbour ferries running every 30 minutes wait 15 minutes on average.
+FERRY_WAIT_MIN = 11.25
+#: A ferry's end node is joined to the nearest street node of the mode within this distance,
+#: walked in a straight line (berths sit on quays and piers, often a few hundred metres from
+#: the nearest mapped street); an end with no street this close joins only other ferry ways.
+FERRY_CONNECTOR_MAX_M = 500.0
+#: How points (residents, services) join the network: ``"edge"`` (the nearest point of the
+#: nearest street, then along it to both of its ends as the street's directions allow) or
+#: ``"node"`` (a straight line to the nearest node, the rule before issue 10).
+SNAP = "edge"

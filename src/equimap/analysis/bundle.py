@@ -47,6 +47,7 @@ from equimap._errors import DataError
 from equimap.analysis import tables as tb
 from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
 from equimap.analysis.tables import OUTSIDE, TIME_COLUMNS, TOTAL
+from equimap.network.cache import TravelSettings
 from equimap.network.prepare import Prepared
 from equimap.protect import tables as bp
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult, protection_header
@@ -105,6 +106,8 @@ class Bundle:
         Land polygons (the region's islands or councils), for drawing maps only.
     n_boot, seed
         Bootstrap replicates and seed of the intervals in ``groups``.
+    travel
+        The travel settings the times were computed with (the methods section prints them).
     """
 
     region: Region
@@ -119,6 +122,7 @@ class Bundle:
     n_boot: int = 999
     seed: int = 0
     count_columns: tuple[str, ...] = field(default=())
+    travel: TravelSettings | None = None
 
     @property
     def protected(self) -> bool:
@@ -234,6 +238,7 @@ def assemble_bundle(
         n_boot=n_boot,
         seed=seed,
         count_columns=tuple(prep.count_columns),
+        travel=prep.travel,
     )
 
 

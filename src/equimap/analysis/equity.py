@@ -66,10 +66,8 @@ def cost_table(
     `services` (points in the region CRS, with `service_id` and `capacity`)
     replaces the category's services.
     """
-    net = prep.networks[mode]
     svc = (prep.services_for(category) if services is None else services).reset_index(drop=True)
-    o_node, o_t = prep.origin_nodes(mode)
-    s_node, s_t = prep.snap(mode, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+    net, o_node, o_t, s_node, s_t = prep.routing_inputs(mode, svc)
     pairs = od_pairs(net, o_node, s_node, cutoff_s=max_cost_s, origin_time_s=o_t, service_time_s=s_t)
     ids = svc["service_id"].to_numpy()
     costs = pd.DataFrame(

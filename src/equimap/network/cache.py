@@ -30,8 +30,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from equimap import settings
+from equimap._errors import DataError
 from equimap.region.manifest import Region
 from equimap.region.services import Taxonomy, load_taxonomy
+
+#: How points may join the network (`equimap.network.snapping`).
+SNAP_RULES = ("edge", "node")
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
 CACHE_VERSION = 2
@@ -64,6 +68,13 @@ class TravelSettings:
     n_nearest, count_thresholds_min
         The k of the mean time to the k nearest services, and the thresholds of the
         "services within" counts; they shape only the access tables.
+    ferries, ferry_speed_kmh, ferry_wait_min, ferry_connector_max_m
+        Whether ferry ways join the networks, their speed where no ``duration`` is tagged,
+        the wait where no ``interval`` is tagged, and how far a ferry's end may lie from a
+        street (see `equimap.network.ferries`).
+    snap
+        ``"edge"`` or ``"node"``: how points join the network (see `equimap.network.snapping`);
+        it shapes only the access tables.
     """
 
     walk_speed_kmh: float
@@ -75,9 +86,19 @@ class TravelSettings:
     building_buffer_m: float
     n_nearest: int
     count_thresholds_min: tuple[float, ...]
+    ferries: bool = settings.FERRIES
+    ferry_speed_kmh: float = settings.FERRY_SPEED_KMH
+    ferry_wait_min: float = settings.FERRY_WAIT_MIN
+    ferry_connector_max_m: float = settings.FERRY_CONNECTOR_MAX_M
+    snap: str = settings.SNAP
 
     #: Fields that shape only `Prepared.access` (they key each access file, not the folder).
-    ACCESS_FIELDS: ClassVar[tuple[str, ...]] = ("n_nearest", "count_thresholds_min")
+    ACCESS_FIELDS: ClassVar[tuple[str, ...]] = ("n_nearest", "count_thresholds_min", "snap")
+
+    def __post_init__(self) -> None:
+        if self.snap not in SNAP_RULES:
+            msg = f"Unknown snapping rule `{self.snap}`; choose one of {list(SNAP_RULES)}."
+            raise DataError(msg)
 
     @classmethod
     def from_settings(cls) -> TravelSettings:
@@ -92,6 +113,11 @@ class TravelSettings:
             building_buffer_m=float(settings.BUILDING_BUFFER_M),
             n_nearest=int(settings.N_NEAREST),
             count_thresholds_min=tuple(float(t) for t in settings.COUNT_THRESHOLDS_MIN),
+            ferries=bool(settings.FERRIES),
+            ferry_speed_kmh=float(settings.FERRY_SPEED_KMH),
+            ferry_wait_min=float(settings.FERRY_WAIT_MIN),
+            ferry_connector_max_m=float(settings.FERRY_CONNECTOR_MAX_M),
+            snap=str(settings.SNAP),
         )
 
     def prepare_part(self) -> dict[str, Any]:

@@ -99,6 +99,12 @@ class Network:
         Edge endpoints as node indices (0..n-1); an edge is travelled from u to v.
     time_s, length_m
         Travel time and length of each edge.
+    edge_ferry
+        True for a ferry edge (crossing, boarding or alighting; `equimap.network.ferries`);
+        None when the network has none. Points are never snapped to ferry edges.
+    geom_ptr, geom_x, geom_y
+        Each edge's shape from u to v: vertices ``geom_ptr[e]:geom_ptr[e+1]`` of
+        `geom_x`/`geom_y` (in `crs`); None when every edge is a straight line.
     """
 
     mode: str
@@ -110,6 +116,10 @@ class Network:
     edge_v: np.ndarray
     time_s: np.ndarray
     length_m: np.ndarray
+    edge_ferry: np.ndarray | None = None
+    geom_ptr: np.ndarray | None = None
+    geom_x: np.ndarray | None = None
+    geom_y: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -171,6 +181,7 @@ class Network:
 
     def save(self, path: Path) -> None:
         """Write the network to an .npz file."""
+        optional = {k: getattr(self, k) for k in _OPTIONAL_ARRAYS if getattr(self, k) is not None}
         np.savez_compressed(
             path,
             mode=self.mode,
@@ -182,6 +193,7 @@ class Network:
             edge_v=self.edge_v,
             time_s=self.time_s,
             length_m=self.length_m,
+            **optional,
         )
 
     @classmethod
@@ -198,6 +210,7 @@ class Network:
                 edge_v=z["edge_v"],
                 time_s=z["time_s"],
                 length_m=z["length_m"],
+                **{k: z[k] for k in _OPTIONAL_ARRAYS if k in z.files},
             )
 
     @classmethod
@@ -224,6 +237,7 @@ class Network:
         xs = np.array([graph.nodes[n]["x"] for n in nodes.tolist()], dtype=float)
         ys = np.array([graph.nodes[n]["y"] for n in nodes.tolist()], dtype=float)
         best: dict[tuple[int, int], tuple[float, float]] = {}
+        shape: dict[tuple[int, int], np.ndarray] = {}
         for u, v, d in graph.edges(data=True):
             if u == v:
                 continue
@@ -231,11 +245,16 @@ class Network:
             t = float(d["travel_time"])
             if key not in best or t < best[key][0]:
                 best[key] = (t, float(d["length"]))
+                shape[key] = _edge_shape(d, graph.nodes[u], graph.nodes[v])
         if not best:
             msg = f"The {mode} network has no edges; the extract has no streets usable on {mode}."
             raise DataError(msg)
         uv = np.array(list(best), dtype=np.int64)
         tl = np.array(list(best.values()), dtype=float)
+        coords = [shape[k] for k in best]
+        ptr = np.zeros(len(coords) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in coords], out=ptr[1:])
+        flat = np.concatenate(coords)
         return cls(
             mode=mode,
             crs=str(pyproj.CRS(crs).to_string()),
@@ -246,6 +265,9 @@ class Network:
             edge_v=uv[:, 1],
             time_s=tl[:, 0],
             length_m=tl[:, 1],
+            geom_ptr=ptr,
+            geom_x=flat[:, 0],
+            geom_y=flat[:, 1],
         )
 
     def snap(self, x: np.ndarray, y: np.ndarray, *, min_component_nodes: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +290,18 @@ class Network:
             return keep[j].astype(np.int64), dist
         dist, j = self.kdtree.query(pts)
         return j.astype(np.int64), dist
+
+
+#: Arrays a network may lack (older caches, hand-built graphs); `save` and `load` keep them when present.
+_OPTIONAL_ARRAYS = ("edge_ferry", "geom_ptr", "geom_x", "geom_y")
+
+
+def _edge_shape(data: Mapping, u: Mapping, v: Mapping) -> np.ndarray:
+    """Return an edge's vertices from u to v: its `geometry` when osmnx kept one, else the straight line."""
+    geom = data.get("geometry")
+    if geom is None:
+        return np.array([[u["x"], u["y"]], [v["x"], v["y"]]], dtype=float)
+    return np.asarray(geom.coords, dtype=float)[:, :2]
 
 
 def build_network(

@@ -30,12 +30,14 @@ from equimap.network.cache import (
     json_digest,
     write_atomic,
 )
+from equimap.network.ferries import add_ferries
 from equimap.network.graph import Network, build_network
 from equimap.network.residents import home_nodes, place_residents
 from equimap.network.routing import access_table, snap_points
+from equimap.network.snapping import join_points, snap_to_edges
 from equimap.region.census import load_population, population_columns
 from equimap.region.manifest import Region, load_region
-from equimap.region.osm import read_osm
+from equimap.region.osm import OsmExtract, read_osm
 from equimap.region.services import (
     Taxonomy,
     load_taxonomy,
@@ -117,7 +119,10 @@ class Prepared:
         return select_services(self.services, self.taxonomy.keys_for(category))
 
     def snap(self, mode: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return each point's node on the `mode` network and its walking time to it (s), with `travel`'s limits."""
+        """Return each point's nearest node on the `mode` network and its walking time to it (s), with `travel`'s limits.
+
+        This is the nearest-node rule whatever `travel.snap` says; `routing_inputs` applies `travel.snap`.
+        """
         return snap_points(
             self.networks[mode],
             x,
@@ -140,6 +145,50 @@ class Prepared:
                 off = o["node"].to_numpy() < 0
                 self._memo[key] = (np.where(off, -1, node), np.where(off, np.inf, t))
         return self._memo[key]
+
+    def routing_inputs(
+        self, mode: str, services: gpd.GeoDataFrame
+    ) -> tuple[Network, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return the network to search and the origins' and `services`' nodes and connector times (s) on it.
+
+        With ``travel.snap == "node"`` that is the `mode` network, `origin_nodes` and `snap`.
+        With ``"edge"`` (`equimap.network.snapping`) the services (and, except on the walking
+        network where residents stand on nodes, the origins) are inserted as nodes on their
+        nearest edges, and the network returned is that split copy.
+        """
+        if self.travel.snap == "node":
+            s_node, s_t = self.snap(mode, services.geometry.x.to_numpy(), services.geometry.y.to_numpy())
+            return (self.networks[mode], *self.origin_nodes(mode), s_node, s_t)
+        net = self.networks[mode]
+        key = ("origin_edges", mode)
+        if key not in self._memo:
+            o = self.origins
+            if mode == "walk":
+                self._memo[key] = None
+            else:
+                edge, frac, dist = snap_to_edges(
+                    net,
+                    o["x"].to_numpy(),
+                    o["y"].to_numpy(),
+                    max_snap_m=self.travel.max_snap_m,
+                    min_component_nodes=self.travel.min_component_nodes,
+                )
+                off = o["node"].to_numpy() < 0
+                self._memo[key] = (np.where(off, -1, edge), frac, np.where(off, np.inf, dist))
+        s_snap = snap_to_edges(
+            net,
+            services.geometry.x.to_numpy(),
+            services.geometry.y.to_numpy(),
+            max_snap_m=self.travel.max_snap_m,
+            min_component_nodes=self.travel.min_component_nodes,
+        )
+        if self._memo[key] is None:  # walking: residents stand on network nodes
+            split, [(s_node, s_t)] = join_points(net, [s_snap], walk_speed_kmh=self.travel.walk_speed_kmh)
+            return (split, *self.origin_nodes(mode), s_node, s_t)
+        split, [(s_node, s_t), (o_node, o_t)] = join_points(
+            net, [s_snap, self._memo[key]], walk_speed_kmh=self.travel.walk_speed_kmh
+        )
+        return split, o_node, o_t, s_node, s_t
 
     def access_file(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> Path:
         """Return the cache file of `access`: under `folder`, keyed on the services and `TravelSettings.ACCESS_FIELDS`.
@@ -192,9 +241,7 @@ class Prepared:
         if services is None and path.exists():
             return pd.read_parquet(path)
         svc = self.services_for(category) if services is None else services
-        net = self.networks[mode]
-        o_node, o_t = self.origin_nodes(mode)
-        s_node, s_t = self.snap(mode, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
         out = access_table(
             net,
             o_node,
@@ -271,12 +318,14 @@ def prepare_region(
         "drive_fallback_kmh": travel.drive_fallback_kmh,
     }
     networks: dict[str, Network] = {}
+    streets: dict[str, Network] = {}  # without ferries: residents are placed on streets only
     for i, m in enumerate(modes):
         if paths[m].exists():
             networks[m] = Network.load(paths[m])
         else:
             progress(f"Building the {m} network", 0.1 + 0.25 * i)
-            networks[m] = build_network(extract, mode=m, crs=region.crs, **speeds)
+            streets[m] = build_network(extract, mode=m, crs=region.crs, **speeds)
+            networks[m] = _with_ferries(streets[m], extract, travel)
             write_atomic(paths[m], networks[m].save)
     if svc_path.exists():
         services = gpd.read_parquet(svc_path)
@@ -290,7 +339,7 @@ def prepare_region(
         origins = pd.read_parquet(org_path)
     else:
         progress("Placing residents on the street network", 0.9)
-        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs, **speeds)
+        walk = streets.get("walk") or build_network(extract, mode="walk", crs=region.crs, **speeds)
         homes = gpd.GeoSeries.from_xy(extract.homes["lon"], extract.homes["lat"], crs="EPSG:4326").to_crs(region.crs)
         res = gpd.GeoSeries(extract.residential, crs="EPSG:4326").to_crs(region.crs)
         is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=travel.building_buffer_m)
@@ -314,6 +363,21 @@ def prepare_region(
         taxonomy=taxonomy,
         folder=folder,
         travel=travel,
+    )
+
+
+def _with_ferries(net: Network, extract: OsmExtract, travel: TravelSettings) -> Network:
+    """Return `net` with the extract's ferries (`equimap.network.ferries`) when `travel.ferries` is on."""
+    if not travel.ferries:
+        return net
+    return add_ferries(
+        net,
+        extract.ferries,
+        speed_kmh=travel.ferry_speed_kmh,
+        wait_min=travel.ferry_wait_min,
+        connector_max_m=travel.ferry_connector_max_m,
+        walk_speed_kmh=travel.walk_speed_kmh,
+        min_component_nodes=travel.min_component_nodes,
     )
 
 

@@ -7,7 +7,10 @@ k = 3) and the number of services within each threshold. There is no Python
 loop per origin.
 
 Times include the walk between a point and its network node at
-`settings.WALK_SPEED_KMH` (origin to node, and node to service).
+`settings.WALK_SPEED_KMH` (origin to node, and node to service), passed in as
+`origin_time_s` and `service_time_s`. `snap_points` gives the nearest-node rule;
+`equimap.network.snapping` inserts points into their nearest edge instead (the
+default of `Prepared.routing_inputs`), and these functions run unchanged on that network.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +63,10 @@ class OsmExtract:
         Points where people live: building centroids, columns `lon`, `lat`.
     residential
         Residential land-use polygons (shapely, lon/lat).
+    ferries
+        ``route=ferry`` ways whose every node lies inside the bounding box, as (way id,
+        node ids, [(lon, lat), ...], tags); a way missing tags takes them from its ferry route
+        relation (see `equimap.network.ferries`).
     """
 
     node_lonlat: dict[int, tuple[float, float]]
@@ -70,6 +74,7 @@ class OsmExtract:
     pois: pd.DataFrame
     homes: pd.DataFrame
     residential: list[shapely.Geometry]
+    ferries: list[tuple[int, list[int], list[tuple[float, float]], dict[str, str]]] = field(default_factory=list)
 
 
 def check_osm_path(path: Path) -> Path:
@@ -99,6 +104,8 @@ class _Reader(osmium.SimpleHandler):
         self.pois: list[tuple[str, int, dict[str, str], float, float]] = []
         self.homes: list[tuple[float, float]] = []
         self.residential: list[shapely.Geometry] = []
+        self.ferries: list[tuple[int, list[int], dict[str, str]]] = []
+        self.ferry_relation_tags: dict[int, dict[str, str]] = {}
         self._wkb = osmium.geom.WKBFactory()
 
     def _inside(self, lon: float, lat: float) -> bool:
@@ -117,7 +124,9 @@ class _Reader(osmium.SimpleHandler):
 
     def way(self, w: osmium.osm.Way) -> None:
         tags = w.tags
-        if "highway" in tags and tags.get("area") != "yes":
+        if tags.get("route") == "ferry":
+            self.ferries.append((w.id, [r.ref for r in w.nodes], dict(tags)))
+        elif "highway" in tags and tags.get("area") != "yes":
             self.ways.append((w.id, [r.ref for r in w.nodes], {k: tags[k] for k in WAY_TAGS if k in tags}))
         elif not w.is_closed() and self.poi_match(tags):
             # A linear feature (rare for services): use its middle node.
@@ -126,6 +135,12 @@ class _Reader(osmium.SimpleHandler):
                 mid = locs[len(locs) // 2]
                 if self._inside(mid.lon, mid.lat):
                     self.pois.append(("way", w.id, dict(tags), mid.lon, mid.lat))
+
+    def relation(self, r: osmium.osm.Relation) -> None:
+        if r.tags.get("route") == "ferry":
+            for m in r.members:
+                if m.type == "w":
+                    self.ferry_relation_tags.setdefault(m.ref, dict(r.tags))
 
     def area(self, a: osmium.osm.Area) -> None:
         tags = a.tags
@@ -198,7 +213,32 @@ def read_osm(
         len(pois),
         len(homes),
     )
-    return OsmExtract(node_lonlat=node_lonlat, ways=ways, pois=pois, homes=homes, residential=reader.residential)
+    return OsmExtract(
+        node_lonlat=node_lonlat,
+        ways=ways,
+        pois=pois,
+        homes=homes,
+        residential=reader.residential,
+        ferries=_ferry_ways(reader.ferries, reader.ferry_relation_tags, reader.node_lonlat),
+    )
+
+
+def _ferry_ways(
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    relation_tags: Mapping[int, Mapping[str, str]],
+    node_lonlat: Mapping[int, tuple[float, float]],
+) -> list[tuple[int, list[int], list[tuple[float, float]], dict[str, str]]]:
+    """Return the ferry ways lying wholly inside the extract, with coordinates, tags filled from their relation.
+
+    A ferry with a node outside the bounding box leaves the region (Malta - Pozzallo):
+    it leads to no site the region counts, so it is dropped.
+    """
+    out = []
+    for wid, refs, tags in ways:
+        if len(refs) < 2 or any(r not in node_lonlat for r in refs):
+            continue
+        out.append((wid, list(refs), [node_lonlat[r] for r in refs], {**relation_tags.get(wid, {}), **tags}))
+    return out
 
 
 def _cut_ways(

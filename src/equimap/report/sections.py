@@ -16,6 +16,7 @@ from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragra
 from equimap import settings
 from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle
 from equimap.i18n import fmt_num, fmt_pct, t
+from equimap.network.cache import TravelSettings
 from equimap.report.labels import (
     analysis_fill,
     attribution_lines,
@@ -254,15 +255,25 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
             st.body,
         )
     )
+    travel = bundle.travel or TravelSettings.from_settings()
+    if travel.ferries:
+        speed, wait = fmt_num(travel.ferry_speed_kmh, lang), fmt_num(travel.ferry_wait_min, lang, digits=2)
+        out.append(para(t("report.methods.ferries", lang, speed=speed, wait=wait), st.body))
+    else:
+        out.append(para(t("report.methods.ferries_off", lang), st.body))
     for key in ("population", "indicators", "groups"):
         out.append(para(t(f"report.methods.{key}", lang), st.body))
+    if travel.snap == "edge":
+        walk = fmt_num(travel.walk_speed_kmh, lang, digits=1)
+        out.append(para(t("report.methods.snap_edge", lang, walk=walk), st.body))
     out.append(para(t("report.methods.bootstrap", lang, n=fmt_num(bundle.n_boot, lang)), st.body))
     for key in ("supply", "degurba"):
         out.append(para(t(f"report.methods.{key}", lang), st.body))
     out.append(para(t("report.methods.limitations", lang), st.h2))
     date = bundle.region.osm_date
     limits = [t("report.methods.limit_osm", lang, date=date) if date else t("report.methods.limit_osm_undated", lang)]
-    limits += [t(f"report.methods.{key}", lang) for key in ("limit_snap", "limit_transport", "limit_councils")]
+    snap_key = "limit_snap_edge" if travel.snap == "edge" else "limit_snap"
+    limits += [t(f"report.methods.{key}", lang) for key in (snap_key, "limit_transport", "limit_councils")]
     for line in limits:
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     return out
