@@ -10,7 +10,7 @@ Candidates
     population-weighted centre (:func:`candidate_sites`; Malta: 311 cells, so at most
     311 candidates). Or an uploaded list of points (:func:`candidates_from_file`).
     Every candidate enters at its own point, snapped to the mode's network like a
-    service (`Prepared.snap`).
+    service (`Prepared.routing_inputs`, by the rule `travel.snap`).
 Demand points
     Origins on the same network node, with the same walk to it and in the same cell,
     are one demand point with their counts summed (on the walking network of Malta
@@ -185,13 +185,23 @@ def candidates_from_file(prep: Prepared, path: Path, *, mode: Mode, name_col: st
     return out.reset_index(drop=True)
 
 
-def demand_points(prep: Prepared, *, mode: Mode, current_s: np.ndarray) -> pd.DataFrame:
+def demand_points(
+    prep: Prepared,
+    *,
+    mode: Mode,
+    current_s: np.ndarray,
+    origin_node: np.ndarray | None = None,
+    origin_time_s: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Return the origins merged into demand points: same node of `mode`, same walk to it, same cell.
 
     Parameters
     ----------
     current_s
         Each origin's current time to the nearest site (aligned with `prep.origins`).
+    origin_node, origin_time_s
+        Each origin's node and connector time on the network searched (from
+        `Prepared.routing_inputs`); `Prepared.origin_nodes` of `mode` when None.
 
     Returns
     -------
@@ -199,7 +209,7 @@ def demand_points(prep: Prepared, *, mode: Mode, current_s: np.ndarray) -> pd.Da
         Columns ``node``, ``time_s`` (walk to the node), ``current_s``, ``cell_id`` and the
         count columns summed; origins off the network (node -1) are left out.
     """
-    node, t = prep.origin_nodes(mode)
+    node, t = prep.origin_nodes(mode) if origin_node is None else (origin_node, origin_time_s)
     counts = prep.count_columns
     df = prep.origins[["cell_id", *counts]].copy()
     df["node"], df["time_s"], df["current_s"] = node, t, np.asarray(current_s, float)
@@ -525,19 +535,20 @@ def suggest_sites(
     _check_k(k, None)
     start = time.perf_counter()
     cand = candidate_sites(prep) if candidates is None else candidates.reset_index(drop=True)
-    c_node, c_t = prep.snap(mode, cand.geometry.x.to_numpy(), cand.geometry.y.to_numpy())
-    on = c_node >= 0
-    cand, c_node, c_t = cand[on].reset_index(drop=True), c_node[on], c_t[on]
+    c_node, _ = prep.snap(mode, cand.geometry.x.to_numpy(), cand.geometry.y.to_numpy())
+    cand = cand[c_node >= 0].reset_index(drop=True)
     _check_k(k, len(cand))
+    # candidates join the network by the same rule as every service (`travel.snap`)
+    net, o_node, o_t, c_node, c_t = prep.routing_inputs(mode, cand)
     current = prep.access(mode, category, services=services)["time_nearest_s"].to_numpy(float)
-    demand = demand_points(prep, mode=mode, current_s=current)
+    demand = demand_points(prep, mode=mode, current_s=current, origin_node=o_node, origin_time_s=o_t)
     weight = resident_weights(
         demand, total_col=prep.region.total_col, group_cols=group_cols, weights=weights, only_group=only_group
     )
     threshold_s = threshold_min * 60.0
     cutoff_s = threshold_s if objective == "coverage" else bound_min * 60.0
     pairs = od_pairs(
-        prep.networks[mode],
+        net,
         demand["node"].to_numpy(),
         c_node,
         cutoff_s=cutoff_s,
