@@ -38,6 +38,7 @@ __all__ = [
     "Scenario",
     "apply_changes",
     "check_locations",
+    "merge_scenarios",
     "parse_changes",
     "read_scenario",
     "scenario_from_sites",
@@ -89,6 +90,15 @@ class Scenario:
             raise DataError(msg)
         return replace(self, category=category)
 
+    def located(self, services: gpd.GeoDataFrame) -> Scenario:
+        """Return the scenario with each removed site at its place in `services` (for the file; ignored on reading)."""
+        where = services.set_index(services["service_id"].astype(str)).geometry.to_crs("EPSG:4326")
+        out = []
+        for c in self.changes:
+            p = where.get(c.service_id) if c.kind == "remove" and c.lon is None else None
+            out.append(c if p is None else replace(c, lon=float(p.x), lat=float(p.y)))
+        return replace(self, changes=tuple(out))
+
     def to_geojson(self) -> dict:
         """Return the scenario as a GeoJSON FeatureCollection (the file format of the module docstring)."""
         feats = []
@@ -106,6 +116,18 @@ class Scenario:
         return out
 
 
+def merge_scenarios(first: Scenario, second: Scenario, *, region: Region | None = None) -> Scenario:
+    """Return one scenario with the changes of both (named after the first), checked as one."""
+    category = first.category or second.category
+    if first.category and second.category and first.category != second.category:
+        msg = f"Scenarios `{first.name}` and `{second.name}` change different categories; merge scenarios of one category."
+        raise DataError(msg)
+    out = _checked(Scenario(first.name, category, first.changes + second.changes), where=f"scenario `{first.name}`")
+    if region is not None:
+        check_locations(second, region, where="the changes")
+    return out
+
+
 def parse_changes(
     *,
     name: str,
@@ -113,6 +135,7 @@ def parse_changes(
     add: tuple[str, ...] | list[str] = (),
     remove: tuple[str, ...] | list[str] = (),
     move: tuple[str, ...] | list[str] = (),
+    where: str = "the command line",
 ) -> Scenario:
     """Return the scenario given on a command line: ``--add LON,LAT``, ``--remove ID``, ``--move ID=LON,LAT``."""
     problems: list[str] = []
@@ -131,7 +154,7 @@ def parse_changes(
         if lonlat:
             changes.append(Change("move", service_id=sid, lon=lonlat[0], lat=lonlat[1]))
     _raise(problems, "give points as longitude,latitude in degrees (e.g. 14.45,35.88)")
-    return _checked(Scenario(name=name, category=category, changes=tuple(changes)), where="the command line")
+    return _checked(Scenario(name=name, category=category, changes=tuple(changes)), where=where)
 
 
 def _lonlat(text: str, where: str, problems: list[str]) -> tuple[float, float] | None:
@@ -237,11 +260,11 @@ def _feature_change(feat: object, i: int, problems: list[str]) -> Change | None:
         return None
     geom = feat.get("geometry") if isinstance(feat, dict) else None
     lon = lat = None
-    if kind in ("add", "move"):
-        coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
-        try:
-            lon, lat = (float(v) for v in coords[:2])
-        except (TypeError, ValueError):
+    coords = geom.get("coordinates") if isinstance(geom, dict) and geom.get("type") == "Point" else None
+    try:
+        lon, lat = (float(v) for v in coords[:2])
+    except (TypeError, ValueError):
+        if kind in ("add", "move"):
             problems.append(f"feature {i} ({kind}) has no Point geometry")
             return None
     cap = props.get("capacity")
@@ -307,7 +330,7 @@ def check_locations(
     """
     from equimap.network.prepare import land_layer
 
-    pts = [(i, c) for i, c in enumerate(scenario.changes) if c.lon is not None]
+    pts = [(i, c) for i, c in enumerate(scenario.changes) if c.lon is not None and c.kind != "remove"]
     if not pts:
         return
     west, south, east, north = region.bbox

@@ -104,6 +104,10 @@ class ScenarioAnalysis:
     def __repr__(self) -> str:
         return f"ScenarioAnalysis({self.scenario.name!r}, {self.before!r})"
 
+    def located_scenario(self) -> Scenario:
+        """Return the scenario with its removed sites at their places (what a scenario file holds)."""
+        return self.scenario.located(self.before.services())
+
     @property
     def name(self) -> str:
         """Return the scenario's name."""
@@ -375,20 +379,29 @@ def _protected_flow(
     if units.labels is None:  # the groups table: one row, a column per group
         row = pd.DataFrame(counts.sum(axis=0)[None, :], columns=cols, index=["region"])
         row = _whole(row, total, sets)
+        vals = pd.Series(round_to(row.iloc[0].to_numpy(float), GROUP_ROUNDING), index=cols).reindex(units.index_labels)
+        if not _small(row.to_numpy(float), threshold):  # nothing to hide, nothing to hide it with
+            return pd.Series(False, index=units.index_labels), vals
         res = suppress_counts(row, count_groups=sets or {"all": [total]}, total_col=total, threshold=threshold)
         hid = res.mask.iloc[0].reindex(units.index_labels).fillna(False).astype(bool)
-        vals = pd.Series(round_to(row.iloc[0].to_numpy(float), GROUP_ROUNDING), index=cols).reindex(units.index_labels)
         return hid, vals
     sums = pd.DataFrame({total: counts[:, 0]}).groupby(pd.Series(units.labels).fillna("__none__").to_numpy()).sum()
     sums = sums.reindex([u for u in units.index_labels if u != units.total_row], fill_value=0.0)
     sums[total] = np.round(sums[total])
     if units.total_row is not None:
         sums.loc[units.total_row, total] = sums[total].sum()
+    if not _small(sums[total].to_numpy(float), threshold):
+        return pd.Series(False, index=units.index_labels), sums[total].reindex(units.index_labels)
     res = suppress_counts(
         sums, count_groups={"pop": [total]}, total_col=None, threshold=threshold, totals_row=units.total_row
     )
     hid = res.mask[total].reindex(units.index_labels).fillna(False).astype(bool)
     return hid, sums[total].reindex(units.index_labels)
+
+
+def _small(values: np.ndarray, threshold: int) -> bool:
+    """Return whether any count is small (``0 < v < threshold``): only then does protection hide anything."""
+    return bool(((values > 0) & (values < threshold)).any())
 
 
 def _whole(row: pd.DataFrame, total: str, sets: dict[str, list[str]]) -> pd.DataFrame:

@@ -1,0 +1,6 @@
+"""Scenarios: what added, removed or moved sites would change, and for whom.
+
+`changes` reads and writes scenario files and applies them to a list of sites; `fast`
+updates today's access table for the changed sites; `engine` compares the analyses before
+and after, per group, urbanisation class, cell and council, under small-count protection.
+"""
