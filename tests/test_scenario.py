@@ -39,6 +39,7 @@ from equimap.scenario.changes import (
     write_scenario,
 )
 from equimap.scenario.engine import MAX_SCENARIOS, ScenarioAnalysis, compare_scenarios
+from equimap.scenario.engine import compare_scenarios as engine_compare
 from equimap.scenario.fast import access_after, base_access
 from tests.conftest import grid_graph
 
@@ -376,3 +377,36 @@ def test_cli__json_out_and_report(malta, capsys, tmp_path: Path) -> None:
     # the file read back gives the same figures
     code, text2, _ = _run(capsys, "--file", str(out), "--json")
     assert json.loads(text2)["groups"] == data["groups"]
+
+
+# --- the API and the files ---------------------------------------------------------------------
+
+
+def test_api__with_changes_writes_gpkg_xlsx_pdf_with_the_same_figures(malta, tmp_path: Path) -> None:
+    import pyogrio
+
+    from equimap.api import Study, compare_scenarios
+
+    study = Study(malta)
+    s = study.scenario(mode="walk", category="pharmacy", threshold_min=15, add=[ADD], name="Żebbuġ")
+    same = study.analysis(mode="walk", category="pharmacy", threshold_min=15, n_boot=0).with_changes(
+        add=[ADD], name="Żebbuġ"
+    )
+    pd.testing.assert_frame_equal(s.groups(), same.groups())
+    gpkg = s.write(tmp_path / "s.gpkg")
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"scenario_cells", "scenario_councils", "scenario_changes", "README"} <= layers
+    cells = gpd.read_file(gpkg, layer="scenario_cells").set_index("cell_id")
+    mine = s.cells()
+    pd.testing.assert_series_equal(
+        cells["Żebbuġ: beyond_T_change"], mine["beyond_T_change"].reindex(cells.index), check_names=False
+    )
+    xlsx = pd.read_excel(s.write(tmp_path / "s.xlsx"), sheet_name="scenario_groups")
+    assert xlsx["Żebbuġ: pop_beyond_after"].tolist()[:2] == s.groups()["pop_beyond_after"].tolist()[:2]
+    pdf = s.write(tmp_path / "s.pdf", lang="fr").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    saved = s.save(tmp_path / "s.geojson")
+    assert read_scenario(saved).changes == s.scenario.changes
+    pd.testing.assert_frame_equal(compare_scenarios([s]), engine_compare(s.before, [s]))
+    with pytest.raises(DataError, match=r"A scenario is written as pdf, xlsx, gpkg, not csv"):
+        s.write(tmp_path / "s.csv")
