@@ -110,6 +110,8 @@ def _table(p: Params) -> None:
         st.markdown(
             t("scenario.n_changes", p.lang, n=len(changes), added=kinds.count("add"), removed=kinds.count("remove"))
         )
+        where = [f"{c[0]} {c[1]}" if c[0] == "remove" else f"{c[0]} {c[2]:.6f},{c[3]:.6f}" for c in changes]
+        st.caption(" · ".join(where))
     else:
         st.markdown(t("scenario.no_changes", p.lang))
     rows = {}
