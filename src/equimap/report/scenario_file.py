@@ -7,8 +7,8 @@ this module only lays them out. The files open with the protection notice, like 
 from __future__ import annotations
 
 import io
-import textwrap
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
