@@ -410,3 +410,27 @@ def test_api__with_changes_writes_gpkg_xlsx_pdf_with_the_same_figures(malta, tmp
     pd.testing.assert_frame_equal(compare_scenarios([s]), engine_compare(s.before, [s]))
     with pytest.raises(DataError, match=r"A scenario is written as pdf, xlsx, gpkg, not csv"):
         s.write(tmp_path / "s.csv")
+
+
+def test_compare__no_two_visible_columns_differ_by_a_small_count(malta, malta_before) -> None:
+    runs = [ScenarioAnalysis(malta_before, sc) for sc in _malta_cases(malta).values()]
+    runs.append(ScenarioAnalysis(malta_before, parse_changes(name="add+", add=[ADD, "14.4520,35.8810"])))
+    table = compare_scenarios(malta_before, runs)
+    times = {"today": malta_before.access()["time_nearest_s"].to_numpy()}
+    times |= {r.name: r.after.access()["time_nearest_s"].to_numpy() for r in runs}
+    thr = malta_before.suppress_below
+    checked = 0
+    for col in table.index:
+        counts = malta.origins[col].to_numpy()
+        visible = ["today"] + [r.name for r in runs if not np.isnan(table.loc[col, f"{r.name}: pop_beyond_after"])]
+        for i, a in enumerate(visible):
+            for b in visible[i + 1 :]:
+                ta, tb = times[a], times[b]
+                for flow in (
+                    (ta > 900) & (tb <= 900),
+                    (ta <= 900) & (tb > 900),
+                ):  # hand sums, independent of the engine
+                    x = float((counts * flow).sum())
+                    assert x < 0.5 or x >= thr - 1, (col, a, b, x)
+                    checked += 1
+    assert checked > 20
