@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum 
 # Prepared networks of a checkout stay in it (an installed equimap uses ~/.cache/equimap).
 export EQUIMAP_CACHE_DIR ?= $(CURDIR)/.cache
 
-.PHONY: venv vendor browser run test test-unit bench lint prepare
+.PHONY: venv vendor browser engine run test test-unit bench lint prepare
 
 venv: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
@@ -25,6 +25,11 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor.py
 	python3 scripts/vendor.py
 	touch $@
 
+# OSRM's tools from PyPI's osrm-bindings wheel, the independent engine of tests/test_engine_check.py
+# and bench/engines.py (a check, not a dependency of equimap); see bench/osrm_engine.py.
+engine: venv
+	$(PY) -m bench.osrm_engine install || echo "OSRM could not be installed: tests/test_engine_check.py will skip"
+
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils)
 
@@ -34,13 +39,13 @@ prepare: venv
 run: venv vendor
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
-test: venv vendor browser
+test: venv vendor browser engine
 	$(PY) -m pytest
 
 test-unit: venv
 	$(PY) -m pytest -m "not malta and not browser and not install and not slow"
 
-bench: venv vendor browser
+bench: venv vendor browser engine
 	$(PY) -m bench
 
 lint: venv

@@ -16,9 +16,11 @@ the reports, the exports and the command line read their figures from.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 
 from equimap.analysis import core
@@ -31,6 +33,9 @@ from equimap.report.files import write_bundle
 from equimap.scenario import engine
 from equimap.scenario.changes import Scenario, parse_changes, read_scenario, write_scenario
 from equimap.settings import Mode
+
+if TYPE_CHECKING:
+    from equimap.scenario.optimise import Suggestion
 
 __all__ = ["Analysis", "Scenario", "ScenarioAnalysis", "Study", "compare_scenarios", "open_region", "read_scenario"]
 
@@ -224,6 +229,58 @@ class Study:
             mode=mode, category=category, threshold_min=threshold_min, n_boot=0, suppress_below=suppress_below
         )
         return a.with_changes(scenario, add=add, remove=remove, move=move, name=name)
+
+    def optimise(
+        self,
+        *,
+        mode: Mode,
+        category: str,
+        threshold_min: float,
+        new: int,
+        objective: str = "coverage",
+        weights: Mapping[str, float] | None = None,
+        only_group: str | None = None,
+        candidates: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    ) -> Suggestion:
+        """Suggest where `new` sites of `category` should go (see :mod:`equimap.scenario.optimise`).
+
+        Parameters
+        ----------
+        mode, category, threshold_min
+            The question; the category's current sites stay open.
+        new
+            How many new sites.
+        objective
+            ``"coverage"`` (most residents newly within the threshold) or ``"median"``
+            (least total time, capped).
+        weights, only_group
+            Group weights (``{"OTH": 2}``) or one group to serve alone (``"OTH"``).
+        candidates
+            A file of candidate points (or a GeoDataFrame from `candidates_from_file`); one
+            per populated cell by default.
+
+        Returns
+        -------
+        Suggestion
+            Its ``gains`` are unprotected; publish them through
+            :func:`equimap.scenario.optimise.protect_gains`, and write the sites with
+            :func:`equimap.scenario.optimise.write_suggestion` (protected).
+        """
+        from equimap.scenario import optimise as op
+
+        if candidates is not None and not isinstance(candidates, gpd.GeoDataFrame):
+            candidates = op.candidates_from_file(self.prepared, Path(candidates), mode=mode)
+        return op.suggest_sites(
+            self.prepared,
+            mode=mode,
+            category=category,
+            threshold_min=threshold_min,
+            k=new,
+            objective=objective,
+            weights=weights,
+            only_group=only_group,
+            candidates=candidates,
+        )
 
     def write_report(
         self,

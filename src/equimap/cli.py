@@ -307,6 +307,51 @@ def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int) -> str:
         return show.to_string()
 
 
+def cmd_optimise(args: argparse.Namespace) -> int:
+    """Suggest where K new sites of a category should go (coverage or p-median), optionally by group; protected."""
+    import pandas as pd
+
+    from equimap.scenario import optimise as op
+
+    prep = _prepare(args)
+    weights, only = op.parse_group_weights(args.weight_group)
+    cands = op.candidates_from_file(prep, Path(args.candidates), mode=args.mode) if args.candidates else None
+    s = op.suggest_sites(
+        prep,
+        mode=args.mode,
+        category=args.category,
+        threshold_min=float(args.threshold_min),
+        k=args.new,
+        objective=args.objective,
+        weights=weights,
+        only_group=only,
+        candidates=cands,
+        services=_services(args, prep),
+    )
+    if args.suppress_below == 0:
+        print("warning: small-count protection is OFF; do not publish or share this output.", file=sys.stderr)
+    rec = op.suggestion_record(s, threshold=args.suppress_below)
+    if args.json:
+        print(json.dumps(rec, indent=2, ensure_ascii=False))
+    else:
+        who = f", covering {only} only" if only else ""
+        who += f", weights {', '.join(f'{g}={w:g}' for g, w in weights.items())}" if weights else ""
+        print(
+            f"{prep.region.name}: {args.new} new sites for {_about(args, prep)} by {args.mode}, "
+            f"threshold {args.threshold_min:g} min, objective {args.objective}{who}"
+        )
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            print(pd.DataFrame(rec["sites"]).set_index("service_id").to_string())
+            print("\nResidents newly within the threshold, by group (all sites together):")
+            print(pd.DataFrame(rec["gains"]).set_index("group").to_string())
+    t = s.timings_s
+    print(f"cost table {t['cost_table']:.2f} s, solve {t['solve']:.2f} s", file=sys.stderr)
+    if args.out:
+        path = op.write_suggestion(Path(args.out), s, threshold=args.suppress_below)
+        print(f"wrote {len(s.sites)} suggested sites to {path}", file=sys.stderr)
+    return 0
+
+
 def cmd_urbanisation(args: argparse.Namespace) -> int:
     """Print residents and cells per Degree of Urbanisation class; with --councils, each council's class."""
     from equimap.analysis.classes import grid_classes, unit_classes
@@ -513,6 +558,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
     sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
     sp.set_defaults(func=cmd_outreach)
+
+    sp = sub.add_parser("optimise", help="suggest where K new sites should go (location-allocation)")
+    common(sp, threshold=15)
+    sp.add_argument("--new", type=int, required=True, metavar="K", help="how many new sites")
+    sp.add_argument("--objective", choices=["coverage", "median"], default="coverage")
+    sp.add_argument(
+        "--weight-group",
+        action="append",
+        metavar="GROUP[=W]",
+        help="weigh a group's residents W times (OTH=2; repeatable), or GROUP alone to cover only that group",
+    )
+    sp.add_argument(
+        "--candidates", help="candidate sites (GeoJSON/GPKG/CSV with lon/lat); one per populated cell by default"
+    )
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--out", help="also write the suggestion as a scenario file (.geojson)")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.set_defaults(func=cmd_optimise)
 
     sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
     sp.add_argument("--region", default=settings.DEFAULT_REGION)
