@@ -434,3 +434,21 @@ def test_compare__no_two_visible_columns_differ_by_a_small_count(malta, malta_be
                     assert x < 0.5 or x >= thr - 1, (col, a, b, x)
                     checked += 1
     assert checked > 20
+
+
+def test_optimiser_suggestion__read_as_a_scenario__gains_what_the_optimiser_says(malta, malta_before, tmp_path) -> None:
+    from equimap.scenario.optimise import suggest_sites, write_suggestion
+
+    sug = suggest_sites(malta, mode="walk", category="pharmacy", threshold_min=15, k=3)
+    s = ScenarioAnalysis(
+        malta_before, read_scenario(write_suggestion(tmp_path / "k3.geojson", sug), region=malta.region)
+    )
+    t0 = malta_before.access()["time_nearest_s"].to_numpy()
+    t1 = s.after.access()["time_nearest_s"].to_numpy()
+    gained = ~(t0 <= 900) & (t1 <= 900)
+    for col in sug.gains.index:
+        assert (malta.origins[col].to_numpy() * gained).sum() == pytest.approx(
+            sug.gains.loc[col, "pop_gained"], rel=1e-12
+        )
+    g = s.groups()
+    assert g.loc["T", "gaining"] == pytest.approx(round(sug.gains.loc["T", "pop_gained"] / 10) * 10, abs=10)
