@@ -30,6 +30,7 @@ PAGES = [
     st.Page("app_pages/equity.py", title=t("nav.equity", lang), url_path="equity"),
     st.Page("app_pages/outreach.py", title=t("nav.outreach", lang), url_path="outreach"),
     st.Page("app_pages/report.py", title=t("nav.report", lang), url_path="report"),
+    st.Page("app_pages/scenario.py", title=t("nav.scenario", lang), url_path="scenario"),
 ]
 page = st.navigation(PAGES)
 st.sidebar.caption(t("app.tagline", lang))

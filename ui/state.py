@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "uploaded": None,  # ui.upload.Upload of this session, or None
     "upload_name": "",  # its name column ("" for none)
     "upload_capacity": "",  # its capacity column ("" for none)
+    # the Scenario page (app_pages/scenario.py): its changes, (kind, service_id, lon, lat) each, and the last map click
+    "scenario_changes": (),
+    "scenario_last_click": None,
 }
 
 

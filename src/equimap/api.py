@@ -5,6 +5,9 @@
 >>> a = study.analysis(mode="walk", category="pharmacy", threshold_min=15)   # doctest: +SKIP
 >>> a.groups(by="birth")                                 # doctest: +SKIP
 >>> a.write("report.pdf", lang="fr")                     # doctest: +SKIP
+>>> s = a.with_changes(add=["14.45,35.88"], name="Qormi")  # doctest: +SKIP
+>>> s.groups()                                           # before, after and change per group  # doctest: +SKIP
+>>> s.write("scenario.pdf")                              # doctest: +SKIP
 
 Every table comes from :class:`equimap.analysis.core.Analysis`, the one place the app,
 the reports, the exports and the command line read their figures from.
@@ -27,12 +30,14 @@ from equimap.network.prepare import Prepared, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.manifest import Region, load_region
 from equimap.report.files import write_bundle
+from equimap.scenario import engine
+from equimap.scenario.changes import Scenario, parse_changes, read_scenario, write_scenario
 from equimap.settings import Mode
 
 if TYPE_CHECKING:
     from equimap.scenario.optimise import Suggestion
 
-__all__ = ["Analysis", "Study", "open_region"]
+__all__ = ["Analysis", "Scenario", "ScenarioAnalysis", "Study", "compare_scenarios", "open_region", "read_scenario"]
 
 Progress = Callable[[str, float], None]
 
@@ -57,6 +62,90 @@ class Analysis(core.Analysis):
             ``"pdf"``, ``"xlsx"``, ``"gpkg"``, ``"geojson"``, ``"html"`` or ``"csv"``.
         """
         return write_bundle(self.bundle(), path, fmt=fmt, lang=lang)
+
+    def with_changes(
+        self,
+        scenario: Scenario | str | os.PathLike[str] | None = None,
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        move: Sequence[str] = (),
+        name: str = "scenario",
+        n_boot: int | None = 0,
+    ) -> ScenarioAnalysis:
+        """Return what a scenario changes: this analysis before, the same after the changes, and the comparison.
+
+        Parameters
+        ----------
+        scenario
+            A :class:`Scenario`, or the path of a scenario file (:func:`read_scenario`);
+            the changes below are added to it.
+        add, remove, move
+            ``"LON,LAT"`` of new sites, ids of sites removed, ``"ID=LON,LAT"`` of sites moved.
+        name
+            The scenario's name when it is not read from a file.
+        n_boot
+            Bootstrap replicates of the after analysis (0 by default: the comparison uses no intervals;
+            None: this analysis' own).
+        """
+        return ScenarioAnalysis(
+            self, _scenario(self, scenario, add=add, remove=remove, move=move, name=name), n_boot=n_boot
+        )
+
+
+class ScenarioAnalysis(engine.ScenarioAnalysis):
+    """A scenario of one analysis (see :class:`equimap.scenario.engine.ScenarioAnalysis`), with files.
+
+    Built by :meth:`Analysis.with_changes` or :meth:`Study.scenario`.
+    """
+
+    def write(self, path: str | os.PathLike[str], *, lang: str = "en", fmt: str | None = None) -> Path:
+        """Write this scenario as a PDF (section "Scenario"), XLSX or GeoPackage file and return its path."""
+        from equimap.report.scenario_file import write_scenarios
+
+        return write_scenarios(self, path, fmt=fmt, lang=lang)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the scenario's changes as a scenario file (GeoJSON) and return its path."""
+        return write_scenario(self.located_scenario(), path)
+
+
+def compare_scenarios(scenarios: Sequence[engine.ScenarioAnalysis], *, table: str = "groups") -> pd.DataFrame:
+    """Return up to four scenarios of one analysis side by side against the current situation.
+
+    `table` is ``"groups"``, ``"classes_l2"``, ``"cells"`` or ``"councils"``
+    (see :func:`equimap.scenario.engine.compare_scenarios`).
+    """
+    if not scenarios:
+        return engine.compare_scenarios(None, [], table=table)  # the one-sentence error
+    return engine.compare_scenarios(scenarios[0].before, scenarios, table=table)
+
+
+def _scenario(
+    analysis: core.Analysis,
+    scenario: Scenario | str | os.PathLike[str] | None,
+    *,
+    add: Sequence[str],
+    remove: Sequence[str],
+    move: Sequence[str],
+    name: str,
+) -> Scenario:
+    base = None
+    if scenario is not None:
+        base = scenario if isinstance(scenario, Scenario) else read_scenario(scenario, region=analysis.prepared.region)
+    if not (add or remove or move):
+        if base is None:
+            return parse_changes(name=name, category=analysis.category, where="the scenario")  # "no changes"
+        return base
+    extra = parse_changes(name=name, category=analysis.category, add=add, remove=remove, move=move, where="the changes")
+    if base is None:
+        from equimap.scenario.changes import check_locations
+
+        check_locations(extra, analysis.prepared.region, where="the changes")
+        return extra
+    from equimap.scenario.changes import merge_scenarios
+
+    return merge_scenarios(base, extra, region=analysis.prepared.region)
 
 
 class Study:
@@ -121,6 +210,25 @@ class Study:
             seed=seed,
             suppress_below=suppress_below,
         )
+
+    def scenario(
+        self,
+        scenario: Scenario | str | os.PathLike[str] | None = None,
+        *,
+        mode: Mode,
+        category: str,
+        threshold_min: float,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        move: Sequence[str] = (),
+        name: str = "scenario",
+        suppress_below: int = DEFAULT_THRESHOLD,
+    ) -> ScenarioAnalysis:
+        """Return what a scenario changes for one question (see :meth:`Analysis.with_changes`)."""
+        a = self.analysis(
+            mode=mode, category=category, threshold_min=threshold_min, n_boot=0, suppress_below=suppress_below
+        )
+        return a.with_changes(scenario, add=add, remove=remove, move=move, name=name)
 
     def optimise(
         self,

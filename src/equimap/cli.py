@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -400,6 +401,82 @@ def cmd_add_region(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """Print what added, removed or moved sites change per group (protected), and write the scenario or its report."""
+    from equimap.analysis.core import Analysis
+    from equimap.analysis.question import Question
+    from equimap.scenario import changes as ch
+    from equimap.scenario.engine import ScenarioAnalysis, compare_scenarios
+
+    prep = _prepare(args)
+    region = prep.region
+    scenarios = [ch.read_scenario(f, region=region) for f in args.file or []]
+    changes = {"add": args.add or [], "remove": args.remove or [], "move": args.move or []}
+    own = None
+    if any(changes.values()):
+        own = ch.parse_changes(name=args.name or "scenario", category=args.category, **changes)
+        ch.check_locations(own, region, where="the command line")
+    if args.sites:
+        sites = ch.scenario_from_sites(
+            Path(args.sites),
+            category=args.category,
+            region=region,
+            name=args.name,
+            name_col=args.sites_name,
+            capacity_col=args.sites_capacity,
+        )
+        own = sites if own is None else ch.merge_scenarios(own, sites)
+    if own is not None:
+        scenarios.append(own)
+    if not scenarios:
+        print("error: give changes with --add, --remove, --move, --sites or --file.", file=sys.stderr)
+        return 2
+    if args.name and len(scenarios) == 1:
+        scenarios = [replace(scenarios[0], name=args.name)]
+    if args.out and len(scenarios) != 1:
+        print("error: --out writes one scenario; give the changes of one scenario only.", file=sys.stderr)
+        return 2
+    question = Question(args.mode, args.category, float(args.threshold_min))
+    before = Analysis(prep, question, n_boot=0, suppress_below=args.suppress_below)
+    runs = [ScenarioAnalysis(before, s) for s in scenarios]
+    if args.out:
+        ch.write_scenario(runs[0].located_scenario(), args.out)
+    if not before.protected:
+        print("warning: small-count protection is OFF; do not publish or share this output.", file=sys.stderr)
+    if args.report:
+        from equimap.report.scenario_file import write_scenarios
+
+        write_scenarios(runs, args.report, lang=args.lang)
+    table = runs[0].groups() if len(runs) == 1 else compare_scenarios(before, runs)
+    if args.json:
+        out = {
+            "region": region.key,
+            "mode": args.mode,
+            "category": args.category,
+            "threshold_min": float(args.threshold_min),
+            "protected": before.protected,
+            "scenarios": [r.scenario.to_geojson() for r in runs],
+            "groups": json.loads(table.reset_index().to_json(orient="records", double_precision=15)),
+        }
+        classes = runs[0].classes() if len(runs) == 1 else compare_scenarios(before, runs, table="classes_l2")
+        if classes is not None:
+            out["classes"] = json.loads(classes.reset_index().to_json(orient="records", double_precision=15))
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    import pandas as pd
+
+    print(f"{region.name}: {prep.category_label(args.category)} by {args.mode}, threshold {args.threshold_min:g} min")
+    for r in runs:
+        kinds = [c.kind for c in r.scenario.changes]
+        print(
+            f"scenario `{r.name}`: {kinds.count('add')} added, {kinds.count('remove')} removed, {kinds.count('move')} moved"
+        )
+    shown = table.drop(columns=[c for c in ("dimension", "pop") if c in table.columns])
+    with pd.option_context("display.width", 200, "display.max_columns", 40):
+        print(shown.round(4).to_string())
+    return 0
+
+
 #: Help of ``--data-dir``, a global option accepted before or after the command.
 DATA_DIR_HELP = "folder of region folders (default: $EQUIMAP_DATA_DIR, else the regions bundled with equimap)"
 
@@ -521,6 +598,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--level", type=int, choices=[1, 2], default=1)
     sp.add_argument("--councils", action="store_true", help="also print the class of each council")
     sp.set_defaults(func=cmd_urbanisation)
+
+    sp = sub.add_parser("scenario", help="what added, removed or moved sites change, per group (protected)")
+    sp.add_argument("--region", default=settings.DEFAULT_REGION)
+    sp.add_argument("--mode", choices=settings.MODES, default="walk")
+    sp.add_argument("--category", default="health", help="the theme, category or official list the changes apply to")
+    sp.add_argument("--threshold-min", type=float, default=15)
+    sp.add_argument("--add", action="append", metavar="LON,LAT", help="repeatable: a new site (degrees)")
+    sp.add_argument("--remove", action="append", metavar="SITE_ID", help="repeatable: a site that closes")
+    sp.add_argument("--move", action="append", metavar="SITE_ID=LON,LAT", help="repeatable: a site that moves")
+    sp.add_argument("--sites", help="add every site of this list (GeoJSON, GPKG, zipped Shapefile, CSV with lon/lat)")
+    sp.add_argument("--sites-name", help="name column of --sites")
+    sp.add_argument("--sites-capacity", help="capacity column of --sites")
+    sp.add_argument("--file", action="append", help="repeatable: a scenario file; up to 4 are compared side by side")
+    sp.add_argument("--name", help="name of the scenario given by --add/--remove/--move/--sites")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--out", help="write the scenario file (GeoJSON)")
+    sp.add_argument("--report", help="write the comparison: .pdf, .xlsx or .gpkg")
+    sp.add_argument("--lang", default=i18n.FALLBACK, help="language of the report's texts")
+    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.set_defaults(func=cmd_scenario)
 
     sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
     sp.add_argument("key")

@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from equimap._errors import DataError
 from equimap.analysis import bundle as bd
 from equimap.analysis import tables as tb
 from equimap.analysis.bundle import Bundle, assemble_bundle, check_analyses
@@ -59,6 +60,10 @@ class Analysis:
         Sites to use instead of the region's services of the category (e.g. a planner's
         uploaded list; points in the region CRS, as `equimap.region.services.load_service_file`
         reads them); `question.category` then names the list.
+    access
+        The access table of `services`, already computed (e.g. updated from today's by
+        :func:`equimap.scenario.fast.access_after`); it must equal
+        ``prepared.access(mode, category, services=services)``, which it stands in for.
 
     Notes
     -----
@@ -77,8 +82,14 @@ class Analysis:
         suppress_below: int = DEFAULT_THRESHOLD,
         councils: str | None = "councils",
         services: gpd.GeoDataFrame | None = None,
+        access: pd.DataFrame | None = None,
     ) -> None:
         check_analyses(prepared, (question,), suppress_below, custom=services is not None)
+        if access is not None:
+            if services is None:
+                msg = "An access table is given without the `services` it was computed for; give both."
+                raise DataError(msg)
+            prepared.keep_access(question.mode, question.category, services=services, table=access)
         self.prepared = prepared
         self.question = question
         self.n_boot = int(n_boot)

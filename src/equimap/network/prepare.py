@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from equimap import settings
-from equimap._errors import CategoryError
+from equimap._errors import CategoryError, DataError
 from equimap.network.cache import (
     TravelSettings,
     cache_folder,
@@ -50,6 +50,8 @@ from equimap.settings import Mode
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
+#: How many access tables of given (not the region's) services `Prepared` keeps in memory.
+HELD_ACCESS = 8
 
 
 def _no_progress(_msg: str, _frac: float) -> None:
@@ -228,6 +230,7 @@ class Prepared:
             Services to use instead of the region's (e.g. an uploaded list), points in the region CRS.
             Their times are computed in memory and never written to (or read from) the disk
             cache: the prepared folder is shared by every user and must not keep one user's list.
+            The last :data:`HELD_ACCESS` such tables are kept in memory, keyed like the disk cache.
 
         Returns
         -------
@@ -240,6 +243,8 @@ class Prepared:
         path = self.access_file(mode, category, services=services)
         if services is None and path.exists():
             return pd.read_parquet(path)
+        if services is not None and ("held_access", path) in self._memo:
+            return self._memo[("held_access", path)]
         svc = self.services_for(category) if services is None else services
         net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
         out = access_table(
@@ -254,10 +259,27 @@ class Prepared:
             index=self.origins.index,
         )
         if services is not None:
+            self.keep_access(mode, category, services=services, table=out)
             return out
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, out.to_parquet)
         return out
+
+    def keep_access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
+        """Keep `table` in memory as the access of `services` (what `access` returns for them, computed elsewhere).
+
+        For a table already known to equal ``access(mode, category, services=services)``,
+        such as :func:`equimap.scenario.fast.access_after`'s update; only the last
+        :data:`HELD_ACCESS` tables are kept.
+        """
+        if not table.index.equals(self.origins.index):
+            msg = "The access table to keep is not indexed like the origins; compute it with `Prepared.access`."
+            raise DataError(msg)
+        key = ("held_access", self.access_file(mode, category, services=services))
+        held = [k for k in list(self._memo) if isinstance(k, tuple) and k and k[0] == "held_access" and k != key]
+        for old in held[: max(0, len(held) - HELD_ACCESS + 1)]:
+            self._memo.pop(old, None)
+        self._memo[key] = table
 
 
 def prepare_region(
