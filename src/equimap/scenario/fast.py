@@ -9,11 +9,17 @@ runs out of known sites (more than ``DEPTH - k`` of its nearest removed) is reco
 with one search. The counts lose 1 where the removed site was within the threshold. A
 move is a removal and an addition.
 
+Sites and origins join the network by the region's rule (`TravelSettings.snap`, through
+:meth:`~equimap.network.prepare.Prepared.routing_inputs`): with edge snapping the base
+keeps today's network split at today's sites, and new sites are searched from on the
+network split at them alone (a split at other points changes no time between two points).
+
 The result equals :meth:`equimap.network.prepare.Prepared.access` with the changed list
-of sites exactly (same kernels, same arithmetic: a time is the site's walk to its node,
-plus the edges from the site towards the origin, plus the origin's walk); the tests check
-this on a hand graph and on Malta. Which of two sites at exactly the same time is named
-``nearest_service`` may differ.
+of sites (same kernels, same arithmetic: a time is the site's walk to its node, plus the
+edges from the site towards the origin, plus the origin's walk; with edge snapping, to
+the last bits of a float, as an edge cut in two steps sums its parts in another order);
+the tests check this on a hand graph and on Malta. Which of two sites at exactly the
+same time is named ``nearest_service`` may differ.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from equimap.analysis import tables as tb
+from equimap.network.graph import Network
 from equimap.network.prepare import Prepared
 from equimap.network.routing import count_column, count_within, nearest_times, od_pairs
 from equimap.settings import Mode
@@ -52,6 +59,9 @@ class BaseAccess:
         `services`; -1 where fewer are in reach).
     site_node, site_time_s
         Each site's network node and walking time to it.
+    net, origin_node, origin_time_s
+        The network the base was searched on (split at the sites and, off the walking
+        network, the origins, with edge snapping) and each origin's node and walk on it.
     """
 
     mode: Mode
@@ -62,6 +72,9 @@ class BaseAccess:
     sites: np.ndarray
     site_node: np.ndarray
     site_time_s: np.ndarray
+    net: Network
+    origin_node: np.ndarray
+    origin_time_s: np.ndarray
 
 
 def base_access(prep: Prepared, mode: Mode, category: str) -> BaseAccess:
@@ -70,17 +83,16 @@ def base_access(prep: Prepared, mode: Mode, category: str) -> BaseAccess:
     def build() -> BaseAccess:
         svc = prep.services_for(category).reset_index(drop=True)
         table = prep.access(mode, category)
-        o_node, o_t = prep.origin_nodes(mode)
-        s_node, s_t = prep.snap(mode, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        net, o_node, o_t, s_node, s_t = prep.routing_inputs(mode, svc)
         times, sites = nearest_times(
-            prep.networks[mode],
+            net,
             o_node,
             s_node,
             origin_time_s=o_t,
             service_time_s=s_t,
             k=prep.travel.n_nearest + DEPTH_EXTRA,
         )
-        return BaseAccess(mode, category, svc, table, times, sites, s_node, s_t)
+        return BaseAccess(mode, category, svc, table, times, sites, s_node, s_t, net, o_node, o_t)
 
     return tb.memo(prep, ("scenario_base", mode, category), build)
 
@@ -121,17 +133,18 @@ def access_after(prep: Prepared, base: BaseAccess, services: gpd.GeoDataFrame) -
     removed, added, where = _diff(base.services, services)
     if len(removed) + len(added) > max(16, len(base.services) // 3):
         return prep.access(base.mode, base.category, services=services)  # most sites change: search them all
-    net = prep.networks[base.mode]
     k = prep.travel.n_nearest
-    o_node, o_t = prep.origin_nodes(base.mode)
-    a_node, a_t = prep.snap(base.mode, services.geometry.x.to_numpy()[added], services.geometry.y.to_numpy()[added])
+    o_node, o_t = base.origin_node, base.origin_time_s
+    # the new sites are searched from on the network split at them alone (with the origins off
+    # the walking network): the split at today's sites changes no time between other points
+    a_net, ao_node, ao_t, a_node, a_t = prep.routing_inputs(base.mode, services.iloc[added])
     thresholds = sorted(prep.travel.count_thresholds_min)
     cols = [count_column(t) for t in thresholds]
     thr_s = np.array(thresholds, float) * 60
     counts = base.table[cols].to_numpy(np.int64, copy=True)
     if len(removed):
         counts -= count_within(
-            net,
+            base.net,
             o_node,
             base.site_node[removed],
             thresholds_s=thr_s,
@@ -139,16 +152,13 @@ def access_after(prep: Prepared, base: BaseAccess, services: gpd.GeoDataFrame) -
             service_time_s=base.site_time_s[removed],
         )
     if len(added):
-        counts += count_within(net, o_node, a_node, thresholds_s=thr_s, origin_time_s=o_t, service_time_s=a_t)
-    times, sites = _nearest_after(net, base, removed, added, where, (o_node, o_t), (a_node, a_t), k)
+        counts += count_within(a_net, ao_node, a_node, thresholds_s=thr_s, origin_time_s=ao_t, service_time_s=a_t)
+    times, sites = _nearest_after(a_net, base, removed, added, where, (ao_node, ao_t), (a_node, a_t), k)
     need = np.isnan(times[:, 0])
     if need.any():  # too many of their nearest sites went: one search over every site after the change
-        s_node, s_t = np.empty(len(services), np.int64), np.empty(len(services))
-        kept = where >= 0
-        s_node[where[kept]], s_t[where[kept]] = base.site_node[kept], base.site_time_s[kept]
-        s_node[added], s_t[added] = a_node, a_t
+        net, n_node, n_t, s_node, s_t = prep.routing_inputs(base.mode, services)
         times[need], sites[need] = nearest_times(
-            net, o_node[need], s_node, origin_time_s=o_t[need], service_time_s=s_t, k=k
+            net, n_node[need], s_node, origin_time_s=n_t[need], service_time_s=s_t, k=k
         )
     fin = np.isfinite(times)
     n_k = fin.sum(axis=1)
