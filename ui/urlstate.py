@@ -23,6 +23,7 @@ from typing import Any
 
 import streamlit as st
 
+from equimap.i18n import languages
 from ui.state import DEFAULTS
 
 #: Query-string name -> session-state key, in the order they are written.
@@ -116,7 +117,10 @@ def read_url() -> None:
     if s.get(_READ):
         return
     s[_READ] = True
-    for key, value in parse_query(st.query_params.to_dict()).items():
+    found = parse_query(st.query_params.to_dict())
+    if found.get("lang") not in languages():  # the frame translates the page titles before the sidebar runs
+        found.pop("lang", None)
+    for key, value in found.items():
         s[key] = value
 
 
