@@ -180,7 +180,11 @@ def test_click_on_a_cell_shows_its_figures(page, server, malta) -> None:
     frame.locator(f"path.eqm-cell-{css}").click()
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10_000)
-    assert cell in popup.locator(".eqm-head").inner_text()
+    assert popup.locator(".eqm-popup").get_attribute("data-id") == cell
+    assert popup.locator(".eqm-head").inner_text() == f"1 km square in {summary.loc[cell, 'council']}"
+    assert "CRS3035" not in popup.inner_text()  # the reader sees the council's name, not the cell id
+    first = popup.locator("tr[data-k]").first.get_attribute("data-k")
+    assert first == "time_nearest_min"  # how far comes first
 
     def figure(key: str) -> float:
         text = popup.locator(f'tr[data-k="{key}"] td').inner_text()

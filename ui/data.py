@@ -28,6 +28,7 @@ from equimap.indicators.curves import reached_by_minute
 from equimap.network.prepare import Prepared, land_layer, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
+from equimap.region.land import clip_to_land
 from equimap.report.outreach_file import write_targets
 from ui import upload
 
@@ -81,6 +82,19 @@ def land(region: str) -> gpd.GeoDataFrame | None:
     """Return the region's land masses (the boundary layer marked ``land``), or None."""
     geom = land_layer(_prep(region).region)
     return None if geom is None else gpd.GeoDataFrame(geometry=geom)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def land_cells(region: str) -> gpd.GeoSeries:
+    """Return every census cell's square clipped to the coast (`equimap.region.land.clip_to_land`, as the report)."""
+    prep = _prep(region)
+    return clip_to_land(prep.population.geometry, land_layer(prep.region))
+
+
+def on_land(region: str, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy of `cells` (indexed by cell id) drawn as their squares clipped to land."""
+    squares = land_cells(region).reindex(cells.index)
+    return cells.set_geometry(gpd.GeoSeries(squares.to_numpy(), index=cells.index, crs=squares.crs))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
