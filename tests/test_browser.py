@@ -453,3 +453,20 @@ def test_phone_viewport_shows_the_map_with_the_layer_list_folded(browser, server
         ctx.close()
     outside = [u for u in requests if not _local(u)]
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+
+
+def test_map_prints_and_downloads_as_png(page, server) -> None:
+    page.goto(server)
+    frame = _map(page)
+    frame.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    frame.locator(".eqm-print a").click()  # the print button prints the map's own page: the current view
+    assert frame.evaluate("() => window.__printed") == 1
+    assert sum("st_folium" in f.url for f in page.frames) == 1  # printing reran nothing
+    with page.expect_download(timeout=240_000) as dl:
+        page.get_by_role("button", name="Download the travel-time map (PNG)").click()
+    download = dl.value
+    assert download.suggested_filename == "equimap-malta-walk-pharmacy-15min.png"
+    head = Path(download.path()).read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert width > 600 and height > 600

@@ -67,6 +67,6 @@ def test_cell_popup__answers_how_far_for_whom_first(malta) -> None:
         (("Beyond 15 min (Country of birth)", "Born in another EU country"), "– (–)"),
         (("Beyond 15 min (Country of birth)", "Born outside the EU"), "10 (67%)"),
     ]
-    context = dict((label, v) for (section, label), v in shown if section == "Place")
+    context = {label: v for (section, label), v in shown if section == "Place"}
     assert context["Degree of urbanisation"] == "Urban centre"
     assert not any("CRS3035" in v for v in values)  # no raw cell id shown

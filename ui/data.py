@@ -30,6 +30,7 @@ from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.region.land import clip_to_land
 from equimap.report.outreach_file import write_targets
+from equimap.report.staticmap import map_figure, to_png
 from ui import upload
 
 
@@ -130,6 +131,17 @@ def councils(
 ) -> gpd.GeoDataFrame | None:
     """Return the protected figures of every council (`Analysis.councils`; shared, read-only)."""
     return analysis(region, mode, category, threshold_min, n_boot).councils()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def access_png(region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str) -> bytes:
+    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected)."""
+    a = analysis(region, mode, category, threshold_min, n_boot)
+    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang)
+    try:
+        return to_png(fig)
+    finally:
+        fig.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

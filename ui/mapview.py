@@ -22,6 +22,7 @@ from equimap.maps.gaps import GAP_BREAKS, gaps_layer
 from equimap.maps.legend import range_labels
 from equimap.maps.outreach import rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore
+from equimap.maps.printing import PrintControl
 from equimap.maps.residents import density_layer, diversity_layer, share_layer
 from equimap.maps.services import services_layer
 from equimap.maps.urbanisation import urbanisation_layer
@@ -212,6 +213,7 @@ def build_map(
     for layer in overlays.values():
         layer.add_to(m)
     control = layer_control(m)
+    PrintControl(t("map.print", lang)).add_to(m)
     ViewKeeper(
         overlays, control=control, scope=region.key, group=group, group_layer=GROUP_LAYER, base_layer=BASE_LAYER
     ).add_to(m)
