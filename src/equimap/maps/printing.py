@@ -21,8 +21,13 @@ _PRINT_CSS = """
   .eqm-legends-body { max-height: none !important; overflow: visible !important; }
   @page { margin: 10mm; }
 }
-.eqm-print a { font-size: 15px; line-height: 30px; text-align: center; cursor: pointer; }
+.eqm-print a { display: flex; align-items: center; justify-content: center; cursor: pointer; }
 """
+#: A printer drawn in SVG (no icon font: fonts would be fetched from a CDN or missing).
+_ICON_SVG = (
+    '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="#333" stroke-width="1.4">'
+    '<path d="M4.5 6V1.5h7V6"/><rect x="1.5" y="6" width="13" height="6" rx="1"/><path d="M4.5 10h7v4.5h-7z"/></svg>'
+)
 
 
 class PrintControl(MacroElement):
@@ -48,7 +53,7 @@ class PrintControl(MacroElement):
                 a.setAttribute('role', 'button');
                 a.title = {{ this.label_json }};
                 a.setAttribute('aria-label', {{ this.label_json }});
-                a.textContent = '\u2399';
+                a.innerHTML = {{ this.icon_json }};
                 L.DomEvent.disableClickPropagation(box);
                 L.DomEvent.on(a, 'click', function(e) { L.DomEvent.preventDefault(e); window.print(); });
                 return box;
@@ -64,3 +69,4 @@ class PrintControl(MacroElement):
         self._name = "PrintControl"
         self.label_json = script_json(label)
         self.css = _PRINT_CSS
+        self.icon_json = script_json(_ICON_SVG)
