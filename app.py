@@ -15,6 +15,7 @@ from equimap.i18n import t
 from ui.errors import shown_as_error
 from ui.sidebar import sidebar
 from ui.state import init_state
+from ui.urlstate import read_url, sync_url
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -22,6 +23,7 @@ logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(messag
 # servers; the default favicon is served locally.
 st.set_page_config(page_title="equimap", layout="wide")
 init_state()
+read_url()  # a shared link or a reload: the choices in the URL, checked by the sidebar
 lang = st.session_state["lang"]
 
 # url_path is fixed so that links and tests do not depend on the language of the titles.
@@ -38,6 +40,7 @@ st.sidebar.caption(t("app.tagline", lang))
 ready = False
 with shown_as_error(lang):
     sidebar()
+    sync_url()
     ready = True
 if ready:
     page.run()

@@ -54,7 +54,8 @@ def _map(p: Params) -> None:
     st.toggle(t("map.basemap", p.lang), key="basemap", help=t("map.basemap_help", p.lang))
     prep = data.prepared(p.region)
     units = data.units(p.region)
-    cells = data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot)
+    # the protected figures of every cell, drawn as their squares clipped to the coast (as in the report)
+    cells = data.on_land(p.region, data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot))
     map_data = MapData(
         cells=cells,
         councils=data.councils(p.region, p.mode, p.category, p.threshold_min, p.n_boot) if units is not None else None,
@@ -74,6 +75,15 @@ def _map(p: Params) -> None:
         basemap=bool(st.session_state["basemap"]),
     )
     st_folium(m, key="map", height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+    st.download_button(
+        t("map.png", p.lang),
+        data=lambda: data.access_png(p.region, p.mode, p.category, p.threshold_min, p.n_boot, p.lang),
+        file_name=f"equimap-{p.region}-{p.mode}-{p.category}-{p.threshold_min}min.png",
+        mime="image/png",
+        key="map_png",
+        on_click="ignore",
+        help=t("map.png_help", p.lang),
+    )
 
 
 p = params()

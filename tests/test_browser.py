@@ -180,7 +180,11 @@ def test_click_on_a_cell_shows_its_figures(page, server, malta) -> None:
     frame.locator(f"path.eqm-cell-{css}").click()
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10_000)
-    assert cell in popup.locator(".eqm-head").inner_text()
+    assert popup.locator(".eqm-popup").get_attribute("data-id") == cell
+    assert popup.locator(".eqm-head").inner_text() == f"1 km square in {summary.loc[cell, 'council']}"
+    assert "CRS3035" not in popup.inner_text()  # the reader sees the council's name, not the cell id
+    first = popup.locator("tr[data-k]").first.get_attribute("data-k")
+    assert first == "time_nearest_min"  # how far comes first
 
     def figure(key: str) -> float:
         text = popup.locator(f'tr[data-k="{key}"] td').inner_text()
@@ -315,3 +319,154 @@ def test_upload_of_a_service_list_is_drawn_on_the_map(page, server, tmp_path) ->
     assert page.get_by_test_id("stSidebar").get_by_text(f"my_clinics.csv: {len(sites)} sites.").is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlert"]').count() == 0
+
+
+# --------------------------------------------------------------------------- the map keeps its place (issue 12)
+
+
+def _last_map(page, *, has_text: str):
+    """Return the newest map frame once its layer control shows `has_text` and Leaflet has drawn it."""
+    fl = page.frame_locator(MAP_FRAME).last
+    fl.locator(".leaflet-control-layers", has_text=has_text).wait_for(timeout=120_000)
+    fl.locator(".leaflet-control-layers-overlays").wait_for(state="attached", timeout=30_000)
+    return [f for f in page.frames if "st_folium" in f.url][-1]
+
+
+def _view(frame) -> tuple[float, float, int]:
+    lat, lon, zoom = frame.evaluate(
+        "() => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]"
+    )
+    return lat, lon, zoom
+
+
+def _checked(frame, layer_name: str) -> bool:
+    return frame.locator(".leaflet-control-layers-overlays label", has_text=layer_name).locator("input").is_checked()
+
+
+def _query(page) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(urlparse(page.url).query))
+
+
+VALLETTA = (35.8989, 14.5146)
+
+
+def test_map_keeps_its_view_and_layers_when_the_threshold_changes(page, server) -> None:
+    page.goto(server)
+    frame = _map(page)
+    frame.evaluate(f"() => window.map.setView([{VALLETTA[0]}, {VALLETTA[1]}], 14, {{animate: false}})")
+    _toggle(frame, "Residents per km²")  # a layer on
+    _toggle(frame, "Services: Pharmacies")  # a default layer off
+    page.wait_for_timeout(300)
+    assert {"view", "layers"} <= set(_query(page))  # the map wrote its place into the page's URL, without a rerun
+    assert sum("st_folium" in f.url for f in page.frames) == 1
+    slider = page.get_by_test_id("stSidebar").get_by_role("slider").first
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # 15 -> 20 min: the page reruns and the map is drawn again
+    frame = _last_map(page, has_text="Residents beyond 20 min")
+    frame.locator("path.eqm-place").first.wait_for(state="attached", timeout=60_000)
+    lat, lon, zoom = _view(frame)
+    assert zoom == 14
+    assert lat == pytest.approx(VALLETTA[0], abs=1e-4) and lon == pytest.approx(VALLETTA[1], abs=1e-4)
+    assert _checked(frame, "Residents per km²")
+    assert not _checked(frame, "Services: Pharmacies")
+    assert _checked(frame, "Travel time to the nearest service")  # a default left on stays on
+    legends = frame.locator(".eqm-legend").all_inner_texts()
+    assert any("Residents per km² of land" in t for t in legends)
+    assert not any("Pharmacies (" in t for t in legends)
+    q = _query(page)
+    assert q["threshold"] == "20"
+    assert q["layers"].split(",") == ["access", "density", "councils"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "map_zoomed.png"))
+
+
+def test_a_link_with_state_opens_that_view(page, server) -> None:
+    link = (
+        f"{server}/?mode=drive&service=school&threshold=30&dimension=age&group=Y_GE65&lang=fr"
+        "&view=35.9,14.45,13&layers=density,services"
+    )
+    page.goto(link)
+    page.get_by_role("heading", name="Carte : qui est loin des services « Écoles »").wait_for(timeout=FIRST_DRAW_MS)
+    frame = _map(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_test_id("stSliderThumbValue").first.inner_text() == "30"
+    assert page.get_by_role("combobox", name="Comparer les groupes selon").input_value() == "Âge"
+    assert page.get_by_role("combobox", name="Groupe de population").input_value() == "65 ans et plus"
+    assert page.get_by_text("à plus de 30 min en voiture de l'école la plus proche", exact=False).first.is_visible()
+    lat, lon, zoom = _view(frame)
+    assert zoom == 13  # the centre within a pixel of the link's (Leaflet snaps it to whole pixels)
+    assert lat == pytest.approx(35.9, abs=2e-4) and lon == pytest.approx(14.45, abs=2e-4)
+    assert _checked(frame, "Habitants par km²")
+    assert not _checked(frame, "Temps jusqu'au service le plus proche")
+    q = _query(page)
+    assert (q["mode"], q["service"], q["threshold"], q["group"], q["lang"]) == ("drive", "school", "30", "Y_GE65", "fr")
+    page.reload()  # a reload keeps it all
+    page.get_by_role("heading", name="Carte : qui est loin des services « Écoles »").wait_for(timeout=120_000)
+    frame = _map(page)
+    assert _view(frame)[2] == 13
+    assert _checked(frame, "Habitants par km²")
+
+
+def test_choosing_a_group_changes_the_map_layer_and_legend(page, server) -> None:
+    page.goto(server)
+    frame = _map(page)
+    legends = " ".join(frame.locator(".eqm-legend").all_inner_texts())
+    assert "65 and over" not in legends
+    page.get_by_role("combobox", name="Compare groups by").click()
+    page.get_by_role("option", name="Age", exact=True).click()
+    _last_map(page, has_text="Councils")
+    page.get_by_role("combobox", name="Population group").click()
+    page.get_by_role("option", name="65 and over", exact=True).click()
+    frame = _last_map(page, has_text="Residents beyond 15 min: 65 and over")
+    assert _checked(frame, "Residents beyond 15 min: 65 and over")  # the group's layer is on
+    assert not _checked(frame, "Travel time to the nearest service")  # instead of all residents' travel time
+    legend = frame.locator(".eqm-legend", has_text="Residents (65 and over) more than 15 min on foot")
+    legend.wait_for(timeout=10_000)
+    drawn = frame.locator("path.eqm-place[class*='eqm-cell-']").count()
+    assert drawn > 0
+    assert _query(page)["group"] == "Y_GE65"
+
+
+def test_phone_viewport_shows_the_map_with_the_layer_list_folded(browser, server) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    requests: list[str] = []
+    ctx.on("request", lambda r: requests.append(r.url))
+    page = ctx.new_page()
+    try:
+        page.goto(server)
+        frame = _map(page)
+        iframe = page.locator(MAP_FRAME).last
+        iframe.scroll_into_view_if_needed()
+        box = iframe.bounding_box()
+        assert box["width"] >= 330 and box["x"] >= 0 and box["x"] + box["width"] <= 390  # the map fits the screen
+        control = frame.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in control.get_attribute("class")  # folded
+        assert not frame.locator(".leaflet-control-layers-overlays").is_visible()
+        assert frame.locator(".leaflet-control-layers-toggle").is_visible()
+        assert frame.locator(".eqm-legends").get_attribute("class").count("eqm-folded") == 1
+        page.screenshot(path=str(SHOTS / "map_phone.png"))
+        frame.locator(".leaflet-control-layers-toggle").click()  # unfolds on demand
+        assert frame.locator(".leaflet-control-layers-overlays").is_visible()
+    finally:
+        ctx.close()
+    outside = [u for u in requests if not _local(u)]
+    assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+
+
+def test_map_prints_and_downloads_as_png(page, server) -> None:
+    page.goto(server)
+    frame = _map(page)
+    frame.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
+    frame.locator(".eqm-print a").click()  # the print button prints the map's own page: the current view
+    assert frame.evaluate("() => window.__printed") == 1
+    assert sum("st_folium" in f.url for f in page.frames) == 1  # printing reran nothing
+    with page.expect_download(timeout=240_000) as dl:
+        page.get_by_role("button", name="Download the travel-time map (PNG)").click()
+    download = dl.value
+    assert download.suggested_filename == "equimap-malta-walk-pharmacy-15min.png"
+    head = Path(download.path()).read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    assert width > 600 and height > 600

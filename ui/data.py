@@ -28,7 +28,9 @@ from equimap.indicators.curves import reached_by_minute
 from equimap.network.prepare import Prepared, land_layer, prepare_region
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
+from equimap.region.land import clip_to_land
 from equimap.report.outreach_file import write_targets
+from equimap.report.staticmap import map_figure, to_png
 from ui import upload
 
 
@@ -83,6 +85,19 @@ def land(region: str) -> gpd.GeoDataFrame | None:
     return None if geom is None else gpd.GeoDataFrame(geometry=geom)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def land_cells(region: str) -> gpd.GeoSeries:
+    """Return every census cell's square clipped to the coast (`equimap.region.land.clip_to_land`, as the report)."""
+    prep = _prep(region)
+    return clip_to_land(prep.population.geometry, land_layer(prep.region))
+
+
+def on_land(region: str, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a copy of `cells` (indexed by cell id) drawn as their squares clipped to land."""
+    squares = land_cells(region).reindex(cells.index)
+    return cells.set_geometry(gpd.GeoSeries(squares.to_numpy(), index=cells.index, crs=squares.crs))
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT) -> Analysis:
     """Return the analysis of one question: the one source of every figure the pages show (read-only, shared).
@@ -116,6 +131,17 @@ def councils(
 ) -> gpd.GeoDataFrame | None:
     """Return the protected figures of every council (`Analysis.councils`; shared, read-only)."""
     return analysis(region, mode, category, threshold_min, n_boot).councils()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def access_png(region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str) -> bytes:
+    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected)."""
+    a = analysis(region, mode, category, threshold_min, n_boot)
+    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang)
+    try:
+        return to_png(fig)
+    finally:
+        fig.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

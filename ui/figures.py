@@ -25,6 +25,10 @@ def popup_layout(
 ) -> Layout:
     """Return the popup sections of a kind of place: titles and ``(label, key)`` rows.
 
+    The first lines answer "how far, for whom": the travel times, then the
+    residents beyond the threshold by group of `dimension`; the residents by
+    group and the place (its urbanisation class in words, density, diversity) follow.
+
     The keys are the columns of `equimap.analysis.core.Analysis.cells` the rows show
     (``T``, ``NAT``..., ``density_km2``, ``time_nearest_min``, ``beyond_T``...).
     """
@@ -36,28 +40,25 @@ def popup_layout(
         unknown = unknown_column(dim.key)
         if unknown in columns:
             residents.append((group_label(region, unknown, lang), unknown))
-    place = [(t("popup.density", lang), "density_km2")]
+    place = [(t("popup.urbanisation", lang), "degurba_l2")] if "degurba_l2" in columns else []
+    place += [(t("popup.density", lang), "density_km2")]
     place += [(t("popup.foreign", lang), "foreign_share")] if "foreign_share" in columns else []
     place += [(t("popup.diversity", lang), "simpson")] if "simpson" in columns else []
-    place += [(t("popup.urbanisation", lang), "degurba_l2")] if "degurba_l2" in columns else []
     travel = [(t("popup.nearest", lang), "time_nearest_min"), (t("popup.mean3", lang), "time_mean3_min")]
     within = f"n_within_{threshold_min}min"
-    travel += [(t("popup.within", lang, n=threshold_min), within)] if within in columns else []
+    # a mean over the place's residents (of the count each can reach), not a count of sites: labelled as such
+    travel += [(t("popup.within_mean", lang, n=threshold_min), within)] if within in columns else []
     beyond = [(group_label(region, c, lang), f"beyond_{c}") for c in [total, *region.group(dimension).columns]]
     beyond_title = t("popup.beyond", lang, threshold=threshold_min) + f" ({dimension_label(region, dimension, lang)})"
+    travel_title = t(
+        "popup.travel", lang, mode_by=mode_by(mode, lang), reach_to=reach_phrase(prep, category, lang, form="reach_to")
+    )
+    # how far, then for whom: the answer first, the context after
     return [
+        (travel_title, travel),
+        (beyond_title, beyond),
         (t("popup.residents", lang), residents),
         (t("popup.context", lang), place),
-        (
-            t(
-                "popup.travel",
-                lang,
-                mode_by=mode_by(mode, lang),
-                reach_to=reach_phrase(prep, category, lang, form="reach_to"),
-            ),
-            travel,
-        ),
-        (beyond_title, beyond),
     ]
 
 
@@ -86,7 +87,7 @@ def format_column(figures: pd.DataFrame, key: str, *, lang: str) -> list[str]:
         return [str(int(x)) for x in v]
     if key == "degurba_l2":
         labels = degurba_labels(lang)
-        return ["–" if np.isnan(x) else f"{int(x)} {labels.get(int(x), '')}" for x in v]
+        return ["–" if np.isnan(x) else labels.get(int(x), str(int(x))) for x in v]
     return [fmt_num(x, lang) for x in v]
 
 
@@ -98,12 +99,17 @@ def popup_values(figures: pd.DataFrame, layout: Layout, *, kind: str, lang: str)
     figures
         Output of `equimap.analysis.core.Analysis.cells` (with ``name`` for councils and outreach councils).
     kind
-        ``"cell"`` (title: the census cell id) or ``"council"`` (title: the ``name`` column).
+        ``"cell"`` (title: the council it lies in, from the ``council`` column, never the raw
+        census cell id) or ``"council"`` (title: the ``name`` column).
     """
     keys = [key for _, rows in layout for _, key in rows]
     columns = [format_column(figures, k, lang=lang) for k in keys]
     if kind == "council":
         titles = [t("popup.council", lang, name=n) for n in figures["name"]]
+    elif "council" in figures.columns:
+        plain = t("popup.cell_plain", lang)
+        names = figures["council"].fillna("").astype(str)
+        titles = [t("popup.cell_in", lang, council=n) if n else plain for n in names]
     else:
-        titles = [t("popup.cell", lang, id=pid) for pid in figures.index]
+        titles = [t("popup.cell_plain", lang)] * len(figures)
     return {str(pid): [title, *vals] for pid, title, *vals in zip(figures.index, titles, *columns, strict=True)}

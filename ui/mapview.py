@@ -22,9 +22,11 @@ from equimap.maps.gaps import GAP_BREAKS, gaps_layer
 from equimap.maps.legend import range_labels
 from equimap.maps.outreach import rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore
+from equimap.maps.printing import PrintControl
 from equimap.maps.residents import density_layer, diversity_layer, share_layer
 from equimap.maps.services import services_layer
 from equimap.maps.urbanisation import urbanisation_layer
+from equimap.maps.view import ViewKeeper
 from equimap.network.prepare import Prepared
 from ui.figures import popup_layout, popup_values
 from ui.labels import category_label, degurba_labels, group_label, mode_by, reach_phrase
@@ -67,6 +69,15 @@ def place_popups(
     return layout, popup_values(figures, layout, kind=kind, lang=lang)
 
 
+#: The map's overlays by stable key (the URL's ``layers=`` and `equimap.maps.view.ViewKeeper` use these keys).
+OVERLAY_KEYS: tuple[str, ...] = (
+    "access", "gaps", "density", "eu_share", "non_eu_share", "diversity", "bivariate", "urbanisation",
+    "councils", "services",
+)  # fmt: skip
+#: The overlay that shows all residents, and the one that shows the chosen group (switched on with a new group).
+BASE_LAYER, GROUP_LAYER = "access", "gaps"
+
+
 def build_map(
     prep: Prepared,
     data: MapData,
@@ -79,19 +90,28 @@ def build_map(
     group: str,
     basemap: bool = False,
 ) -> folium.Map:
-    """Return the map with every layer: services, residents, access, gaps, councils, urbanisation, bivariate."""
+    """Return the map with every layer: services, residents, access, gaps, councils, urbanisation, bivariate.
+
+    The chosen `group` drives the map: for all residents the travel-time layer
+    is on; for a group, the layer of that group's residents beyond the
+    threshold is on instead, with the group's name in its title and legend. A
+    `equimap.maps.view.ViewKeeper` keeps the reader's view and layer choices
+    when the map is drawn again (see `OVERLAY_KEYS`).
+    """
     region = prep.region
     fmt0 = lambda v: fmt_num(v, lang)  # noqa: E731
     cat = category_label(prep, category, lang)
     reach_to = reach_phrase(prep, category, lang, form="reach_to")
     reach_from = reach_phrase(prep, category, lang, form="reach_from")
     by = mode_by(mode, lang)
+    for_group = group != region.total_col
     bounds = data.cells.to_crs(4326).total_bounds if len(data.cells) else prep.population.to_crs(4326).total_bounds
     m = base_map(
         bounds,
         attribution=region.attribution,
         tiles_url=OSM_TILES if basemap else None,
         tiles_attribution=t("map.basemap_credit", lang),
+        legend_title=t("legend.panel", lang),
     )
     if data.land is not None:
         land_layer(data.land).add_to(m)
@@ -106,39 +126,37 @@ def build_map(
     store.add_to(m)
     shared = {"popup_store": "cell", "geometry_store": store}
     empty = t("legend.empty_note", lang)
-    access_layer(
+    overlays: dict[str, folium.FeatureGroup] = {}
+    overlays["access"] = access_layer(
         cells,
         name=t("layer.access", lang),
         title=t("legend.access", lang, mode_by=by, reach_to=reach_to),
         class_labels=range_labels(ACCESS_BREAKS_MIN, fmt0, unit=t("unit.min", lang)),
         unreachable_label=t("legend.unreachable", lang),
         note=empty,
-        show=True,
+        show=not for_group,
         total_col=region.total_col,
         **shared,
-    ).add_to(m)
-    gaps_layer(
+    )
+    glabel = group_label(region, group, lang)
+    overlays["gaps"] = gaps_layer(
         cells,
         f"beyond_{group}",
-        name=t("layer.gaps", lang, threshold=threshold_min),
-        title=t(
-            "legend.gaps",
-            lang,
-            group=group_label(region, group, lang),
-            threshold=threshold_min,
-            mode_by=by,
-            reach_from=reach_from,
-        ),
+        name=t("layer.gaps_group", lang, threshold=threshold_min, group=glabel)
+        if for_group
+        else t("layer.gaps", lang, threshold=threshold_min),
+        title=t("legend.gaps", lang, group=glabel, threshold=threshold_min, mode_by=by, reach_from=reach_from),
         class_labels=range_labels(GAP_BREAKS, fmt0),
         note=t("legend.gaps_note", lang),
+        show=for_group,
         **shared,
-    ).add_to(m)
-    density_layer(
+    )
+    overlays["density"] = density_layer(
         cells, name=t("layer.density", lang), title=t("legend.density", lang), fmt=fmt0, note=empty, **shared
-    ).add_to(m)
+    )
     if "eu_share" in cells.columns:
         for col in ("eu_share", "non_eu_share"):
-            share_layer(
+            overlays[col] = share_layer(
                 cells,
                 col,
                 name=t(f"layer.{col}", lang),
@@ -146,17 +164,17 @@ def build_map(
                 fmt=fmt0,
                 note=empty,
                 **shared,
-            ).add_to(m)
+            )
     if "simpson" in cells.columns:
-        diversity_layer(
+        overlays["diversity"] = diversity_layer(
             cells,
             name=t("layer.diversity", lang),
             title=t("legend.diversity", lang),
             fmt=lambda v: fmt_num(v, lang, digits=2),
             note=empty,
             **shared,
-        ).add_to(m)
-        bivariate_layer(
+        )
+        overlays["bivariate"] = bivariate_layer(
             cells,
             name=t("layer.bivariate", lang),
             title=t("legend.bivariate", lang),
@@ -164,35 +182,41 @@ def build_map(
             access_axis=t("legend.bivariate_access", lang),
             flagged=t("legend.bivariate_flag", lang),
             **shared,
-        ).add_to(m)
+        )
     if "degurba_l2" in cells.columns:
-        urbanisation_layer(
+        overlays["urbanisation"] = urbanisation_layer(
             cells,
             name=t("layer.urbanisation", lang),
             title=t("legend.urbanisation", lang),
             class_labels=degurba_labels(lang),
             note=empty,
             **shared,
-        ).add_to(m)
+        )
     if data.units is not None:
-        boundaries_layer(
+        overlays["councils"] = boundaries_layer(
             data.units,
             name=t("layer.boundaries", lang),
             title=t("legend.boundaries", lang),
             note=t("legend.boundaries_note", lang),
             popup_store="council" if data.councils is not None else None,
-        ).add_to(m)
+        )
     svc = data.services
     type_labels = {c: category_label(prep, c, lang) for c in svc["category"].astype(str).unique()}
-    services_layer(
+    overlays["services"] = services_layer(
         svc,
         name=t("layer.services", lang, category=cat),
         type_labels=type_labels,
         title=t("legend.services", lang, category=cat, n=fmt_num(len(svc), lang)),
         type_heading=t("legend.service_type", lang),
         unnamed=t("legend.unnamed", lang),
+    )
+    for layer in overlays.values():
+        layer.add_to(m)
+    control = layer_control(m)
+    PrintControl(t("map.print", lang)).add_to(m)
+    ViewKeeper(
+        overlays, control=control, scope=region.key, group=group, group_layer=GROUP_LAYER, base_layer=BASE_LAYER
     ).add_to(m)
-    layer_control(m)
     return m
 
 

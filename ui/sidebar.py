@@ -19,6 +19,7 @@ from ui import upload
 from ui.data import prepared
 from ui.labels import category_label, dimension_label, group_label, mode_label
 from ui.state import Params, params
+from ui.urlstate import defaults_for
 
 #: Bootstrap replicates a planner can choose for the gap intervals (the same on screen and in the report).
 N_BOOT_OPTIONS = (199, 999, 1999)
@@ -30,9 +31,9 @@ def _region_name(key: str) -> str:
 
 
 def _keep_valid(key: str, options: list[str]) -> None:
-    """Reset a stored choice that the new options no longer offer (e.g. after a region or dimension change)."""
+    """Reset a stored choice that the options do not offer (a region or dimension change, a bad link) to its default."""
     if st.session_state.get(key) not in options:
-        st.session_state[key] = options[0]
+        st.session_state[key] = defaults_for(key, options)
 
 
 def widget_key(name: str, *context: str) -> str:

@@ -22,6 +22,8 @@ from equimap.maps.popups import bind_popups
 
 #: Grid (degrees) of the cell polygons sent to the browser: about 10 m, plenty for 1 km cells.
 CELL_GRID_DEG = 1e-4
+#: Douglas-Peucker tolerance (m) of the cell polygons sent to the browser (coastlines of clipped cells).
+CELL_SIMPLIFY_M = 20.0
 
 
 class GeometryStore(MacroElement):
@@ -40,7 +42,8 @@ class GeometryStore(MacroElement):
         super().__init__()
         self._name = "GeometryStore"
         self.store = store
-        gdf = to_wgs84(places[["geometry"]], grid_deg=CELL_GRID_DEG)
+        # squares clipped to the coast carry the coastline: simplified as the land layer is (squares keep 4 corners)
+        gdf = to_wgs84(places[["geometry"]], grid_deg=CELL_GRID_DEG, simplify_m=CELL_SIMPLIFY_M)
         gdf.insert(0, "id", [str(i) for i in gdf.index])
         self.ids = set(gdf["id"])
         self.geojson_json = script_json(geojson(gdf.reset_index(drop=True)))

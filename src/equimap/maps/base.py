@@ -33,8 +33,17 @@ _CSS = """
 .leaflet-control-layers { font-size: 12.5px; line-height: 1.3; }
 .leaflet-control-layers label { margin: 1px 0; }
 .leaflet-control-attribution { font-size: 10.5px; max-width: 70%%; white-space: normal; }
-.eqm-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 1.35; max-width: 240px; }
+.eqm-legends { background: rgba(255,255,255,0.94); border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
+  max-width: 250px; }
+.eqm-legends.eqm-empty { display: none; }
+.eqm-legends-toggle { display: block; width: 100%%; border: 0; background: none; font: inherit; font-weight: 600;
+  text-align: left; padding: 5px 8px; cursor: pointer; }
+.eqm-legends-toggle::after { content: " ▾"; }
+.eqm-legends.eqm-folded .eqm-legends-toggle::after { content: " ▸"; }
+.eqm-legends.eqm-folded .eqm-legends-body { display: none; }
+.eqm-legends-body { max-height: 48vh; overflow-y: auto; padding: 0 8px 6px; }
+.eqm-legend { font-size: 12px; line-height: 1.35; padding-top: 4px; }
+.eqm-legend + .eqm-legend { border-top: 1px solid #ddd; margin-top: 4px; }
 .eqm-legend .eqm-title { font-weight: 600; margin-bottom: 3px; }
 .eqm-legend .eqm-note { color: #555; margin-top: 3px; font-size: 11px; }
 .eqm-legend .eqm-row { display: flex; align-items: center; gap: 6px; }
@@ -63,6 +72,7 @@ class _Assets(MacroElement):
         (function() {
             var map = {{ this._parent.get_name() }};
             var lines = {{ this.lines_json }};
+            map.eqmLegendTitle = {{ this.legend_title_json }};
             lines.forEach(function(line) { map.attributionControl.addAttribution(line); });
             function zoomClass() {
                 map.getContainer().classList.toggle('eqm-zoomed-out', map.getZoom() < {{ this.label_zoom }});
@@ -74,8 +84,9 @@ class _Assets(MacroElement):
         """
     )
 
-    def __init__(self, lines: Sequence[str], *, label_zoom: int):
+    def __init__(self, lines: Sequence[str], *, label_zoom: int, legend_title: str = "Legend"):
         super().__init__()
+        self.legend_title_json = script_json(legend_title)
         self._name = "EquimapAssets"
         self.css = _CSS % {"sea": SEA_COLOUR}
         self.lines_json = script_json([html.escape(line) for line in lines])
@@ -145,6 +156,7 @@ def base_map(
     tiles_name: str = "Basemap",
     static_url: str = STATIC_URL,
     label_zoom: int = 12,
+    legend_title: str = "Legend",
 ) -> folium.Map:
     """Return an empty offline map fitted to `bounds`, with the overlay panes and the data credits.
 
@@ -165,6 +177,8 @@ def base_map(
         URL prefix where ``static/vendor`` is served.
     label_zoom
         Place names (`equimap.maps.boundaries`) show from this zoom level on.
+    legend_title
+        Title of the button that folds the legend panel (`equimap.maps.legend.Legend`), translated.
     """
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
     m = folium.Map(
@@ -184,7 +198,7 @@ def base_map(
         folium.TileLayer(
             tiles_url, attr=tiles_attribution or tiles_name, name=tiles_name, overlay=False, control=False
         ).add_to(m)
-    _Assets(attribution, label_zoom=label_zoom).add_to(m)
+    _Assets(attribution, label_zoom=label_zoom, legend_title=legend_title).add_to(m)
     m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     return m
 

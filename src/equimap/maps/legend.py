@@ -1,8 +1,9 @@
 """Legends that follow their layer, and the class breaks that colour the choropleths.
 
 A `Legend` is added as a child of a layer (a ``folium.FeatureGroup``): it is
-shown while the layer is on the map and hidden when the layer is switched off
-in the layer control. The HTML is built here from already-translated text.
+shown, in the map's one foldable legend panel, while the layer is on the map
+and taken out when the layer is switched off in the layer control. The HTML is
+built here from already-translated text.
 """
 
 from __future__ import annotations
@@ -15,26 +16,68 @@ from jinja2 import Template
 
 from equimap.maps.base import script_json
 
+#: Below this map width (px) the legend panel starts folded (phones).
+NARROW_PX = 600
+
 
 class Legend(MacroElement):
-    """A Leaflet control holding `html`, visible only while its parent layer is on the map."""
+    """A legend holding `html`, shown in the map's one legend panel while its parent layer is on the map.
+
+    Every legend of a map goes into the same panel (a Leaflet control at
+    `position`, made by the first legend shown): a button with the panel's
+    title (``map.eqmLegendTitle``, set by `equimap.maps.base.base_map`) folds
+    and unfolds it, and its body scrolls rather than running past the map. On a
+    narrow map (a phone) the panel starts folded.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function() {
             var layer = {{ this._parent.get_name() }};
-            var control = L.control({position: {{ this.position|tojson }}});
-            control.onAdd = function() {
-                var div = L.DomUtil.create('div', 'eqm-legend');
-                div.setAttribute('data-layer', {{ this.layer_name|tojson }});
-                div.innerHTML = {{ this.html_json }};
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            layer.on('add', function() { if (layer._map) { control.addTo(layer._map); } });
-            layer.on('remove', function() { control.remove(); });
-            if (layer._map) { control.addTo(layer._map); }
+            var div = L.DomUtil.create('div', 'eqm-legend');
+            div.setAttribute('data-layer', {{ this.layer_name|tojson }});
+            div.innerHTML = {{ this.html_json }};
+            function panel(map) {
+                if (!map._eqmLegends) {
+                    var control = L.control({position: {{ this.position|tojson }}});
+                    control.onAdd = function() {
+                        var box = L.DomUtil.create('div', 'eqm-legends');
+                        var head = L.DomUtil.create('button', 'eqm-legends-toggle', box);
+                        head.type = 'button';
+                        head.textContent = map.eqmLegendTitle || 'Legend';
+                        var body = L.DomUtil.create('div', 'eqm-legends-body', box);
+                        L.DomEvent.disableClickPropagation(box);
+                        L.DomEvent.disableScrollPropagation(box);
+                        function fold(folded) {
+                            box.classList.toggle('eqm-folded', folded);
+                            head.setAttribute('aria-expanded', String(!folded));
+                        }
+                        L.DomEvent.on(head, 'click', function() { fold(!box.classList.contains('eqm-folded')); });
+                        fold(map.getContainer().clientWidth < {{ this.narrow_px }});
+                        control.body = body;
+                        control.box = box;
+                        return box;
+                    };
+                    control.addTo(map);
+                    map._eqmLegends = control;
+                }
+                return map._eqmLegends;
+            }
+            function refresh(p) { p.box.classList.toggle('eqm-empty', p.body.children.length === 0); }
+            function show() {
+                if (!layer._map) { return; }
+                var p = panel(layer._map);
+                p.body.appendChild(div);
+                refresh(p);
+            }
+            var owner = null;
+            layer.on('add', function() { owner = layer._map; show(); });
+            layer.on('remove', function() {
+                if (div.parentNode) { div.parentNode.removeChild(div); }
+                if (owner && owner._eqmLegends) { refresh(owner._eqmLegends); }
+            });
+            if (layer._map) { owner = layer._map; show(); }
         })();
         {% endmacro %}
         """
@@ -47,6 +90,7 @@ class Legend(MacroElement):
         self.html_json = script_json(html_text)
         self.layer_name = layer_name
         self.position = position
+        self.narrow_px = NARROW_PX
 
 
 def legend_html(

@@ -6,9 +6,10 @@ the layout of the popups of one kind of place (section titles and row labels)
 and each place's title and formatted values, in ``window.eqmPopups[<store>]``;
 each layer binds a popup that builds the table of its feature from there
 (`bind_popups`), with text nodes only (nothing is parsed as HTML). The
-feature's path also gets the CSS classes ``eqm-place eqm-<store>-<id>``, and
-each row a ``data-k`` attribute with its figure's key, so a browser test can
-find a place and read a figure whatever the language.
+feature's path also gets the CSS classes ``eqm-place eqm-<store>-<id>``, the
+popup a ``data-id`` attribute with the place id, and each row a ``data-k``
+attribute with its figure's key, so a browser test can find a place and read a
+figure whatever the language (the reader sees names, not ids).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class PopupStore(MacroElement):
             if (!v) { return ''; }
             var root = document.createElement('div');
             root.className = 'eqm-popup';
+            root.setAttribute('data-id', id);
             var head = document.createElement('div');
             head.className = 'eqm-head';
             head.textContent = v[0];

@@ -29,6 +29,7 @@ from equimap.analysis.bundle import Bundle, Question
 from equimap.i18n import fmt_num, fmt_pct, t
 from equimap.indicators.degurba import L2_COLOURS
 from equimap.maps.breaks import DENSITY_BREAKS_KM2, GAP_BREAKS, SHARE_BREAKS_PCT, TIME_BREAKS_MIN, classify
+from equimap.region.land import clip_to_land
 from equimap.report.labels import analysis_title, attribution_lines
 
 #: Foreign-born share classes, as shares (the app's `SHARE_BREAKS_PCT` in percent).
@@ -76,9 +77,7 @@ def _canvas(bundle: Bundle) -> _Canvas:
     if bundle not in _CANVASES:
         cells = bundle.layers["cells"].geometry
         land = bundle.land.geometry if bundle.land is not None else None
-        if land is not None:
-            clipped = cells.intersection(land.union_all())
-            cells = clipped.where(~clipped.is_empty, cells)
+        cells = clip_to_land(cells, land)
         councils = bundle.layers.get("councils")
         base = land if land is not None else cells
         x0, y0, x1, y1 = base.total_bounds
