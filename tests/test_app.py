@@ -97,6 +97,7 @@ def test_equity_page(app: AppTest, malta) -> None:
     assert headers == [
         "Travel time by group",
         "Share of each group reached, minute by minute",
+        "Summary over every group dimension",
         "In plain words",
         "Gaps against the reference group, with 95% intervals",
         "Hospital beds within reach, per 1,000 residents",
@@ -134,6 +135,22 @@ def test_equity_page(app: AppTest, malta) -> None:
     assert app.title[0].value == "Équité : qui attend plus longtemps"
     sentences = "\n".join(m.value for m in app.markdown)
     assert "Les personnes nées hors de l'UE mettent en moyenne" in sentences
+
+
+def test_equity_summary_uses_the_rule_of_the_pdf(app: AppTest) -> None:
+    """The Equity page's summary and the PDF's say the same per dimension: one function, one rule."""
+    from equimap.report.sections import dimension_lines
+    from ui import data
+
+    app.switch_page("app_pages/equity.py").run()
+    assert not app.exception
+    p = app.session_state
+    analysis = data.analysis(p["region"], p["mode"], p["category"], p["threshold_min"], p["n_boot"])
+    (pdf_line,) = dimension_lines(analysis.bundle(), "en")
+    screen = next(m.value for m in app.markdown if "Country of birth:" in m.value)
+    parts = [line.removeprefix("- ") for line in screen.splitlines()]
+    assert [part.split(":")[0] for part in parts] == ["Country of birth", "Age", "Sex"]
+    assert pdf_line.endswith(": " + "; ".join(parts) + ".")
 
 
 def test_equity_page__age_groups(app: AppTest) -> None:

@@ -22,7 +22,8 @@ from equimap.cli import main
 from equimap.i18n import catalogue, fmt_interval, fmt_num, fmt_pct, languages, t
 from equimap.protect.suppression import PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
 from equimap.report.pdf import build_report
-from equimap.report.sections import largest_gaps
+from equimap.report.labels import analysis_title
+from equimap.report.sections import dimension_lines, largest_gaps
 from equimap.report.staticmap import report_maps
 
 N_BOOT = 99  # as the `malta_bundle` fixture
@@ -156,8 +157,9 @@ def test_report_prints_the_library_group_figures(pdf_text, malta) -> None:
     assert checked == 16
 
 
-def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
-    found = []
+def test_summary_names_the_three_largest_clear_gaps(bundle, malta, pdf_text) -> None:
+    """Only gaps whose interval excludes zero and that reach one point are listed (worked out from the library)."""
+    found, every = [], []
     for a in DEFAULT_ANALYSES:
         for dim in malta.region.groups:
             lib = gaps_table(
@@ -170,12 +172,33 @@ def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
                 seed=0,
             )
             for g, r in lib[~lib["is_reference"]].iterrows():
-                found.append((round(r["share_beyond_diff_pp"], 2), a.key, g))
-    top = sorted([f for f in found if f[0] > 0], key=lambda f: -f[0])[:3]
+                diff, lo = round(r["share_beyond_diff_pp"], 2), round(r["share_beyond_diff_pp_lo"], 2)
+                every.append((diff, a.key, g))
+                if lo > 0 and diff >= 1.0:  # the documented rule, by hand: excludes zero, at least one point
+                    found.append((diff, a.key, g))
+    top = sorted(found, key=lambda f: -f[0])[:3]
+    assert any(d > 0 for d, _, _ in every if (d, _, _) not in found)  # some positive gaps are left out
     assert [(g["analysis"].key, g["group"]) for g in largest_gaps(bundle)] == [(k, g) for _, k, g in top]
     summary = pdf_text["en"][1]
     assert "The three largest gaps" in summary
+    assert "may be due to chance" not in summary
     assert "Under 15: 17.3% live more than 15 min on foot from the nearest health service" in summary
+
+
+def test_summary_covers_every_dimension(bundle, pdf_text) -> None:
+    """Each analysis has one sentence naming country of birth, age and sex, with a clear gap or "no clear gap"."""
+    summary = pdf_text["en"][1]
+    assert "Gaps by country of birth, age and sex" in summary
+    lines = dimension_lines(bundle, "en")
+    assert len(lines) == len(bundle.analyses)
+    for a, line in zip(bundle.analyses, lines, strict=True):
+        assert line.startswith(analysis_title(bundle, a, "en") + ":")
+        for name in ("Country of birth:", "Age:", "Sex:"):
+            assert name in line, (name, line)
+        assert _norm(line) in summary, line
+    assert any("no clear gap" in line for line in lines) and any("clear gap for" in line for line in lines)
+    assert "pas d'écart net" in pdf_text["fr"][1] or "écart net pour" in pdf_text["fr"][1]
+    assert "Pays de naissance" in pdf_text["fr"][1]
 
 
 def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:
