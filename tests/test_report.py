@@ -21,8 +21,8 @@ from equimap.analysis.outreach import outreach_targets
 from equimap.cli import main
 from equimap.i18n import catalogue, fmt_interval, fmt_num, fmt_pct, languages, t
 from equimap.protect.suppression import PROTECTED_NOTICE_KEY, UNPROTECTED_NOTICE_KEY
-from equimap.report.pdf import build_report
 from equimap.report.labels import analysis_title
+from equimap.report.pdf import build_report
 from equimap.report.sections import dimension_lines, largest_gaps
 from equimap.report.staticmap import report_maps
 
