@@ -80,9 +80,10 @@ if go:
     folder = Path(tempfile.mkdtemp(prefix="equimap-report-"))
     files: list[Path] = []
     with shown_as_error(lang):
-        if len(analyses) == 1 and not off:  # the very tables the other pages show, computed once
-            q = analyses[0]
-            bundle = data.analysis(p.region, q.mode, q.category, int(q.threshold_min), p.n_boot).bundle()
+        q = analyses[0]
+        shown = data.analysis(p.region, q.mode, q.category, int(q.threshold_min), p.n_boot)
+        if len(analyses) == 1 and shown.protected != off:  # the very tables the other pages show, computed once
+            bundle = shown.bundle()
         else:
             threshold = 0 if off else DEFAULT_THRESHOLD
             bundle = build_bundle(
