@@ -185,9 +185,14 @@ def test_report_page(app: AppTest) -> None:
     _sidebar_present(app)
     assert app.title[0].value == "Gap report and exports"
     assert app.multiselect[0].value == [app.session_state["category"], "hospital_official"]
+    assert len(app.main.slider) == 0  # one threshold control: the sidebar's
+    assert "Threshold: 15 min, the sidebar's setting" in " ".join(c.value for c in app.main.caption)
+    assert app.multiselect[2].options[:2] == ["PDF report", "Excel workbook (XLSX)"]  # formats in words
     app.multiselect[2].set_value(["xlsx"])  # formats: a quick one
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
+    (status,) = app.status
+    assert status.label == "Files ready: download them below"
     buttons = app.get("download_button")
     assert len(buttons) == 1 and buttons[0].label.endswith(".xlsx")
     assert app.success[0].value.startswith("Files ready")

@@ -65,7 +65,7 @@ def test_outreach_page__operator_turns_protection_off(monkeypatch) -> None:
     assert at.sidebar.warning[0].value.startswith("Small-count protection on screen is OFF")
 
 
-def test_equity_page_shows_no_small_count(malta, monkeypatch) -> None:
+def test_equity_page_shows_no_small_count(malta, monkeypatch) -> None:  # noqa: ARG001 - prepares Malta
     at = _run("app_pages/equity.py", monkeypatch)
     by_group, diverse = at.dataframe[0].value, at.dataframe[-1].value
     counts = [_count(v) for col in ("Residents", "Beyond threshold") for v in by_group[col]]

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from equimap import settings
 from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle
@@ -33,6 +33,8 @@ from equimap.report.style import Styles, grid_table, minutes, missing, para
 from equimap.report.tables import class_tables, council_names, council_table, group_tables, outreach
 
 MAP_WIDTH_CM = 15.6
+#: Height left on a page below which a new section starts on the next page.
+SECTION_ROOM_CM = 9.0
 
 
 def report_story(bundle: Bundle, st: Styles, *, lang: str) -> list[Flowable]:
@@ -40,14 +42,16 @@ def report_story(bundle: Bundle, st: Styles, *, lang: str) -> list[Flowable]:
     story = title_page(bundle, st, lang)
     story += [PageBreak(), *summary(bundle, st, lang)]
     story += [PageBreak(), *maps(bundle, st, lang)]
-    story += [PageBreak(), *group_tables(bundle, st, lang)]
+    # a section starts on the same page when a third of a page is left (no page left 60 % empty)
+    story += [CondPageBreak(SECTION_ROOM_CM * cm), *group_tables(bundle, st, lang)]
     if "councils" in bundle.tables:
-        story += [PageBreak(), *council_table(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *council_table(bundle, st, lang)]
     if "urbanisation_l1" in bundle.tables:
-        story += [PageBreak(), *class_tables(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *class_tables(bundle, st, lang)]
     if "outreach" in bundle.tables:
-        story += [PageBreak(), *outreach(bundle, st, lang)]
-    story += [PageBreak(), *methods(bundle, st, lang), *sources(bundle, st, lang), *protection(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *outreach(bundle, st, lang)]
+    story += [CondPageBreak(SECTION_ROOM_CM * cm), *methods(bundle, st, lang)]
+    story += [*sources(bundle, st, lang), *protection(bundle, st, lang)]
     return story
 
 
