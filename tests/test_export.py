@@ -317,3 +317,28 @@ def test_bundle_xlsx_has_number_formats(malta_bundle, tmp_path) -> None:
     assert cell["share_beyond"].number_format == "0.0%" and 0 <= cell["share_beyond"].value <= 1
     assert cell["mean_min"].number_format == "0.0"
     assert cell["dimension"].number_format == "General"
+
+
+def test_french_xlsx_has_french_labels(malta_bundle, tmp_path) -> None:
+    """Group and class names of the French workbook are the French catalogue's; column names stay the same."""
+    from equimap.i18n import t
+    from equimap.report.files import write_bundle
+    from equimap.report.labels import group_label
+
+    (path,) = write_bundle(malta_bundle, tmp_path / "fr.xlsx", fmt="xlsx", lang="fr")
+    wb = load_workbook(path, read_only=True)
+    groups = list(wb["groups"].iter_rows(values_only=True))
+    head = groups[0]
+    labels = {r[head.index("group")]: r[head.index("label")] for r in groups[1:]}
+    assert labels["OTH"] == group_label(malta_bundle, "OTH", "fr") != group_label(malta_bundle, "OTH", "en")
+    cells = list(wb["cells"].iter_rows(values_only=True))
+    h = cells[0]
+    pairs = {(r[h.index("degurba_l2")], r[h.index("degurba_l2_label")]) for r in cells[1:]}
+    assert pairs and all(name == t(f"degurba.l2.{code}", "fr") for code, name in pairs)
+    councils = list(wb["councils"].iter_rows(values_only=True))
+    h = councils[0]
+    code, label = h.index("degurba_l1"), h.index("degurba_l1_label")
+    names = {r[label] for r in councils[1:] if len(r) > max(code, label) and r[code] is not None}
+    assert names <= {"Ville", "Petite ville ou zone semi-dense", "Zone rurale"} and names
+    english = load_workbook(write_bundle(malta_bundle, tmp_path / "en.xlsx", fmt="xlsx")[0], read_only=True)
+    assert next(english["groups"].iter_rows(values_only=True)) == head  # the same column names
