@@ -12,6 +12,7 @@ import logging
 import streamlit as st
 
 from equimap.i18n import t
+from ui.data import screen_note
 from ui.errors import shown_as_error
 from ui.sidebar import sidebar
 from ui.state import init_state
@@ -43,4 +44,5 @@ with shown_as_error(lang):
     sync_url()
     ready = True
 if ready:
+    screen_note()
     page.run()

@@ -6,6 +6,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from equimap.analysis.claims import (
+    MIN_GAP_MIN,
+    MIN_GAP_PP,
+    UNDERSERVED_MIN_SHARE,
+    dimension_verdicts,
+    gap_findings,
+    gap_verdict,
+)
 from equimap.i18n import fmt_interval, fmt_num, fmt_pct, t
 from equimap.indicators.gaps import gap_sentence
 from ui import data, upload
@@ -105,9 +113,15 @@ def _sentences(p: Params, gaps: pd.DataFrame) -> None:
         }
         text = capitalise(t(f"equity.gap_{v['direction']}", L, **fields))
         if v["ci_excludes_zero"] is not None:
-            key = "equity.ci_sure" if v["ci_excludes_zero"] else "equity.ci_unsure"
+            verdict = gap_verdict(
+                v["mean_diff_min"], v["mean_diff_lo_min"], v["mean_diff_hi_min"], min_size=MIN_GAP_MIN
+            )
             text += " " + t(
-                key, L, lo=fmt_num(v["mean_diff_lo_min"], L, digits=1), hi=fmt_num(v["mean_diff_hi_min"], L, digits=1)
+                f"claims.ci_{verdict}",
+                L,
+                lo=fmt_num(v["mean_diff_lo_min"], L, digits=1),
+                hi=fmt_num(v["mean_diff_hi_min"], L, digits=1),
+                min=fmt_num(MIN_GAP_MIN, L),
             )
         share = t(
             "equity.beyond_sentence",
@@ -122,6 +136,29 @@ def _sentences(p: Params, gaps: pd.DataFrame) -> None:
         )
         lines.append(f"- {text} {capitalise(share)}")
     st.markdown("\n".join(lines))
+
+
+def _summary(p: Params) -> None:
+    """Show, for every group dimension, its clear gaps in share beyond the threshold or "no clear gap" (the PDF's rule)."""
+    prep = data.prepared(p.region)
+    L = p.lang  # noqa: N806
+    groups = data.analysis(p.region, p.mode, p.category, p.threshold_min, p.n_boot).groups()
+    dims = [d.key for d in prep.region.groups]
+    found = dimension_verdicts(gap_findings(groups, measure="share"), dims)
+    st.subheader(t("claims.summary_title", L))
+    lines = []
+    for dim in dims:
+        name = dimension_label(prep.region, dim, L)
+        if found[dim]:
+            gaps = ", ".join(
+                f"{group_label(prep.region, f['group'], L)} ({fmt_num(f['diff'], L, digits=1, sign=True)})"
+                for f in found[dim]
+            )
+            lines.append("- " + t("claims.dimension_clear", L, dimension=name, gaps=gaps))
+        else:
+            lines.append("- " + t("claims.dimension_none", L, dimension=name))
+    st.markdown("\n".join(lines))
+    st.caption(t("claims.summary_expl", L, min=fmt_num(MIN_GAP_PP, L)))
 
 
 def _sentence_row(row: pd.Series) -> pd.Series:
@@ -250,8 +287,15 @@ def _diverse(p: Params) -> None:
     flagged = cells[cells["diverse_underserved"]].sort_values("T", ascending=False)
     st.subheader(t("equity.diverse_title", L))
     st.caption(
-        t("equity.diverse_expl", L, n=fmt_num(len(flagged), L), pop=fmt_num(flagged[prep.region.total_col].sum(), L))
+        t(
+            "equity.diverse_expl",
+            L,
+            n=fmt_num(len(flagged), L),
+            pop=fmt_num(flagged[prep.region.total_col].sum(), L),
+            min_share=fmt_pct(UNDERSERVED_MIN_SHARE, L),
+        )
     )
+    st.caption(t("claims.diverse_rule", L, min_share=fmt_pct(UNDERSERVED_MIN_SHARE, L)))
     if flagged.empty:
         return
     names = data.cell_councils(p.region)
@@ -286,6 +330,7 @@ with shown_as_error(p.lang):
     gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min, p.n_boot)
     _table_by_group(p)
     _curves(p)
+    _summary(p)
     _sentences(p, gaps)
     _gaps(p, gaps)
     _supply(p)

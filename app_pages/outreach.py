@@ -91,7 +91,7 @@ with shown_as_error(L):
         st.caption(t("outreach.score_all", L))
     else:
         st.caption(t("outreach.score_group", L, group=group_label(prep.region, group, L)))
-    targets = data.targets(p.region, p.mode, p.category, p.threshold_min, level, p.dimension, group)
+    targets = data.targets(p.region, p.mode, p.category, p.threshold_min, level, p.dimension, group, p.n_boot)
     if targets.empty:
         st.info(t("outreach.none", L))
     else:

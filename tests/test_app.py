@@ -97,6 +97,7 @@ def test_equity_page(app: AppTest, malta) -> None:
     assert headers == [
         "Travel time by group",
         "Share of each group reached, minute by minute",
+        "Summary over every group dimension",
         "In plain words",
         "Gaps against the reference group, with 95% intervals",
         "Hospital beds within reach, per 1,000 residents",
@@ -136,6 +137,22 @@ def test_equity_page(app: AppTest, malta) -> None:
     assert "Les personnes nées hors de l'UE mettent en moyenne" in sentences
 
 
+def test_equity_summary_uses_the_rule_of_the_pdf(app: AppTest) -> None:
+    """The Equity page's summary and the PDF's say the same per dimension: one function, one rule."""
+    from equimap.report.sections import dimension_lines
+    from ui import data
+
+    app.switch_page("app_pages/equity.py").run()
+    assert not app.exception
+    p = app.session_state
+    analysis = data.analysis(p["region"], p["mode"], p["category"], p["threshold_min"], p["n_boot"])
+    (pdf_line,) = dimension_lines(analysis.bundle(), "en")
+    screen = next(m.value for m in app.markdown if "Country of birth:" in m.value)
+    parts = [line.removeprefix("- ") for line in screen.splitlines()]
+    assert [part.split(":")[0] for part in parts] == ["Country of birth", "Age", "Sex"]
+    assert pdf_line.endswith(": " + "; ".join(parts) + ".")
+
+
 def test_equity_page__age_groups(app: AppTest) -> None:
     app.switch_page("app_pages/equity.py").run()
     select(app, "dimension").set_value("age").run()
@@ -168,9 +185,14 @@ def test_report_page(app: AppTest) -> None:
     _sidebar_present(app)
     assert app.title[0].value == "Gap report and exports"
     assert app.multiselect[0].value == [app.session_state["category"], "hospital_official"]
+    assert len(app.main.slider) == 0  # one threshold control: the sidebar's
+    assert "Threshold: 15 min, the sidebar's setting" in " ".join(c.value for c in app.main.caption)
+    assert app.multiselect[2].options[:2] == ["PDF report", "Excel workbook (XLSX)"]  # formats in words
     app.multiselect[2].set_value(["xlsx"])  # formats: a quick one
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
+    (status,) = app.status
+    assert status.label == "Files ready: download them below"
     buttons = app.get("download_button")
     assert len(buttons) == 1 and buttons[0].label.endswith(".xlsx")
     assert app.success[0].value.startswith("Files ready")

@@ -16,7 +16,16 @@ from shapely.geometry import Point, box
 
 from equimap import settings
 from equimap._errors import DataError
-from equimap.report.formats import README, excel_sheet_names, to_csv, to_geojson, to_gpkg, to_xlsx
+from equimap.report.formats import (
+    README,
+    column_kind,
+    excel_sheet_names,
+    to_csv,
+    to_geojson,
+    to_gpkg,
+    to_xlsx,
+    whole_counts,
+)
 
 NOTICE = "Small-count protection ON: counts of fewer than 10 people (other than 0) are hidden; 3 values hidden."
 
@@ -53,8 +62,40 @@ def test_to_csv_round_trip(table: pd.DataFrame, tmp_path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == f"# {NOTICE}"
     assert lines[1] == "area_id,name,T,OTH,share_OTH,n_services"
+    assert lines[2].startswith("c1,Ħamrun,1200,140,0.1166")  # whole counts without ".0"
     back = pd.read_csv(path, skiprows=1, index_col="area_id")
-    assert_frame_equal(back, table)
+    assert_frame_equal(back, table, check_dtype=False)
+
+
+def test_column_kind_and_whole_counts() -> None:
+    frame = pd.DataFrame(
+        {
+            "T": [3752.0, np.nan],
+            "walk_health_15min_beyond_T": [12.0, 0.0],
+            "walk_health_15min_share_beyond": [0.5, 1.0],
+            "mean_min": [3.0, 4.0],
+            "mean_diff_min_lo": [1.0, 2.0],
+            "share_beyond_diff_pp": [1.0, 2.0],
+            "representation_ratio": [1.0, 2.0],
+            "time_half": [1.5, 2.0],
+            "name": ["a", "b"],
+        }
+    )
+    kinds = {c: column_kind(c, frame[c]) for c in frame.columns}
+    assert kinds == {
+        "T": "count",
+        "walk_health_15min_beyond_T": "count",
+        "walk_health_15min_share_beyond": "share",
+        "mean_min": "minutes",
+        "mean_diff_min_lo": "minutes",
+        "share_beyond_diff_pp": "points",
+        "representation_ratio": None,
+        "time_half": None,
+        "name": None,
+    }
+    out = whole_counts(frame)
+    assert str(out["T"].dtype) == "Int64" and out["T"].tolist() == [3752, pd.NA]
+    assert out["mean_min"].dtype == float  # minutes stay floats, even when whole
 
 
 def test_to_csv_writes_geometry_as_wkt(cells: gpd.GeoDataFrame, tmp_path) -> None:
@@ -237,3 +278,67 @@ def test_to_geojson__no_crs_or_empty(tmp_path) -> None:
     empty = gpd.GeoDataFrame({"a": []}, geometry=gpd.GeoSeries([], crs="EPSG:3035"))
     with pytest.raises(DataError, match="`gdf` is empty"):
         to_geojson(empty, tmp_path / "x.geojson", notice=NOTICE)
+
+
+# --- the real files of a Malta bundle -----------------------------------------------------------
+
+
+def test_bundle_csv_writes_whole_counts(malta_bundle, tmp_path) -> None:
+    """The groups and cells CSVs, read with the csv module: counts are digits only; hidden counts are empty."""
+    import csv
+    import re
+    import zipfile
+
+    from equimap.report.files import write_bundle
+
+    (path,) = write_bundle(malta_bundle, tmp_path / "b.zip", fmt="csv")
+    with zipfile.ZipFile(path) as zf:
+        for name, cols in (("groups.csv", ["pop", "pop_beyond"]), ("cells.csv", ["T", "NAT", "OTH"])):
+            lines = zf.read(name).decode("utf-8").splitlines()[1:]
+            rows = list(csv.DictReader(lines))
+            values = [r[c] for r in rows for c in cols]
+            assert values and all(re.fullmatch(r"\d+", v) or v == "" for v in values), name
+            assert any(v == "" for v in values) or name == "groups.csv"  # hidden cells counts are empty
+            if name == "groups.csv":  # minutes stay decimals
+                assert all(re.fullmatch(r"\d+\.\d+", r["mean_min"]) for r in rows if r["mean_min"])
+
+
+def test_bundle_xlsx_has_number_formats(malta_bundle, tmp_path) -> None:
+    """The real workbook, read with openpyxl: counts are integers as #,##0, shares 0.0%, minutes 0.0."""
+    from equimap.report.files import write_bundle
+
+    (path,) = write_bundle(malta_bundle, tmp_path / "b.xlsx", fmt="xlsx")
+    ws = load_workbook(path)["groups"]
+    header = [c.value for c in ws[1]]
+    row = list(ws[2])
+    cell = {h: row[i] for i, h in enumerate(header)}
+    assert isinstance(cell["pop"].value, int) and cell["pop"].number_format == "#,##0"
+    assert isinstance(cell["pop_beyond"].value, int) and cell["pop_beyond"].number_format == "#,##0"
+    assert cell["share_beyond"].number_format == "0.0%" and 0 <= cell["share_beyond"].value <= 1
+    assert cell["mean_min"].number_format == "0.0"
+    assert cell["dimension"].number_format == "General"
+
+
+def test_french_xlsx_has_french_labels(malta_bundle, tmp_path) -> None:
+    """Group and class names of the French workbook are the French catalogue's; column names stay the same."""
+    from equimap.i18n import t
+    from equimap.report.files import write_bundle
+    from equimap.report.labels import group_label
+
+    (path,) = write_bundle(malta_bundle, tmp_path / "fr.xlsx", fmt="xlsx", lang="fr")
+    wb = load_workbook(path, read_only=True)
+    groups = list(wb["groups"].iter_rows(values_only=True))
+    head = groups[0]
+    labels = {r[head.index("group")]: r[head.index("label")] for r in groups[1:]}
+    assert labels["OTH"] == group_label(malta_bundle, "OTH", "fr") != group_label(malta_bundle, "OTH", "en")
+    cells = list(wb["cells"].iter_rows(values_only=True))
+    h = cells[0]
+    pairs = {(r[h.index("degurba_l2")], r[h.index("degurba_l2_label")]) for r in cells[1:]}
+    assert pairs and all(name == t(f"degurba.l2.{code}", "fr") for code, name in pairs)
+    councils = list(wb["councils"].iter_rows(values_only=True))
+    h = councils[0]
+    code, label = h.index("degurba_l1"), h.index("degurba_l1_label")
+    names = {r[label] for r in councils[1:] if len(r) > max(code, label) and r[code] is not None}
+    assert names <= {"Ville", "Petite ville ou zone semi-dense", "Zone rurale"} and names
+    english = load_workbook(write_bundle(malta_bundle, tmp_path / "en.xlsx", fmt="xlsx")[0], read_only=True)
+    assert next(english["groups"].iter_rows(values_only=True)) == head  # the same column names

@@ -289,3 +289,12 @@ def test_vocabulary__one_french_term_for_grid_cells_and_for_councils() -> None:
     assert "maille" not in fr and "cellule" not in fr  # 1 km grid cells are "carreaux"
     assert re.search(r"\bconseils?\b", fr.replace("conseil local", "").replace("séance du conseil", "")) is None
     assert "carreau" in fr and "commune" in fr
+
+
+def test_maps_show_a_metric_scale_only() -> None:
+    """The Leaflet scale bar of the app's maps is metric (folium's default adds miles)."""
+    from equimap.maps.base import base_map
+
+    html = base_map((14.2, 35.8, 14.6, 36.1), attribution=["x"]).get_root().render()
+    assert "L.control.scale({ imperial: false })" in html
+    assert "L.control.scale()" not in html and '"imperial": true' not in html.replace(" ", "")

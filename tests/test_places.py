@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from equimap._errors import DataError
+from equimap.analysis.claims import UNDERSERVED_MIN_SHARE
 from equimap.analysis.places import diverse_underserved, origin_places
 
 COUNTS = ["T", "NAT", "EU_OTH", "OTH"]
@@ -31,7 +32,12 @@ def _figures() -> pd.DataFrame:
     simpson_a = (1 - (0.8**2 + 0.1**2 + 0.1**2)) / (2 / 3)
     simpson_b = (1 - (0.5**2 + 0.25**2 + 0.25**2)) / (2 / 3)
     return pd.DataFrame(
-        {"T": [20.0, 4.0], "simpson": [simpson_a, simpson_b], "time_nearest_min": [6.0, np.nan]},
+        {
+            "T": [20.0, 4.0],
+            "simpson": [simpson_a, simpson_b],
+            "time_nearest_min": [6.0, np.nan],
+            "share_beyond": [0.0, 1.0],  # a threshold of 10 min: nobody of A beyond, B unreachable
+        },
         index=pd.Index(["A", "B"], name="cell_id"),
     )
 
@@ -50,6 +56,25 @@ def test_diverse_underserved__by_hand() -> None:
         index=figures.index,
     )
     pd.testing.assert_frame_equal(out, expected)
+
+
+def test_diverse_underserved__nobody_beyond_the_threshold() -> None:
+    """B is the most diverse and least-access cell, but with nobody beyond the threshold nothing is underserved."""
+    figures = _figures().assign(time_nearest_min=[6.0, 9.0], share_beyond=[0.0, 0.0])
+    out = diverse_underserved(figures, n=2)
+    assert out["access_class"].tolist() == [1, 2]  # the relative view stays: B has the least access of the two
+    assert not out["diverse_underserved"].any()
+
+
+def test_diverse_underserved__below_the_minimum_share() -> None:
+    """One resident in 20 beyond is under the documented minimum (one in ten); one in ten is enough."""
+    assert UNDERSERVED_MIN_SHARE == 0.10
+    few = diverse_underserved(_figures().assign(share_beyond=[0.0, 0.05]), n=2)
+    enough = diverse_underserved(_figures().assign(share_beyond=[0.0, 0.10]), n=2)
+    hidden = diverse_underserved(_figures().assign(share_beyond=[0.0, np.nan]), n=2)  # hidden: nothing to claim
+    assert few["diverse_underserved"].tolist() == [False, False]
+    assert enough["diverse_underserved"].tolist() == [False, True]
+    assert hidden["diverse_underserved"].tolist() == [False, False]
 
 
 def test_diverse_underserved__needs_simpson() -> None:

@@ -9,6 +9,7 @@ earlier choice is instant and panning the map never recomputes anything.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -98,16 +99,48 @@ def on_land(region: str, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return cells.set_geometry(gpd.GeoSeries(squares.to_numpy(), index=cells.index, crs=squares.crs))
 
 
+#: Operator setting (environment variable) that turns small-count protection on screen off: ``off``.
+SCREEN_PROTECTION_ENV = "EQUIMAP_SCREEN_PROTECTION"
+
+
+def screen_threshold() -> int:
+    """Return the small-count threshold of every figure on screen: the exports' rule, unless the operator turned it off.
+
+    The operator of the server (not a visitor) turns it off by starting the app with
+    ``EQUIMAP_SCREEN_PROTECTION=off`` (``0``, ``false`` and ``no`` work too); any other
+    value, or none, keeps protection on with
+    :data:`equimap.protect.suppression.DEFAULT_THRESHOLD`, exactly as in the exports.
+    """
+    value = os.environ.get(SCREEN_PROTECTION_ENV, "on").strip().lower()
+    return 0 if value in ("off", "0", "false", "no") else DEFAULT_THRESHOLD
+
+
+def screen_note() -> None:
+    """Show in the sidebar how the figures on screen are protected (the exports' rule), or that they are not."""
+    lang = st.session_state.get("lang", "en")
+    if screen_threshold() > 0:
+        st.sidebar.caption(t("app.screen_protected", lang, max=DEFAULT_THRESHOLD - 1))
+    else:
+        st.sidebar.warning(t("app.screen_unprotected", lang, max=DEFAULT_THRESHOLD - 1))
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
+def _analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: int, suppress_below: int) -> Analysis:
+    question = Question(mode, category, float(threshold_min))
+    return Analysis(
+        _prep(region), question, n_boot=n_boot, suppress_below=suppress_below, services=upload.services_of(category)
+    )
+
+
 def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: int = DEFAULT_N_BOOT) -> Analysis:
     """Return the analysis of one question: the one source of every figure the pages show (read-only, shared).
 
-    Its tables are protected against small counts (the installation's threshold), exactly
-    as in the report and the exports. An uploaded list (`ui.upload`) has a category key of
-    its own, made from the file's digest, so its analysis is cached apart.
+    Its tables are protected against small counts (:func:`screen_threshold`, the
+    installation's threshold), exactly as in the report and the exports. An uploaded list
+    (`ui.upload`) has a category key of its own, made from the file's digest, so its
+    analysis is cached apart.
     """
-    question = Question(mode, category, float(threshold_min))
-    return Analysis(_prep(region), question, n_boot=n_boot, services=upload.services_of(category))
+    return _analysis(region, mode, category, threshold_min, n_boot, screen_threshold())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -207,11 +240,26 @@ def inequality(region: str, mode: str, category: str) -> pd.DataFrame:
     return inequality_table(_prep(region), mode=mode, category=category, services=upload.services_of(category))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def targets(
+    region: str,
+    mode: str,
+    category: str,
+    threshold_min: int,
+    level: str,
+    dimension: str,
+    group: str | None,
+    n_boot: int = DEFAULT_N_BOOT,
+) -> gpd.GeoDataFrame:
+    """Return the ranked outreach targets, protected like the cells or councils (`Analysis.outreach`)."""
+    a = analysis(region, mode, category, threshold_min, n_boot)
+    return a.outreach(level=level, group=group, dimension=dimension)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _raw_targets(
     region: str, mode: str, category: str, threshold_min: int, level: str, dimension: str, group: str | None
 ) -> gpd.GeoDataFrame:
-    """Return the ranked outreach targets (`equimap.analysis.outreach.outreach_targets`)."""
+    """Return the unprotected targets (`equimap.analysis.outreach.outreach_targets`) that the files protect."""
     return outreach_targets(
         _prep(region),
         mode=mode,
@@ -239,7 +287,7 @@ def targets_file(
     lang: str,
 ) -> bytes:
     """Return the bytes of the targets written by `equimap.report.outreach_file.write_targets` (protected unless told)."""
-    table = targets(region, mode, category, threshold_min, level, dimension, group)
+    table = _raw_targets(region, mode, category, threshold_min, level, dimension, group)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"outreach{suffix}"
         write_targets(

@@ -108,7 +108,7 @@ def build_map(
     bounds = data.cells.to_crs(4326).total_bounds if len(data.cells) else prep.population.to_crs(4326).total_bounds
     m = base_map(
         bounds,
-        attribution=region.attribution,
+        attribution=[t(f"attribution.{line}", lang, default=line) for line in region.attribution],
         tiles_url=OSM_TILES if basemap else None,
         tiles_attribution=t("map.basemap_credit", lang),
         legend_title=t("legend.panel", lang),
@@ -232,7 +232,7 @@ def build_targets_map(
     """Return the map of the Outreach page: the ranked places (with their figures) over the councils."""
     region = prep.region
     bounds = prep.population.to_crs(4326).total_bounds
-    m = base_map(bounds, attribution=region.attribution)
+    m = base_map(bounds, attribution=[t(f"attribution.{line}", lang, default=line) for line in region.attribution])
     if land is not None:
         land_layer(land).add_to(m)
     layout = target_layout(prep, lang=lang, dimension=dimension)

@@ -217,14 +217,15 @@ def fmt_num(
 
     ``fmt_num(12345.678, "en", digits=1)`` gives ``"12,345.7"``; in French
     ``"12 345,7"`` (no-break space). `sign` writes ``+`` before positive numbers.
-    NaN or None gives ``"–"`` and infinity ``"∞"``.
+    NaN or None gives ``"–"`` and infinity ``"∞"``. A negative number that rounds to
+    zero is written as zero (``-0.04`` -> ``"0.0"``, never ``"-0.0"``).
     """
     if value is None or math.isnan(value):
         return "–"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     style = dict(_number_style(locales_dir(folder), lang))
-    text = f"{value:{'+' if sign else ''},.{digits}f}"
+    text = f"{value:{'+' if sign else ''}z,.{digits}f}"
     return text.replace(",", "\0").replace(".", style["decimal"]).replace("\0", style["group"])
 
 

@@ -235,11 +235,61 @@ class Analysis:
             return None
         return self._unprefix(self._result(f"urbanisation_l{level}", protect).table)
 
-    def outreach(self, *, protect: bool = True) -> pd.DataFrame | None:
-        """Return the ranked outreach targets (peri-urban and rural cells) of the report (None without a grid)."""
+    def outreach(
+        self,
+        *,
+        protect: bool = True,
+        level: str | None = None,
+        group: str | None = None,
+        dimension: str = "birth",
+    ) -> pd.DataFrame | None:
+        """Return the ranked outreach targets (peri-urban and rural places) (None without a grid).
+
+        Without options: the report's targets (census cells, no group, one table). With
+        `level` (``"cell"`` or ``"council"``), `group` (a group column weighting the score)
+        or `dimension` (whose groups' counts are given): the targets the Outreach page shows,
+        as a GeoDataFrame indexed by the place id with its polygon. Their counts are
+        those of the cells (or councils) table, hidden exactly where it hides them.
+        """
         if self._grid() is None:
             return None
-        return self._unprefix(self._result("outreach", protect).table)
+        if level is None and group is None and dimension == "birth":
+            return self._unprefix(self._result("outreach", protect).table)
+        return self._targets(level or "cell", group, dimension, protect)
+
+    def _targets(self, level: str, group: str | None, dimension: str, protect: bool) -> gpd.GeoDataFrame:
+        key = ("targets", level, group, dimension, protect)
+        if key in self._memo:
+            return self._memo[key]
+        units = self._units()
+        if level == "council" and units is None:
+            msg = f"region `{self.prepared.region.key}` has no council layer; use level='cell'"
+            raise DataError(msg)
+        if level == "cell":
+            source, raw = self._cells(protect), self._raw_cells()
+        else:
+            source, raw = self._result("councils", protect), self._result("councils", False).table
+        table, columns, derived = tb.outreach_table(
+            self.prepared,
+            self.question,
+            raw,
+            dimension=dimension,
+            services=self.custom_services,
+            level=level,  # type: ignore[arg-type]
+            group=group,
+            units_key=str(self.councils_key),
+        )
+        id_col = "cell_id" if level == "cell" else "council_id"
+        res = bp.protect_like(table, source, rows=pd.Index(table[id_col]), columns=columns, derived=derived)
+        out = self._unprefix(res.table).drop(columns="analysis").set_index(id_col)
+        if level == "cell":
+            polygons = self.prepared.population.geometry.reindex(out.index)
+            crs = self.prepared.population.crs
+        else:
+            polygons = units.set_index("council_id").geometry.reindex(out.index)
+            crs = units.crs
+        self._memo[key] = gpd.GeoDataFrame(out, geometry=polygons.to_numpy(), crs=crs)
+        return self._memo[key]
 
     def bundle(self, *, protect: bool = True) -> Bundle:
         """Return the protected tables and layers of this analysis as a report bundle (computed once)."""

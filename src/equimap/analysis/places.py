@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from equimap._validate import _fail
+from equimap.analysis.claims import underserved
 from equimap.indicators.diversity import bivariate_classes
 
 
@@ -53,12 +54,19 @@ def diverse_underserved(figures: pd.DataFrame, *, n: int = 3, total_col: str = "
     Both are cut at population-weighted quantiles (terciles for ``n=3``: each
     class holds about a third of the residents), see
     `equimap.indicators.diversity.bivariate_classes`. A place with residents but no reachable
-    service counts as the longest time.
+    service counts as the longest time. The access class is relative: class `n` holds the
+    places with the least access *of the region's places*, however short their times.
+    A place is called diverse and underserved only when it is in the most diverse class,
+    in the least-access class **and** underserved in absolute terms: at least
+    :data:`~equimap.analysis.claims.UNDERSERVED_MIN_SHARE` of its residents live beyond the
+    threshold (:func:`equimap.analysis.claims.underserved`). When nobody is beyond the
+    threshold, no place is flagged.
 
     Parameters
     ----------
     figures
-        Figures per place (:meth:`equimap.analysis.core.Analysis.cells`): ``simpson``, ``time_nearest_min`` and `total_col`.
+        Figures per place (:meth:`equimap.analysis.core.Analysis.cells`): ``simpson``, ``time_nearest_min``,
+        ``share_beyond`` (0..1; NaN when hidden or without residents) and `total_col`.
     n
         Number of classes per variable.
     total_col
@@ -69,12 +77,15 @@ def diverse_underserved(figures: pd.DataFrame, *, n: int = 3, total_col: str = "
     pandas.DataFrame
         Indexed like `figures`: ``diversity_class``, ``access_class`` (1..n,
         ``<NA>`` without residents) and ``diverse_underserved`` (most diverse
-        class and longest-time class).
+        class, least-access class and underserved).
     """
-    missing = [c for c in ("simpson", "time_nearest_min", total_col) if c not in figures.columns]
+    missing = [c for c in ("simpson", "time_nearest_min", "share_beyond", total_col) if c not in figures.columns]
     if missing:
         _fail([f"`figures` has no column {missing}; pass the cells of an analysis (`Analysis.cells`)"])
     pop = figures[total_col].astype(float)
     time_min = figures["time_nearest_min"].astype(float)
     time_s = (time_min * 60).where(time_min.notna() | (pop <= 0), np.inf)
-    return bivariate_classes(figures["simpson"].astype(float), time_s, n=n, pop=pop)
+    out = bivariate_classes(figures["simpson"].astype(float), time_s, n=n, pop=pop)
+    absolute = underserved(figures["share_beyond"], out["access_class"], n=n)
+    out["diverse_underserved"] = out["diverse_underserved"].to_numpy(bool) & absolute.to_numpy(bool)
+    return out

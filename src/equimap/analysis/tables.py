@@ -8,7 +8,7 @@ prefixed with the analysis key (``walk_health_15min_beyond_T``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -399,8 +399,16 @@ def outreach_table(
     *,
     dimension: str = "birth",
     services: gpd.GeoDataFrame | None = None,
+    level: Literal["cell", "council"] = "cell",
+    group: str | None = None,
+    units_key: str = "councils",
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """Return the outreach targets of one analysis, with counts taken from the (unprotected) cells table.
+
+    With ``level="council"`` the places are councils and `cells` is the (unprotected)
+    councils table instead: the first column is then ``council_id`` and a ``name`` follows.
+    `group` weights the score by that group's share among the unserved (see
+    :func:`equimap.analysis.outreach.outreach_targets`).
 
     Places are census cells ranked by :func:`equimap.analysis.outreach.outreach_targets` with its
     default weights and classes. Their counts (residents and residents beyond the
@@ -421,13 +429,24 @@ def outreach_table(
     total = prep.region.total_col
     members = [m for m in [total, *dim.columns, unknown_column(dim.key)] if m in cells.columns]
     t = outreach_targets(
-        prep, mode=a.mode, category=a.category, threshold_s=a.threshold_s, dimension=dimension, services=services
+        prep,
+        mode=a.mode,
+        category=a.category,
+        threshold_s=a.threshold_s,
+        dimension=dimension,
+        services=services,
+        level=level,
+        group=group,
+        units_key=units_key,
     )
-    out = pd.DataFrame({"analysis": a.key, "cell_id": t.index.astype(str)})
+    id_col = "cell_id" if level == "cell" else "council_id"
+    out = pd.DataFrame({"analysis": a.key, id_col: t.index.astype(str)})
+    if level == "council":
+        out["name"] = t["name"].to_numpy()
     for c in OUTREACH_KEEP[:3]:
         out[c] = t[c].to_numpy()
     out["degurba_l2"] = out["degurba_l2"].astype(np.int64)
-    rows = cells.reindex(out["cell_id"])
+    rows = cells.reindex(out[id_col])
     source = {m: m for m in members} | {f"beyond_{m}": a.col(f"beyond_{m}") for m in members}
     for col, src in source.items():
         out[col] = rows[src].to_numpy(float)

@@ -74,6 +74,7 @@ class _Assets(MacroElement):
             var lines = {{ this.lines_json }};
             map.eqmLegendTitle = {{ this.legend_title_json }};
             lines.forEach(function(line) { map.attributionControl.addAttribution(line); });
+            L.control.scale({ imperial: false }).addTo(map);  // metric only
             function zoomClass() {
                 map.getContainer().classList.toggle('eqm-zoomed-out', map.getZoom() < {{ this.label_zoom }});
             }
@@ -185,7 +186,7 @@ def base_map(
         location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
         zoom_start=11,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added by _Assets (folium's default shows miles too)
         prefer_canvas=False,
     )
     m.options["max_zoom"] = 18  # without tiles Leaflet has no zoom range; markercluster needs one

@@ -145,9 +145,50 @@ def write_region(
     return paths, bundle
 
 
+def localised_tables(bundle: Bundle, lang: str) -> dict[str, pd.DataFrame]:
+    """Return the bundle's tables with their label columns in `lang` (the column names stay the same).
+
+    Group labels (``label`` of the groups table), Degree of Urbanisation class names
+    (``degurba_l1_label``, ``degurba_l2_label``; the unit classes for councils) and the class
+    names of the urbanisation tables are the catalogue's, by their codes. English keeps the
+    library's own labels.
+    """
+    if lang == "en":
+        return dict(bundle.tables)
+    out = {}
+    for name, table in bundle.tables.items():
+        table = table.copy()
+        family = "unit_" if name == "councils" else ""
+        if name == "groups" and "label" in table:
+            table["label"] = [group_label(bundle, g, lang) for g in table["group"]]
+        for level in ("l1", "l2"):
+            col = f"degurba_{level}_label"
+            if col in table and f"degurba_{level}" in table:
+                table[col] = [
+                    _class_name(f"degurba.{family}{level}", code, lang, default)
+                    for code, default in zip(table[f"degurba_{level}"], table[col], strict=True)
+                ]
+        if name.startswith("urbanisation_l") and "label" in table:
+            level = f"l{name[-1]}"
+            table["label"] = [
+                t("claims.total", lang) if str(code) == TOTAL else _class_name(f"degurba.{level}", code, lang, default)
+                for code, default in zip(table.index, table["label"], strict=True)
+            ]
+        out[name] = table
+    return out
+
+
+def _class_name(family: str, code: object, lang: str, default: str) -> str:
+    if code is None or code is pd.NA or (isinstance(code, float) and code != code):
+        return default
+    key = f"{family}.{int(code)}"
+    return t(key, lang) if has(key) else default
+
+
 def write_xlsx(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
-    """Write one sheet per table after a ``README`` sheet describing every column and unit."""
-    return to_xlsx(bundle.tables, path, readme=readme_table(bundle, lang=lang), notice=bundle.notice(lang))
+    """Write one sheet per table after a ``README`` sheet describing every column and unit (labels in `lang`)."""
+    tables = localised_tables(bundle, lang)
+    return to_xlsx(tables, path, readme=readme_table(bundle, lang=lang), notice=bundle.notice(lang))
 
 
 def write_gpkg(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
@@ -173,7 +214,7 @@ def write_csv(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en")
     """
     path = Path(path)
     notice = bundle.notice(lang)
-    frames = {**bundle.tables, "README": readme_table(bundle, lang=lang)}
+    frames = {**localised_tables(bundle, lang), "README": readme_table(bundle, lang=lang)}
     if path.suffix.lower() != ".zip":
         return [to_csv(f, path.with_name(f"{path.stem}_{name}.csv"), notice=notice) for name, f in frames.items()]
     with tempfile.TemporaryDirectory() as tmp:

@@ -41,8 +41,48 @@ _SHEET_MAX = 31
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+#: Excel number format of each kind of column (see :func:`column_kind`).
+NUMBER_FORMATS = {"count": "#,##0", "share": "0.0%", "minutes": "0.0", "points": "0.00"}
+_NOT_COUNT = re.compile(r"share|ratio|_pp|simpson|_min($|_)|density|lon$|lat$|_diff|score|_rel_")
+
+
+def column_kind(name: str, values: pd.Series) -> str | None:
+    """Return the kind of a column by its name and values: ``count``, ``share``, ``minutes``, ``points`` or None.
+
+    A share (0..1) has ``share`` in its name; minutes end in ``_min`` (or ``_min_lo``,
+    ``_min_hi``); percentage points have ``_pp``; a count is a column of whole numbers
+    (integers, or floats that are all whole) that is none of these nor a ratio, index,
+    density, coordinate or score. Other columns have no kind.
+    """
+    name = str(name)
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    if "_pp" in name:
+        return "points"
+    if "share" in name:
+        return "share"
+    if re.search(r"_min($|_)", name):
+        return "minutes"
+    if _NOT_COUNT.search(name):
+        return None
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    v = v[~np.isnan(v)]
+    return "count" if np.isfinite(v).all() and (v == np.round(v)).all() else None
+
+
+def whole_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with its count columns (:func:`column_kind`) as nullable integers (``Int64``; hidden = <NA>)."""
+    out = frame.copy()
+    for c in out.columns:
+        if column_kind(c, out[c]) == "count" and not pd.api.types.is_integer_dtype(out[c]):
+            out[c] = pd.array(np.round(out[c].to_numpy(dtype="float64", na_value=np.nan)), dtype="Int64")
+    return out
+
+
 def to_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, notice: str) -> Path:
     """Write `table` as UTF-8 CSV whose first line is the comment ``# <notice>``.
+
+    Counts (:func:`column_kind`) are written as whole numbers (``3752``, not ``3752.0``).
 
     Parameters
     ----------
@@ -60,7 +100,7 @@ def to_csv(table: pd.DataFrame, path: str | os.PathLike[str], *, notice: str) ->
         The file written. Read it back with ``pandas.read_csv(path, skiprows=1)``.
     """
     _raise(_check_notice(notice) + _check_table(table, "`table`"))
-    frame = _plain(table)
+    frame = whole_counts(_plain(table))
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(f"# {notice}\n")
@@ -308,7 +348,9 @@ def _plain(frame: pd.DataFrame, *, geometry: bool = True) -> pd.DataFrame:
     return out[list(frame.columns)]
 
 
-def _cell(ws: WriteOnlyWorksheet, value: object, *, bold: bool = False) -> WriteOnlyCell:
+def _cell(
+    ws: WriteOnlyWorksheet, value: object, *, bold: bool = False, number_format: str | None = None
+) -> WriteOnlyCell:
     """Return an openpyxl write-only cell; missing values are empty, ``=...`` stays text."""
     if isinstance(value, np.generic):
         value = value.item()
@@ -323,6 +365,8 @@ def _cell(ws: WriteOnlyWorksheet, value: object, *, bold: bool = False) -> Write
         cell.data_type = "s"
     if bold:
         cell.font = Font(bold=True)
+    if number_format is not None and isinstance(value, int | float) and not isinstance(value, bool):
+        cell.number_format = number_format
     return cell
 
 
@@ -350,4 +394,8 @@ def _write_sheet(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
     ws = wb.create_sheet(name)
     ws.freeze_panes = "A2"
     ws.append([_cell(ws, str(c), bold=True) for c in frame.columns])
-    _write_rows(ws, frame.itertuples(index=False, name=None))
+    frame = whole_counts(frame)
+    kinds = [column_kind(c, frame[c]) for c in frame.columns]
+    fmts = [NUMBER_FORMATS.get(k) if k else None for k in kinds]
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell(ws, v, number_format=f) for v, f in zip(row, fmts, strict=True)])

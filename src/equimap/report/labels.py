@@ -21,6 +21,11 @@ def group_label(bundle: Bundle, col: str, lang: str) -> str:
     return col
 
 
+def dimension_name(bundle: Bundle, key: str, lang: str) -> str:
+    """Return the label of a group dimension (``"Country of birth"``) in `lang`."""
+    return t(f"dimension.{key}", lang, default=bundle.region.group(key).label)
+
+
 def group_who(bundle: Bundle, col: str, lang: str) -> str:
     """Return how a sentence names the members of group `col` (``"people born outside the EU"``, ``people.<col>``)."""
     if has(f"people.{col}"):

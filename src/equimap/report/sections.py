@@ -10,17 +10,21 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pandas as pd
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
 from equimap import settings
 from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle
+from equimap.analysis.claims import MIN_GAP_PP, dimension_verdicts, gap_findings, gap_verdict
 from equimap.i18n import fmt_num, fmt_pct, t
 from equimap.network.cache import TravelSettings
 from equimap.report.labels import (
     analysis_fill,
+    analysis_title,
     attribution_lines,
     category_label,
+    dimension_name,
     group_label,
     group_who,
     region_name,
@@ -30,6 +34,8 @@ from equimap.report.style import Styles, grid_table, minutes, missing, para
 from equimap.report.tables import class_tables, council_names, council_table, group_tables, outreach
 
 MAP_WIDTH_CM = 15.6
+#: Height left on a page below which a new section starts on the next page.
+SECTION_ROOM_CM = 9.0
 
 
 def report_story(bundle: Bundle, st: Styles, *, lang: str) -> list[Flowable]:
@@ -37,14 +43,16 @@ def report_story(bundle: Bundle, st: Styles, *, lang: str) -> list[Flowable]:
     story = title_page(bundle, st, lang)
     story += [PageBreak(), *summary(bundle, st, lang)]
     story += [PageBreak(), *maps(bundle, st, lang)]
-    story += [PageBreak(), *group_tables(bundle, st, lang)]
+    # a section starts on the same page when a third of a page is left (no page left 60 % empty)
+    story += [CondPageBreak(SECTION_ROOM_CM * cm), *group_tables(bundle, st, lang)]
     if "councils" in bundle.tables:
-        story += [PageBreak(), *council_table(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *council_table(bundle, st, lang)]
     if "urbanisation_l1" in bundle.tables:
-        story += [PageBreak(), *class_tables(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *class_tables(bundle, st, lang)]
     if "outreach" in bundle.tables:
-        story += [PageBreak(), *outreach(bundle, st, lang)]
-    story += [PageBreak(), *methods(bundle, st, lang), *sources(bundle, st, lang), *protection(bundle, st, lang)]
+        story += [CondPageBreak(SECTION_ROOM_CM * cm), *outreach(bundle, st, lang)]
+    story += [CondPageBreak(SECTION_ROOM_CM * cm), *methods(bundle, st, lang)]
+    story += [*sources(bundle, st, lang), *protection(bundle, st, lang)]
     return story
 
 
@@ -106,16 +114,20 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
 
 
 def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
-    """Return the `n` largest positive gaps in share beyond the threshold against the reference group.
+    """Return the `n` largest clear gaps in share beyond the threshold where a group is further than its reference.
 
     Searched over every analysis, group dimension and non-reference group of the
-    bundle's groups table. Each item has ``analysis`` (an :class:`Question`),
-    ``group``, ``reference`` (population columns), ``share``, ``ref_share``,
-    ``diff_pp``, ``lo_pp``, ``hi_pp``, ``pop_beyond`` and ``places``: up to three
-    ``(council name, residents of the group beyond the threshold)``, largest first.
+    bundle's groups table; only gaps that :func:`equimap.analysis.claims.gap_verdict`
+    calls ``"clear"`` (the interval excludes zero and the gap is at least
+    :data:`~equimap.analysis.claims.MIN_GAP_PP` points) are listed. Each item has
+    ``analysis`` (an :class:`Question`), ``group``, ``reference`` (population columns),
+    ``share``, ``ref_share``, ``diff_pp``, ``lo_pp``, ``hi_pp``, ``pop_beyond`` and
+    ``places``: up to three ``(council name, residents of the group beyond the
+    threshold)``, largest first.
     """
     g = bundle.tables["groups"]
-    cand = g[(g["dimension"] != "all") & ~g["is_reference"].astype(bool) & (g["share_beyond_diff_pp"] > 0)]
+    clear = _clear_rows(bundle)
+    cand = g[clear & (g["share_beyond_diff_pp"] > 0)]
     out = []
     by_key = {a.key: a for a in bundle.analyses}
     for _, row in cand.sort_values("share_beyond_diff_pp", ascending=False, kind="stable").head(n).iterrows():
@@ -138,6 +150,41 @@ def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _clear_rows(bundle: Bundle) -> pd.Series:
+    """Return, for each row of the bundle's groups table, whether its share gap is a clear gap (one rule)."""
+    g = bundle.tables["groups"]
+    verdicts = [
+        gap_verdict(d, lo, hi, min_size=MIN_GAP_PP)
+        for d, lo, hi in zip(
+            g["share_beyond_diff_pp"], g["share_beyond_diff_pp_lo"], g["share_beyond_diff_pp_hi"], strict=True
+        )
+    ]
+    real = (g["dimension"] != "all") & ~g["is_reference"].astype(bool)
+    return real & pd.Series([v == "clear" for v in verdicts], index=g.index)
+
+
+def dimension_lines(bundle: Bundle, lang: str) -> list[str]:
+    """Return one sentence per analysis naming, for every group dimension, its clear gaps or "no clear gap"."""
+    g = bundle.tables["groups"]
+    dims = [d.key for d in bundle.region.groups]
+    lines = []
+    for a in bundle.analyses:
+        found = dimension_verdicts(gap_findings(g[g["analysis"] == a.key], measure="share"), dims)
+        parts = []
+        for dim in dims:
+            name = dimension_name(bundle, dim, lang)
+            if found[dim]:
+                gaps = ", ".join(
+                    f"{group_label(bundle, f['group'], lang)} ({fmt_num(f['diff'], lang, digits=1, sign=True)})"
+                    for f in found[dim]
+                )
+                parts.append(t("claims.dimension_clear", lang, dimension=name, gaps=gaps))
+            else:
+                parts.append(t("claims.dimension_none", lang, dimension=name))
+        lines.append(t("claims.by_dimension", lang, analysis=analysis_title(bundle, a, lang), parts="; ".join(parts)))
+    return lines
 
 
 def _top_places(bundle: Bundle, col: str, n: int = 3) -> list[tuple[str, float]]:
@@ -171,10 +218,13 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
                 st.bullet,
             )
         )
+    out.append(para(t("claims.dimensions_heading", lang), st.h2))
+    for line in dimension_lines(bundle, lang):
+        out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     out.append(para(t("report.summary.gaps_heading", lang), st.h2))
     gaps = largest_gaps(bundle)
     if not gaps:
-        out.append(para(t("report.summary.no_gaps", lang), st.body))
+        out.append(para(t("claims.no_clear_gap", lang, min=fmt_num(MIN_GAP_PP, lang)), st.body))
     for k, gap in enumerate(gaps, start=1):
         a = gap["analysis"]
         dec = 2 if abs(gap["diff_pp"]) < 1 else 1  # a gap under one point keeps its second decimal
@@ -192,8 +242,6 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
                 **analysis_fill(bundle, a, lang),
             )
         ]
-        if not missing(gap["lo_pp"]) and gap["lo_pp"] <= 0:
-            lines.append(t("report.summary.uncertain", lang))
         if not missing(gap["pop_beyond"]):
             lines.append(
                 t(
@@ -210,7 +258,8 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
             lines.append(t("report.summary.where_none", lang))
         out.append(Paragraph(" ".join(escape(s) for s in lines), st.bullet, bulletText=f"{k}."))
     if 0 < len(gaps) < 3:
-        out.append(para(t("report.summary.fewer_gaps", lang), st.body))
+        out.append(para(t("claims.fewer_clear_gaps", lang, min=fmt_num(MIN_GAP_PP, lang)), st.body))
+    out.append(para(t("claims.rule", lang, min=fmt_num(MIN_GAP_PP, lang)), st.small))
     out += [Spacer(1, 0.3 * cm), para(t("report.summary.reading", lang), st.small)]
     return out
 

@@ -291,10 +291,10 @@ def _range_labels(breaks: tuple[float, ...], fmt, lang: str, *, unit: str = "") 
     hi = [*breaks, None]
     out = []
     for a, b in zip(lo, hi, strict=True):
-        if a is None:
-            out.append(t("map.range.below", lang, value=fmt(b)) + unit)
+        if a is None:  # the unit goes with the number: "under 5 min", "30 min and over"
+            out.append(t("map.range.below", lang, value=fmt(b) + unit))
         elif b is None:
-            out.append(t("map.range.above", lang, value=fmt(a)) + unit)
+            out.append(t("map.range.above", lang, value=fmt(a) + unit))
         else:
             out.append(f"{fmt(a)}–{fmt(b)}{unit}")
     return out
@@ -415,22 +415,53 @@ def _north_arrow(ax, bounds: tuple[float, float, float, float], angle: float, *,
 
 
 def _label_top_councils(ax, bundle: Bundle, col: str, *, n: int = 5) -> None:  # noqa: ANN001
-    """Write the names of the `n` councils with the most residents in `col` on the map."""
+    """Write the names of the `n` councils with the most residents in `col`, leaving out any that would overlap."""
     councils = bundle.layers.get("councils")
     if councils is None or col not in councils.columns:
         return
     top = councils[councils[col].notna() & (councils[col] > 0)].nlargest(n, col)
+    points = [row.geometry.representative_point() for _, row in top.iterrows()]
+    names = [str(v) for v in top["name"]]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    box_w, box_h = ax.get_position().width * FIGSIZE_IN[0], ax.get_position().height * FIGSIZE_IN[1]
+    per_pt = max((x1 - x0) / (box_w * 72), (y1 - y0) / (box_h * 72))  # data units per point (aspect equal)
+    keep = fitting_labels([(p.x, p.y) for p in points], names, fontsize_pt=LABEL_PT, per_pt=per_pt)
     halo = [patheffects.withStroke(linewidth=2.2, foreground="#ffffff")]
-    for _, row in top.iterrows():
-        p = row.geometry.representative_point()
+    for k in keep:
         ax.text(
-            p.x,
-            p.y,
-            str(row["name"]),
-            fontsize=6.5,
+            points[k].x,
+            points[k].y,
+            names[k],
+            fontsize=LABEL_PT,
             fontweight="bold",
             ha="center",
             va="center",
             zorder=6,
             path_effects=halo,
         )
+
+
+#: Font size of the council names on the static maps (points).
+LABEL_PT = 6.5
+
+
+def fitting_labels(
+    points: list[tuple[float, float]], names: list[str], *, fontsize_pt: float, per_pt: float
+) -> list[int]:
+    """Return the positions of the labels to draw, in order, leaving out each one whose box meets a kept one.
+
+    A label is centred on its point; its box is estimated from the name's length (a bold
+    character is about 0.62 of the font size wide, a line 1.25 of it high, plus the halo),
+    in data units (`per_pt` data units per point). The first labels (the largest counts) win.
+    """
+    kept: list[int] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for k, ((x, y), name) in enumerate(zip(points, names, strict=True)):
+        half_w = (0.62 * fontsize_pt * len(name) + 3) * per_pt / 2
+        half_h = (1.25 * fontsize_pt + 3) * per_pt / 2
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            kept.append(k)
+            boxes.append(box)
+    return kept

@@ -12,6 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from equimap.i18n import fmt_num
@@ -98,6 +99,41 @@ def missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
+#: Left plus right padding of a table cell, and a little room, in points.
+_PAD_PT = 6.5
+
+
+def fit_widths(
+    rows: list[list[Any]], st: Styles, widths_cm: list[float], *, header: int = 1, spans: list[int] | None = None
+) -> list[float]:
+    """Return column widths (points) in which no word of any cell must be split ("Resident s").
+
+    Each column gets at least the width of its longest word (bold in heading rows) plus
+    padding; the extra width is taken from the columns with room to spare, in proportion
+    to their spare room, so the table keeps its total width whenever it can.
+    """
+    pts = [w * cm for w in widths_cm]
+    need = [0.0] * len(pts)
+    for i, row in enumerate(rows):
+        if spans and i in spans:
+            continue
+        style = st.cell_bold if i < header else st.cell
+        for c, v in enumerate(row[: len(pts)]):
+            if isinstance(v, Flowable):
+                continue
+            words = str(v).split(" ")  # a no-break space keeps its words together
+            widest = max((stringWidth(w, style.fontName, style.fontSize) for w in words), default=0.0)
+            need[c] = max(need[c], widest + _PAD_PT)
+    deficit = sum(max(n - w, 0.0) for n, w in zip(need, pts, strict=True))
+    spare = [max(w - n, 0.0) for n, w in zip(need, pts, strict=True)]
+    room = sum(spare)
+    take = min(deficit, room)
+    return [
+        max(w, n) if w < n else w - (take * sp / room if room else 0.0)
+        for w, n, sp in zip(pts, need, spare, strict=True)
+    ]
+
+
 def grid_table(
     rows: list[list[Any]],
     st: Styles,
@@ -125,7 +161,7 @@ def grid_table(
                 for c, v in enumerate(row)
             ]
         )
-    t = Table(cells, colWidths=[w * cm for w in widths_cm], repeatRows=header)
+    t = Table(cells, colWidths=fit_widths(rows, st, widths_cm, header=header, spans=spans), repeatRows=header)
     cmds = [
         ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
