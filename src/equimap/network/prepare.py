@@ -33,6 +33,7 @@ from equimap.network.cache import (
 from equimap.network.graph import Network, build_network
 from equimap.network.residents import home_nodes, place_residents
 from equimap.network.routing import access_table, snap_points
+from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
 from equimap.region.manifest import Region, load_region
 from equimap.region.osm import read_osm
@@ -264,19 +265,15 @@ def prepare_region(
     if need_osm:
         progress("Reading the OpenStreetMap extract", 0.02)
         extract = read_osm(region.osm_path, bbox=region.bbox, poi_match=tag_matcher(taxonomy))
-    speeds = {
-        "walk_speed_kmh": travel.walk_speed_kmh,
-        "bike_speed_kmh": travel.bike_speed_kmh,
-        "drive_speeds_kmh": dict(travel.drive_speeds_kmh),
-        "drive_fallback_kmh": travel.drive_fallback_kmh,
-    }
+    profile = travel.profile
     networks: dict[str, Network] = {}
     for i, m in enumerate(modes):
         if paths[m].exists():
             networks[m] = Network.load(paths[m])
         else:
             progress(f"Building the {m} network", 0.1 + 0.25 * i)
-            networks[m] = build_network(extract, mode=m, crs=region.crs, **speeds)
+            urban = urban_test(urban_cells(population, region=region)) if m == "drive" else None
+            networks[m] = build_network(extract, mode=m, crs=region.crs, profile=profile, urban=urban)
             write_atomic(paths[m], networks[m].save)
     if svc_path.exists():
         services = gpd.read_parquet(svc_path)
@@ -290,7 +287,7 @@ def prepare_region(
         origins = pd.read_parquet(org_path)
     else:
         progress("Placing residents on the street network", 0.9)
-        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs, **speeds)
+        walk = networks.get("walk") or build_network(extract, mode="walk", crs=region.crs, profile=profile)
         homes = gpd.GeoSeries.from_xy(extract.homes["lon"], extract.homes["lat"], crs="EPSG:4326").to_crs(region.crs)
         res = gpd.GeoSeries(extract.residential, crs="EPSG:4326").to_crs(region.crs)
         is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=travel.building_buffer_m)

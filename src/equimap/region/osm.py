@@ -63,6 +63,10 @@ class OsmExtract:
         Points where people live: building centroids, columns `lon`, `lat`.
     residential
         Residential land-use polygons (shapely, lon/lat).
+    signal_nodes, crossing_nodes
+        Ids of street nodes tagged ``highway=traffic_signals`` (or ``crossing=traffic_signals``),
+        and of the other pedestrian crossings (``highway=crossing`` or any ``crossing=*`` but
+        ``no``); the speed profile's delays apply at them (`equimap.network.profile`).
     """
 
     node_lonlat: dict[int, tuple[float, float]]
@@ -70,6 +74,8 @@ class OsmExtract:
     pois: pd.DataFrame
     homes: pd.DataFrame
     residential: list[shapely.Geometry]
+    signal_nodes: frozenset[int] = frozenset()
+    crossing_nodes: frozenset[int] = frozenset()
 
 
 def check_osm_path(path: Path) -> Path:
@@ -99,6 +105,8 @@ class _Reader(osmium.SimpleHandler):
         self.pois: list[tuple[str, int, dict[str, str], float, float]] = []
         self.homes: list[tuple[float, float]] = []
         self.residential: list[shapely.Geometry] = []
+        self.signals: set[int] = set()
+        self.crossings: set[int] = set()
         self._wkb = osmium.geom.WKBFactory()
 
     def _inside(self, lon: float, lat: float) -> bool:
@@ -112,7 +120,14 @@ class _Reader(osmium.SimpleHandler):
         if not self._inside(lon, lat):
             return
         self.node_lonlat[n.id] = (lon, lat)
-        if n.tags and self.poi_match(n.tags):
+        if not n.tags:
+            return
+        kind = node_control(n.tags.get("highway"), n.tags.get("crossing"))
+        if kind == "signals":
+            self.signals.add(n.id)
+        elif kind == "crossing":
+            self.crossings.add(n.id)
+        if self.poi_match(n.tags):
             self.pois.append(("node", n.id, dict(n.tags), lon, lat))
 
     def way(self, w: osmium.osm.Way) -> None:
@@ -198,7 +213,28 @@ def read_osm(
         len(pois),
         len(homes),
     )
-    return OsmExtract(node_lonlat=node_lonlat, ways=ways, pois=pois, homes=homes, residential=reader.residential)
+    return OsmExtract(
+        node_lonlat=node_lonlat,
+        ways=ways,
+        pois=pois,
+        homes=homes,
+        residential=reader.residential,
+        signal_nodes=frozenset(reader.signals & used),
+        crossing_nodes=frozenset(reader.crossings & used),
+    )
+
+
+def node_control(highway: str | None, crossing: str | None) -> str | None:
+    """Return ``"signals"``, ``"crossing"`` or None for a node's ``highway`` and ``crossing`` tags.
+
+    Traffic signals: ``highway=traffic_signals`` or ``crossing=traffic_signals``. A crossing:
+    ``highway=crossing`` or any other ``crossing=*`` value except ``no`` (no crossing there).
+    """
+    if highway == "traffic_signals" or crossing == "traffic_signals":
+        return "signals"
+    if highway == "crossing" or (crossing is not None and crossing != "no"):
+        return "crossing"
+    return None
 
 
 def _cut_ways(
