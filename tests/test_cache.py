@@ -82,7 +82,7 @@ def test_unchanged_region_reuses_the_cache(tmp_path):
     # key.json says what the folder is keyed on
     key = json.loads((first.folder / "key.json").read_text(encoding="utf-8"))
     assert set(key["files"]) == {"region.toml", "tiny.osm", "grid.gpkg", "clinics.csv", "outline.geojson"}
-    assert key["travel"]["profile"] == load_profile("default").content()
+    assert key["travel"]["profile"] == load_profile("default").network_content()
     assert key == json.loads(json.dumps(cache_key(region)))
 
 

@@ -210,7 +210,10 @@ def test_profile__missing_table_and_missing_file(tmp_path):
 def test_profile__age_bands_must_cover_and_not_overlap():
     p = _profile_dict()
     p["walk"]["age_speeds"] = True
-    p["walk"]["ages"] = [{"min_age": 0, "max_age": 64, "speed_kmh": 4.8}, {"min_age": 60, "max_age": 99, "speed_kmh": 3}]
+    p["walk"]["ages"] = [
+        {"min_age": 0, "max_age": 64, "speed_kmh": 4.8},
+        {"min_age": 60, "max_age": 99, "speed_kmh": 3},
+    ]
     with pytest.raises(DataError, match="overlap at age 60"):
         parse_profile(p)
     p["walk"]["ages"][1]["min_age"] = 65

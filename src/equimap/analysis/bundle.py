@@ -46,6 +46,7 @@ import pandas as pd
 from equimap._errors import DataError
 from equimap.analysis import tables as tb
 from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
+from equimap.analysis.speeds import with_group_times
 from equimap.analysis.tables import OUTSIDE, TIME_COLUMNS, TOTAL
 from equimap.network.prepare import Prepared
 from equimap.protect import tables as bp
@@ -181,7 +182,7 @@ def build_bundle(
     analyses = tuple(analyses)
     check_analyses(prep, analyses, threshold)
     region = prep.region
-    access = {a.key: prep.access(a.mode, a.category) for a in analyses}
+    access = {a.key: with_group_times(prep, a.mode, a.category, prep.access(a.mode, a.category)) for a in analyses}
     say("Group gaps with bootstrap intervals", 0.1)
     results = {"groups": groups_result(prep, analyses, access, threshold=threshold, n_boot=n_boot, seed=seed)}
     say("Figures per census cell", 0.35)

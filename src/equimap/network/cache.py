@@ -53,7 +53,8 @@ class TravelSettings:
     profile
         The speed profile (`equimap.network.profile.Profile`): speeds by mode and highway class,
         urban and rural, delays at signals, crossings and junctions, walking speeds by age.
-        Every number of it keys the cache folder.
+        Every number that shapes a network keys the cache folder (`Profile.network_content`);
+        the walking speeds by age shape no cached file (they are applied in memory).
     min_component_nodes, max_snap_m
         Network components residents and services may be snapped to, and how far (see
         `equimap.network.routing.snap_points`).
@@ -107,7 +108,7 @@ class TravelSettings:
             if f.name in self.ACCESS_FIELDS:
                 continue
             value = getattr(self, f.name)
-            out[f.name] = value.content() if isinstance(value, Profile) else value
+            out[f.name] = value.network_content() if isinstance(value, Profile) else value
         return out
 
     def access_part(self) -> dict[str, Any]:

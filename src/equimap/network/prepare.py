@@ -31,8 +31,9 @@ from equimap.network.cache import (
     write_atomic,
 )
 from equimap.network.graph import Network, build_network
+from equimap.network.profile import Profile
 from equimap.network.residents import home_nodes, place_residents
-from equimap.network.routing import access_table, snap_points
+from equimap.network.routing import access_table, nearest_times, snap_points
 from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
 from equimap.region.manifest import Region, load_region
@@ -162,6 +163,40 @@ class Prepared:
         digest = json_digest([svc_digest, self._memo["access_settings"]])[:16]
         return self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
 
+    def times_at(
+        self, mode: Mode, category: str, *, speed_factor: float, services: gpd.GeoDataFrame | None = None
+    ) -> pd.DataFrame:
+        """Return each origin's ``time_nearest_s`` and ``time_mean3_s`` with every speed times `speed_factor`.
+
+        The rule: every moving part of a trip (the network edges and the walk between a point
+        and its node) takes ``1 / speed_factor`` times as long; the node delays of the profile
+        (signals, crossings, junctions) stay as they are. This is the same as building the
+        network again with every speed of the profile times the factor (`Profile.scaled`;
+        tested on a hand graph), without doing so. Used for the walking times of age groups
+        (`equimap.analysis.speeds`) and for the report's sensitivity to speeds. Computed in
+        memory (memoised per mode, category and factor when `services` is None).
+        """
+        f = float(speed_factor)
+        if f == 1.0:
+            return self.access(mode, category, services=services)[["time_nearest_s", "time_mean3_s"]]
+        key = ("times_at", mode, category, f)
+        if services is None and key in self._memo:
+            return self._memo[key]
+        svc = self.services_for(category) if services is None else services
+        net = self.networks[mode].scaled(f)
+        o_node, o_t = self.origin_nodes(mode)
+        s_node, s_t = self.snap(mode, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        times, _ = nearest_times(
+            net, o_node, s_node, origin_time_s=o_t / f, service_time_s=s_t / f, k=self.travel.n_nearest
+        )
+        fin = np.isfinite(times)
+        n_k = fin.sum(axis=1)
+        mean_k = np.where(n_k > 0, np.where(fin, times, 0.0).sum(axis=1) / np.maximum(n_k, 1), np.inf)
+        out = pd.DataFrame({"time_nearest_s": times[:, 0], "time_mean3_s": mean_k}, index=self.origins.index)
+        if services is None:
+            self._memo[key] = out
+        return out
+
     def access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
         """Return the access indicators of every origin for `category` by `mode` (cached on disk).
 
@@ -220,6 +255,7 @@ def prepare_region(
     modes: Sequence[Mode] = settings.MODES,
     taxonomy: Taxonomy | None = None,
     travel: TravelSettings | None = None,
+    profile: Profile | str | Path | None = None,
     cache_root: Path | None = None,
     data_dir: Path | None = None,
     progress: Progress = _no_progress,
@@ -235,7 +271,12 @@ def prepare_region(
     taxonomy
         Service taxonomy; the shipped ``resources/taxonomy.toml`` by default.
     travel
-        Travel settings; `equimap.settings` as it is at this call by default.
+        Travel settings; by default `equimap.settings` as it is at this call with the speed
+        profile `profile`.
+    profile
+        Speed profile (a `Profile`, a shipped name, or a file); used only when `travel` is None.
+        By default the manifest's ``[travel] profile`` (a file relative to the region folder),
+        else the shipped ``default``.
     cache_root
         Where cache folders go; `settings.cache_dir()` by default.
     data_dir
@@ -250,7 +291,11 @@ def prepare_region(
     """
     region = region if isinstance(region, Region) else load_region(region, data_dir=data_dir)
     taxonomy = taxonomy or load_taxonomy()
-    travel = travel or TravelSettings.from_settings()
+    if travel is None:
+        if profile is None and region.profile is not None:
+            travel = TravelSettings.from_settings(profile=region.profile, base=region.folder)
+        else:
+            travel = TravelSettings.from_settings(profile=profile)
     key = cache_key(region, taxonomy=taxonomy, travel=travel)
     folder = cache_folder(region, root=cache_root, key=key)
     folder.mkdir(parents=True, exist_ok=True)

@@ -143,6 +143,20 @@ class Profile:
             "ferry_wait_min": self.ferry_wait_min,
         }
 
+    def network_content(self) -> dict[str, Any]:
+        """Return the numbers that shape the prepared networks: `content` without the walking speeds by age.
+
+        The speeds by age are applied to the stored walking times when the group tables are
+        computed (`equimap.analysis.speeds`), so switching them on or off needs no new network.
+        """
+        out = self.content()
+        del out["age_speeds"], out["age_speeds_kmh"]
+        return out
+
+    def with_age_speeds(self, on: bool) -> Profile:
+        """Return the profile with the walking speeds by age switched on or off."""
+        return replace(self, age_speeds=bool(on))
+
     @property
     def digest(self) -> str:
         """Return the first 12 hex digits of the sha256 of `content` (printed in reports and exports)."""
@@ -257,7 +271,10 @@ def parse_profile(data: dict[str, Any], *, source: str = "profile", default_name
     ferry = v.table(data, "ferry", _FERRY_KEYS)
     walk_kmh = v.speed(walk, "walk.speed_kmh")
     bike_kmh = v.speed(bike, "bike.speed_kmh")
-    delays = tuple((m, *(v.delay(t, f"{m}.{k}") for k in _DELAY_KEYS)) for m, t in (("walk", walk), ("bike", bike), ("drive", drive)))
+    delays = tuple(
+        (m, *(v.delay(t, f"{m}.{k}") for k in _DELAY_KEYS))
+        for m, t in (("walk", walk), ("bike", bike), ("drive", drive))
+    )
     factor = v.number(drive, "drive.maxspeed_factor", lo=0.0, lo_open=True, hi=2.0)
     fb = drive.get("fallback_kmh")
     if not isinstance(fb, dict):
@@ -268,7 +285,9 @@ def parse_profile(data: dict[str, Any], *, source: str = "profile", default_name
     classes = drive.get("speeds_kmh")
     rows: list[tuple[str, float, float]] = []
     if not isinstance(classes, dict) or not classes:
-        v.problem("`[drive.speeds_kmh]` is missing; give each drivable highway class as `primary = { urban = 40, rural = 65 }`")
+        v.problem(
+            "`[drive.speeds_kmh]` is missing; give each drivable highway class as `primary = { urban = 40, rural = 65 }`"
+        )
         classes = {}
     for hw, val in classes.items():
         key = f"drive.speeds_kmh.{hw}"
