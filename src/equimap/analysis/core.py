@@ -247,6 +247,7 @@ class Analysis:
                 threshold=self._threshold(protect),
                 n_boot=self.n_boot,
                 seed=self.seed,
+                custom_services=self.custom_services,
             )
         return self._memo[key]
 

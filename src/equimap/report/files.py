@@ -155,7 +155,8 @@ def write_xlsx(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en"
 
 def write_gpkg(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
     """Write one GeoPackage layer per map layer (CRS kept) and the notice in a ``README`` table."""
-    return to_gpkg(bundle.layers, path, notice=bundle.notice(lang))
+    meta = dict(zip(bundle.tables["profile"]["item"], bundle.tables["profile"]["value"], strict=True))
+    return to_gpkg(bundle.layers, path, notice=bundle.notice(lang), metadata=meta)
 
 
 def write_geojson(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:
