@@ -35,7 +35,7 @@ from equimap.region.manifest import Region
 from equimap.region.services import Taxonomy, load_taxonomy
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -398,9 +398,42 @@ def _add_node_delays(
         d["delay_s"] = node_delay.get(v, 0.0)
 
 
+#: Highway classes from the most to the least major: a simplified edge merging ways of several classes takes the first.
+CLASS_RANK = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "road",
+)
+
+
+def _class_order(hw: str) -> tuple[int, str]:
+    return (CLASS_RANK.index(hw) if hw in CLASS_RANK else len(CLASS_RANK), hw)
+
+
 def _add_drive_speeds(graph: nx.MultiDiGraph, profile: Profile, *, crs: str, urban: UrbanTest | None) -> None:
-    """Set each edge's `speed_kph`: tagged maxspeed x factor, else the profile's urban or rural class speed."""
+    """Set each edge's `speed_kph`: tagged maxspeed x factor, else the profile's urban or rural class speed.
+
+    A simplified edge that merges ways of several highway classes takes the most major one
+    (`CLASS_RANK`). osmnx would take the first of an unordered list, which differs between
+    Python processes (string hashing): equimap before profiles gave 37 of Malta's 49,910 drive
+    edges a speed that changed from run to run.
+    """
     rural_kmh, urban_kmh = profile.drive_speeds(urban=False), profile.drive_speeds(urban=True)
+    for _, _, d in graph.edges(data=True):
+        if isinstance(d.get("highway"), list):
+            d["highway"] = sorted(d["highway"], key=_class_order)
     # osmnx parses `maxspeed` (lists, mph); an edge without a usable tag gets the sentinel -1
     ox.add_edge_speeds(graph, hwy_speeds=dict.fromkeys(rural_kmh, -1.0), fallback=-1.0)
     edges = list(graph.edges(keys=True, data=True))
