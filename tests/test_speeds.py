@@ -159,3 +159,47 @@ def test_sensitivity__against_networks_built_with_scaled_speeds(aged, tmp_path):
     assert (table["share_beyond_x0.8"] >= base).all() and (table["share_beyond_x1.2"] <= base).all()
     assert table["change_pp_x0.8"].to_numpy() == pytest.approx(100 * (table["share_beyond_x0.8"] - base).to_numpy())
     assert isinstance(table, pd.DataFrame)
+
+
+def test_profile_choice__manifest_cli_and_api(tmp_path, capsys, monkeypatch):
+    """`[travel] profile` (relative to the region folder), `--profile`/`--age-speeds` and `open_region(profile=)`."""
+    import json
+
+    from equimap import cli
+    from equimap.api import open_region
+
+    region = _aged(tmp_path)
+    profile = _profile(tmp_path)
+    (region.folder / "aged.toml").write_text((tmp_path / "aged.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    manifest = region.folder / "region.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + '\n[travel]\nprofile = "aged.toml"\n', encoding="utf-8")
+    region = load_region(region.folder)
+    assert region.profile == "aged.toml"
+    cache = tmp_path / "cache"
+    prep = prepare_region(region, cache_root=cache)
+    assert prep.travel.profile == profile  # the manifest's file, read from the region folder
+
+    data_dir = str(region.folder.parent)
+    args = ["--data-dir", data_dir, "summary", "--region", "tiny", "--mode", "walk", "--category", "pharmacy"]
+    args += ["--threshold-min", "8", "--group", "age", "--suppress-below", "0", "--json"]
+    monkeypatch.setenv("EQUIMAP_CACHE_DIR", str(cache))
+    assert cli.main([*args, "--age-speeds", "off"]) == 0
+    off = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    assert cli.main(args) == 0
+    on = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    assert cli.main([*args, "--profile", "freeflow"]) == 0
+    free = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    assert cli.main([*args, "--profile", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Speed profile `nope` is neither a shipped profile") and err.count("\n") == 1
+    study = open_region(region.folder, age_speeds=False)
+    ref = _by_hand(prep, 4.8)
+    w = prep.origins["Y_GE65"].to_numpy()
+    assert on["Y_GE65"]["pop_beyond"] == pytest.approx(round(w[_by_hand(prep, 2.4) > 480].sum()))
+    assert off["Y_GE65"]["pop_beyond"] == pytest.approx(round(w[ref > 480].sum()))
+    # freeflow: no junction delays, one speed: 1 block 187.5 s
+    assert free["Y_GE65"]["mean_min"] == pytest.approx(
+        np.dot(w, _by_hand(prep, 4.8, junction_s=0)) / w.sum() / 60, rel=3e-3
+    )
+    assert study.prepared.travel.profile == profile.with_age_speeds(False)
+    assert study.prepared.folder == prep.folder
