@@ -203,3 +203,39 @@ def test_profile_choice__manifest_cli_and_api(tmp_path, capsys, monkeypatch):
     )
     assert study.prepared.travel.profile == profile.with_age_speeds(False)
     assert study.prepared.folder == prep.folder
+
+
+def test_malta_age_walking_times__scipy_on_the_scaled_network(malta):
+    """Malta, walk to health services at the 65+ speed: equimap's times equal scipy's Dijkstra, written independently."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    prep = malta
+    profile = prep.travel.profile
+    assert profile.name == "default" and profile.age_speeds
+    f = age_speed_factors(prep, "walk")["Y_GE65"]
+    assert f == pytest.approx(3.06 / 4.8)
+    own = prep.times_at("walk", "health", speed_factor=f)["time_nearest_s"].to_numpy()
+    net = prep.networks["walk"]
+    svc = prep.services_for("health")
+    s_node, s_t = prep.snap("walk", svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+    ok = s_node >= 0
+    # reversed graph (time to the services) with moving times / f and delays as they are, plus one super source
+    w = (net.time_s - net.edge_delay_s) / f + net.edge_delay_s
+    n = net.n_nodes
+    rows = np.concatenate([net.edge_v, np.full(ok.sum(), n)])
+    cols = np.concatenate([net.edge_u, s_node[ok]])
+    vals = np.concatenate([w, s_t[ok] / f + 1e-9])  # scipy drops explicit zeros: a tiny weight keeps the link
+    # parallel links (two services on one node): keep the shortest
+    pairs = pd.DataFrame({"r": rows, "c": cols, "v": vals}).groupby(["r", "c"], as_index=False)["v"].min()
+    g = sp.csr_matrix((pairs["v"], (pairs["r"], pairs["c"])), shape=(n + 1, n + 1))
+    dist = dijkstra(g, directed=True, indices=n)
+    o_node, o_t = prep.origin_nodes("walk")
+    has = o_node >= 0
+    expect = np.full(len(o_node), np.inf)
+    expect[has] = dist[o_node[has]] + o_t[has] / f
+    fin = np.isfinite(expect)
+    assert np.isfinite(own[fin]).all() and not np.isfinite(own[~fin]).any()
+    np.testing.assert_allclose(own[fin], expect[fin], rtol=1e-7, atol=1e-6)
+    ref = prep.access("walk", "health")["time_nearest_s"].to_numpy()
+    assert (own[fin] >= ref[fin] - 1e-9).all()  # slower walkers never arrive earlier
