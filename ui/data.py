@@ -90,7 +90,8 @@ def prepared(region: str, lang: str = "en") -> Prepared:
                     bar = box.progress(0.0, text=text)
                 bar.progress(min(max(frac, 0.0), 1.0), text=text)
 
-            store[region] = prepare_region(name, profile=profile or None, progress=progress)
+            chosen = {"profile": profile} if profile else {}  # else the region's own (manifest, else default)
+            store[region] = prepare_region(name, progress=progress, **chosen)
             if holder is not None:
                 holder.empty()
     return store[region]
