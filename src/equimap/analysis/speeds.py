@@ -114,7 +114,7 @@ def sensitivity_table(
     """Return each question's share of all residents beyond its threshold at the base speeds and at each factor.
 
     Columns: ``analysis``, ``mode``, ``category``, ``threshold_min``, ``share_beyond`` (base),
-    then ``share_beyond_x<factor>`` per factor and ``change_pp_x<factor>`` (percentage points
+    then ``share_beyond_x<100 x factor>`` per factor (``share_beyond_x80``) and ``change_pp_x<100 x factor>`` (percentage points
     against the base). Shares are of all residents (the census total), unreachable residents
     counting as beyond, as in the groups table's first row.
     """
@@ -133,7 +133,7 @@ def sensitivity_table(
         for f in factors:
             t = prep.times_at(q.mode, q.category, speed_factor=f, services=services)["time_nearest_s"].to_numpy(float)
             share = float(total[~(t <= q.threshold_s)].sum() / pop) if pop > 0 else np.nan
-            row[f"share_beyond_x{f:g}"] = share
-            row[f"change_pp_x{f:g}"] = 100.0 * (share - row["share_beyond"])  # type: ignore[operator]
+            row[f"share_beyond_x{round(f * 100)}"] = share
+            row[f"change_pp_x{round(f * 100)}"] = 100.0 * (share - row["share_beyond"])  # type: ignore[operator]
         rows.append(row)
     return pd.DataFrame(rows)

@@ -312,8 +312,8 @@ def speed_paragraphs(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
             lang,
             analysis=analysis_title(bundle, a, lang),
             base=fmt_pct(row["share_beyond"], lang, digits=1),
-            low=fmt_pct(row["share_beyond_x0.8"], lang, digits=1),
-            high=fmt_pct(row["share_beyond_x1.2"], lang, digits=1),
+            low=fmt_pct(row["share_beyond_x80"], lang, digits=1),
+            high=fmt_pct(row["share_beyond_x120"], lang, digits=1),
         )
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     return out
