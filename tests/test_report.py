@@ -175,7 +175,14 @@ def test_summary_names_the_three_largest_gaps(bundle, malta, pdf_text) -> None:
     assert [(g["analysis"].key, g["group"]) for g in largest_gaps(bundle)] == [(k, g) for _, k, g in top]
     summary = pdf_text["en"][1]
     assert "The three largest gaps" in summary
-    assert "Under 15: 17.3% live more than 15 min on foot from the nearest health service" in summary
+    # the largest gap, in words, with the library's share (walking speeds by age on: residents aged 65+)
+    _, key, group = top[0]
+    assert key == "walk_health_15min"
+    dim = next(d for d in malta.region.groups if group in d.columns)
+    lib = gaps_table(malta, mode="walk", category="health", dimension=dim.key, threshold_s=900, n_boot=0)
+    share = f"{100 * lib.loc[group, 'share_beyond']:.1f}%"
+    label = dim.columns[group]
+    assert f"{label}: {share} live more than 15 min on foot from the nearest health service" in summary
 
 
 def test_report_lists_the_outreach_targets_of_the_library(pdf_text, malta) -> None:

@@ -113,14 +113,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 def cmd_access(args: argparse.Namespace) -> int:
     """Write one row per census cell with travel times and residents beyond the threshold, protected."""
-    from equimap.analysis.speeds import with_group_times
     from equimap.report.access_file import write_access
 
     prep = _prepare(args)
-    svc = _services(args, prep)
-    acc = with_group_times(
-        prep, args.mode, args.category, prep.access(args.mode, args.category, services=svc), services=svc
-    )
+    acc = prep.access(args.mode, args.category, services=_services(args, prep))
     path, result = write_access(
         prep, acc, Path(args.out), threshold_s=args.threshold_min * 60, threshold=args.suppress_below
     )

@@ -7,9 +7,10 @@ walking time is computed with every moving part of the trip (network edges and t
 between a point and its node) slowed by the factor ``group speed / reference speed`` and the
 node delays (signals, crossings) unchanged (`equimap.network.prepare.Prepared.times_at`).
 Without delays this is exactly the reference time × (reference speed / group speed). The
-groups table, its gaps and the cells' residents beyond use each age group's own times;
-every other figure (all residents, the other dimensions, the cells' times) uses the
-reference speed. Only walking uses them: the walk to and from a car is short and is left
+groups table (each age group's times, residents beyond and gap with the reference group)
+uses each age group's own times; every other figure (all residents, the other dimensions,
+the cells, councils, maps and outreach) uses the reference speed, so that their counts
+keep adding up and are protected as the small-count rules expect. Only walking uses them: the walk to and from a car is short and is left
 at the reference speed.
 
 **Sensitivity.** `sensitivity_table` gives each question's share of residents beyond the

@@ -168,14 +168,7 @@ def area_table(
     origins = prep.origins.loc[inside].assign(cell_id=place_of[inside].to_numpy())
     out: pd.DataFrame | None = None
     for a in analyses:
-        own = {c: t.loc[inside] for c, t in own_times(access[a.key], counts).items()}
-        s = cell_summary(
-            origins,
-            access[a.key].loc[inside],
-            count_columns=counts,
-            threshold_s=a.threshold_s,
-            group_time_s=own,
-        )
+        s = cell_summary(origins, access[a.key].loc[inside], count_columns=counts, threshold_s=a.threshold_s)
         if out is None:
             out = s[counts].copy()
         keep = [*TIME_COLUMNS, *[c for c in s.columns if c.startswith("n_within_")]]

@@ -87,11 +87,7 @@ def round_counts(
         out[f"{p}beyond_{total}"] = bt
         for members in sets.values():
             sub = [f"{p}beyond_{m}" for m in members]
-            raw = table[sub].to_numpy(float)
-            # members add up to the total beyond, unless a group uses its own times (walking speeds by age)
-            own = np.abs(raw.sum(axis=1) - table[f"{p}beyond_{total}"].to_numpy(float)) > 1e-6
-            target = np.where(own, np.minimum(np.round(raw.sum(axis=1)), t), bt)
-            out[sub] = controlled_round(raw, target, caps=out[list(members)].to_numpy(float))
+            out[sub] = controlled_round(table[sub].to_numpy(float), bt, caps=out[list(members)].to_numpy(float))
     return out
 
 

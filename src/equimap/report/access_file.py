@@ -22,7 +22,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from equimap._errors import DataError
-from equimap.analysis.speeds import own_times
 from equimap.indicators.groups import cell_summary
 from equimap.network.prepare import Prepared
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult, protection_header
@@ -50,8 +49,7 @@ def protected_cells(
         The prepared region: ``origins`` (with ``cell_id`` and the count columns) and
         the region's group dimensions.
     access
-        ``Prepared.access`` of the analysis, indexed like ``prep.origins``; with the columns of
-        `equimap.analysis.speeds.with_group_times`, age groups count by their own times.
+        ``Prepared.access`` of the analysis, indexed like ``prep.origins``.
     threshold_s
         Time beyond which residents are counted in ``beyond_<col>`` (seconds).
     threshold
@@ -71,10 +69,7 @@ def protected_cells(
     region = prep.region
     total = region.total_col
     sets = {g.key: [*g.columns, unknown_column(g.key)] for g in region.groups}
-    own = own_times(access, prep.count_columns)  # age groups' own walking times (`with_group_times`)
-    cells = cell_summary(
-        prep.origins, access, count_columns=prep.count_columns, threshold_s=threshold_s, group_time_s=own
-    )
+    cells = cell_summary(prep.origins, access, count_columns=prep.count_columns, threshold_s=threshold_s)
     cells = round_counts(cells, total, sets, [""])
     cells["share_beyond"] = (cells[f"beyond_{total}"] / cells[total]).where(cells[total] > 0)
     return protect_areas(cells, total=total, sets=sets, prefixes=[""], threshold=int(threshold))
