@@ -20,6 +20,7 @@ from shapely.geometry import box
 from equimap import settings
 from equimap.network.cache import TravelSettings, cache_folder, cache_key
 from equimap.network.prepare import prepare_region
+from equimap.network.profile import PROFILES_DIR, load_profile
 from equimap.region.add import add_region
 from equimap.region.manifest import load_region
 from equimap.region.services import load_taxonomy
@@ -81,7 +82,7 @@ def test_unchanged_region_reuses_the_cache(tmp_path):
     # key.json says what the folder is keyed on
     key = json.loads((first.folder / "key.json").read_text(encoding="utf-8"))
     assert set(key["files"]) == {"region.toml", "tiny.osm", "grid.gpkg", "clinics.csv", "outline.geojson"}
-    assert key["travel"]["drive_speeds_kmh"] == [[k, v] for k, v in sorted(settings.DRIVE_SPEEDS_KMH.items())]
+    assert key["travel"]["profile"] == load_profile("default").network_content()
     assert key == json.loads(json.dumps(cache_key(region)))
 
 
@@ -110,11 +111,17 @@ def test_census_count_corrected_in_place__new_key_and_new_totals(tmp_path):
     assert after.origins["NAT"].sum() == pytest.approx(before.origins["NAT"].sum())
 
 
-def test_drive_speed_changes_the_key_and_the_drive_times(tmp_path, monkeypatch):
+def test_profile_speed_edit_changes_the_key_and_the_drive_times(tmp_path):
+    """Edit one speed in a profile file and prepare again: new folder, new times (no stale cache)."""
     region = _tiny(tmp_path)
     cache = tmp_path / "cache"
     ew_m = tiny_region.block_length_m(east_west=True)
     ns_m = tiny_region.block_length_m(east_west=False)
+    profile_file = tmp_path / "mine.toml"
+    shipped = (PROFILES_DIR / "freeflow.toml").read_text(encoding="utf-8")
+    line30 = "residential = { urban = 30.0, rural = 30.0 }"
+    assert line30 in shipped
+    profile_file.write_text(shipped, encoding="utf-8")
 
     def by_hand(prep, speed_kmh):
         # the pharmacy is at lattice node (1, 1); origins and the pharmacy sit on network nodes (no walk to add)
@@ -122,14 +129,16 @@ def test_drive_speed_changes_the_key_and_the_drive_times(tmp_path, monkeypatch):
         assert np.allclose(snap_s, 0, atol=1e-6)
         return np.array([(abs(i - 1) * ns_m + abs(j - 1) * ew_m) / (speed_kmh / 3.6) for i, j in ij])
 
-    at30 = prepare_region(region, cache_root=cache)
-    assert settings.DRIVE_SPEEDS_KMH["residential"] == 30.0
+    at30 = prepare_region(region, cache_root=cache, travel=TravelSettings.from_settings(profile=profile_file))
     t30 = at30.access("drive", "pharmacy")["time_nearest_s"].to_numpy()
     assert t30 == pytest.approx(by_hand(at30, 30.0), rel=3e-3)
 
-    monkeypatch.setattr(settings, "DRIVE_SPEEDS_KMH", {**settings.DRIVE_SPEEDS_KMH, "residential": 15.0})
-    assert cache_key(region)["travel"] != cache_key(region, travel=at30.travel)["travel"]
-    at15 = prepare_region(region, cache_root=cache)
+    # the user edits one number of the file; the next run reads it again
+    profile_file.write_text(shipped.replace(line30, "residential = { urban = 15.0, rural = 15.0 }"), encoding="utf-8")
+    again = TravelSettings.from_settings(profile=profile_file)
+    assert again.profile.digest != at30.travel.profile.digest
+    assert cache_key(region, travel=again)["travel"] != cache_key(region, travel=at30.travel)["travel"]
+    at15 = prepare_region(region, cache_root=cache, travel=again)
     assert at15.folder != at30.folder
     t15 = at15.access("drive", "pharmacy")["time_nearest_s"].to_numpy()
     assert t15 == pytest.approx(by_hand(at15, 15.0), rel=3e-3)
@@ -140,8 +149,26 @@ def test_drive_speed_changes_the_key_and_the_drive_times(tmp_path, monkeypatch):
     assert d15.time_s == pytest.approx(2 * d30.time_s, rel=1e-9)
     assert np.array_equal(at15.networks["walk"].time_s, at30.networks["walk"].time_s)
 
-    monkeypatch.undo()
-    assert prepare_region(region, cache_root=cache).folder == at30.folder
+    # back to 30 km/h: the first folder is found again
+    profile_file.write_text(shipped, encoding="utf-8")
+    back = prepare_region(region, cache_root=cache, travel=TravelSettings.from_settings(profile=profile_file))
+    assert back.folder == at30.folder
+
+
+def test_default_profile_on_the_tiny_region__by_hand(tmp_path):
+    """The shipped default profile: rural residential 25 km/h plus 2 s per junction entered, by hand."""
+    region = _tiny(tmp_path)
+    prep = prepare_region(region, cache_root=tmp_path / "cache")
+    assert prep.travel.profile.name == "default"
+    ew_m = tiny_region.block_length_m(east_west=True)
+    ns_m = tiny_region.block_length_m(east_west=False)
+    ij, _ = _cell_ij(prep, "drive")
+    # every cell has < 300 residents per km2: rural. Every node a shortest path to (1, 1) enters is a
+    # junction (the corners, with two neighbours, are on no such path), the pharmacy's node included.
+    blocks = np.array([abs(i - 1) + abs(j - 1) for i, j in ij])
+    move = np.array([(abs(i - 1) * ns_m + abs(j - 1) * ew_m) / (25 / 3.6) for i, j in ij])
+    t = prep.access("drive", "pharmacy")["time_nearest_s"].to_numpy()
+    assert t == pytest.approx(move + 2.0 * blocks, rel=3e-3)
 
 
 def test_access_only_settings_key_the_access_file_not_the_folder(tmp_path, monkeypatch):
@@ -211,12 +238,24 @@ def test_taxonomy_content_changes_the_key_and_the_services(tmp_path):
 
 def test_travel_settings_snapshot_follows_settings(monkeypatch):
     now = TravelSettings.from_settings()
-    assert dict(now.drive_speeds_kmh) == settings.DRIVE_SPEEDS_KMH
-    assert now.walk_speed_kmh == settings.WALK_SPEED_KMH and now.n_nearest == settings.N_NEAREST
-    monkeypatch.setattr(settings, "WALK_SPEED_KMH", 4.0)
+    assert now.profile == load_profile("default")
+    assert now.n_nearest == settings.N_NEAREST and now.max_snap_m == settings.MAX_SNAP_M
+    monkeypatch.setattr(settings, "N_NEAREST", 5)
     later = TravelSettings.from_settings()
-    assert later == dataclasses.replace(now, walk_speed_kmh=4.0)
-    assert later.prepare_part() != now.prepare_part() and later.access_part() == now.access_part()
+    assert later == dataclasses.replace(now, n_nearest=5)
+    assert later.prepare_part() == now.prepare_part() and later.access_part() != now.access_part()
+    free = TravelSettings.from_settings(profile="freeflow")
+    assert free.prepare_part() != now.prepare_part()
+
+
+def test_freeflow_profile_is_equimap_settings():
+    """The shipped freeflow profile holds exactly the constants equimap used before profiles."""
+    free = load_profile("freeflow")
+    assert free.walk_speed_kmh == settings.WALK_SPEED_KMH and free.bike_speed_kmh == settings.BIKE_SPEED_KMH
+    assert free.drive_speeds(urban=True) == settings.DRIVE_SPEEDS_KMH == free.drive_speeds(urban=False)
+    assert free.drive_fallback_kmh == (settings.DRIVE_FALLBACK_KMH, settings.DRIVE_FALLBACK_KMH)
+    assert free.maxspeed_factor == 1.0 and not free.has_delays() and not free.age_speeds
+    assert not free.ferry_enabled
 
 
 def test_malta_fingerprint_covers_every_file():

@@ -265,3 +265,16 @@ def test_malta__ferries_read_and_kept_by_the_documented_rules(malta):
     drive = {f[0] for f in ferries if f[0] in kept and ferry_allows(f[3], "drive")}
     assert drive == {176522568}
     assert malta.networks["drive"].edge_ferry is not None and malta.networks["drive"].edge_ferry.sum() >= 6
+
+
+def test_default_profile_ferry_values_are_the_settings_fallbacks() -> None:
+    """One set of ferry values: the shipped default profile's ``[ferry]`` table and `add_ferries`' fallbacks agree."""
+    from equimap import settings
+    from equimap.network.cache import TravelSettings
+
+    travel = TravelSettings.from_settings()
+    assert travel.ferries is settings.FERRIES is True
+    assert travel.ferry_speed_kmh == settings.FERRY_SPEED_KMH
+    assert travel.ferry_wait_min == settings.FERRY_WAIT_MIN
+    off = TravelSettings.from_settings(profile="freeflow")
+    assert off.ferries is False  # the free-flow profile reproduces the networks before ferries

@@ -36,6 +36,7 @@ def _ll(x, y):
 
 
 def test_build_network__speeds_and_cut_ways(tmp_path):
+    # the freeflow profile: a tagged maxspeed as is, class defaults, no delays (equimap before profiles)
     # a primary road with maxspeed=50 across the lattice's top, running to a node outside the box
     lon, lat = _ll(*tiny_region.node_xy(4, 4))
     out_lon, out_lat = lon + 1.0, lat  # far outside the bounding box
@@ -51,8 +52,8 @@ def test_build_network__speeds_and_cut_ways(tmp_path):
     e, n = _ll(tiny_region.X0 + 2000, tiny_region.Y0 + 2000)
     ex = read_osm(osm, bbox=(w, s, e, n))
     assert 5000 not in ex.node_lonlat  # the far node is cut away, and no edge leads to it
-    drive = build_network(ex, mode="drive", crs="EPSG:3035")
-    walk = build_network(ex, mode="walk", crs="EPSG:3035")
+    drive = build_network(ex, mode="drive", crs="EPSG:3035", profile="freeflow")
+    walk = build_network(ex, mode="walk", crs="EPSG:3035", profile="freeflow")
     assert drive.x.max() < tiny_region.X0 + 2000
     # the 1 km primary road (4 blocks) at 50 km/h: its edge takes length / (50 / 3.6) s
     a, b = (int(np.flatnonzero(drive.osmid == tiny_region.node_id(4, j))[0]) for j in (0, 4))

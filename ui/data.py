@@ -9,6 +9,7 @@ earlier choice is instant and panning the map never recomputes anything.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import threading
@@ -40,11 +41,42 @@ def _shared() -> tuple[dict[str, Prepared], threading.Lock]:
     return {}, threading.Lock()
 
 
+def region_key(region: str, profile: str = "", age_speeds: bool | None = None) -> str:
+    """Return the key the app caches a region under: ``malta``, ``malta~freeflow``, ``malta~default~ages-off``.
+
+    `profile` "" is the region's own profile (its manifest's, else the shipped default);
+    `age_speeds` None keeps the profile's choice of walking speeds by age.
+    """
+    key = region + (f"~{profile}" if profile else "")
+    if age_speeds is not None:
+        key += "~ages-on" if age_speeds else "~ages-off"
+    return key
+
+
+def _split(key: str) -> tuple[str, str, bool | None]:
+    parts = key.split("~")
+    age = {"ages-on": True, "ages-off": False}.get(parts[-1]) if len(parts) > 1 else None
+    rest = parts[:-1] if age is not None else parts
+    return rest[0], (rest[1] if len(rest) > 1 else ""), age
+
+
 def prepared(region: str, lang: str = "en") -> Prepared:
-    """Return the prepared region, preparing it (with a progress bar) the first time on this server."""
+    """Return the prepared region, preparing it (with a progress bar) the first time on this server.
+
+    `region` is a key of `region_key`; the walking speeds by age only change the profile
+    of an already prepared region (no new network), so both choices share its networks.
+    """
     store, lock = _shared()
     if region in store:
         return store[region]
+    name, profile, age = _split(region)
+    if age is not None:
+        base = prepared(region_key(name, profile), lang)
+        if age != base.travel.profile.age_speeds:
+            travel = dataclasses.replace(base.travel, profile=base.travel.profile.with_age_speeds(age))
+            base = dataclasses.replace(base, travel=travel, _memo={})
+        store[region] = base
+        return base
     with lock:
         if region not in store:
             holder, bar = None, None
@@ -61,7 +93,8 @@ def prepared(region: str, lang: str = "en") -> Prepared:
                     bar = box.progress(0.0, text=text)
                 bar.progress(min(max(frac, 0.0), 1.0), text=text)
 
-            store[region] = prepare_region(region, progress=progress)
+            chosen = {"profile": profile} if profile else {}  # else the region's own (manifest, else default)
+            store[region] = prepare_region(name, progress=progress, **chosen)
             if holder is not None:
                 holder.empty()
     return store[region]

@@ -12,11 +12,13 @@ from functools import lru_cache
 import streamlit as st
 
 from equimap import settings
+from equimap.analysis.speeds import speeds_used
 from equimap.i18n import fmt_num, language_name, languages, t
 from equimap.network.prepare import Prepared
+from equimap.network.profile import shipped_profiles
 from equimap.region.manifest import list_regions, load_region
 from ui import upload
-from ui.data import prepared
+from ui.data import prepared, region_key
 from ui.labels import category_label, dimension_label, group_label, mode_label
 from ui.state import Params, params
 from ui.urlstate import defaults_for
@@ -64,6 +66,40 @@ def category_options(prep: Prepared) -> list[str]:
     return [k for k in keys if k in present or k in prep.taxonomy.themes] or keys
 
 
+def _speed_choice(region: str, lang: str) -> Prepared:
+    """Draw the speed profile choice and the walking-speeds-by-age toggle; return the region prepared with them."""
+    sb = st.sidebar
+    profiles = ["", *shipped_profiles()]
+    _keep_valid("profile", profiles)
+    sb.selectbox(
+        t("sidebar.profile", lang), profiles, key="profile", help=t("sidebar.profile_help", lang),
+        format_func=lambda k: k or t("sidebar.profile_region", lang),
+    )  # fmt: skip
+    base_key = region_key(region, st.session_state["profile"])
+    base = prepared(base_key, lang)
+    ages = sb.toggle(
+        t("sidebar.age_speeds", lang), value=base.travel.profile.age_speeds, key=widget_key("age_speeds", base_key),
+        help=t("sidebar.age_speeds_help", lang),
+    )  # fmt: skip
+    key = region_key(region, st.session_state["profile"], ages if ages != base.travel.profile.age_speeds else None)
+    st.session_state["travel_suffix"] = key[len(region) :]
+    prep = prepared(key, lang)
+    p = prep.travel.profile
+    used = speeds_used(prep, "walk")
+    speeds = ", ".join(f"{group_label(prep.region, c, lang)} {fmt_num(v, lang, digits=2)}" for c, v in used.items())
+    sb.caption(
+        t(
+            "sidebar.speeds_used",
+            lang,
+            name=p.name,
+            digest=p.digest,
+            walk=fmt_num(p.walk_speed_kmh, lang, digits=1),
+            ages=speeds or t("sidebar.age_speeds_none", lang),
+        )
+    )
+    return prep
+
+
 def sidebar() -> tuple[Params, Prepared]:
     """Draw the shared sidebar and return the current choices and the prepared region."""
     sb = st.sidebar
@@ -74,7 +110,7 @@ def sidebar() -> tuple[Params, Prepared]:
     regions = list_regions()
     _keep_valid("region", regions)
     sb.selectbox(t("sidebar.region", lang), regions, key="region", format_func=_region_name)
-    prep = prepared(st.session_state["region"], lang)
+    prep = _speed_choice(st.session_state["region"], lang)
     modes = [m for m in settings.MODES if m in prep.networks]
     _keep_valid("mode", modes)
     sb.segmented_control(

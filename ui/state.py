@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "dimension": "birth",
     "group": "T",
     "n_boot": DEFAULT_N_BOOT,
+    "profile": "",  # speed profile: "" the region's own (manifest, else default), or a shipped name
+    "travel_suffix": "",  # profile and age-speed choice appended to the region key (ui.data.region_key)
     "basemap": False,
     "outreach_level": "cell",
     "outreach_unprotected": False,
@@ -64,7 +66,7 @@ def params() -> Params:
     s = st.session_state
     return Params(
         lang=s["lang"],
-        region=s["region"],
+        region=s["region"] + s["travel_suffix"],
         mode=s["mode"],
         category=s["category"],
         threshold_min=int(s["threshold_min"]),

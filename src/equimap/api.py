@@ -27,6 +27,7 @@ from equimap.analysis import core
 from equimap.analysis.bundle import build_bundle
 from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
 from equimap.network.prepare import Prepared, prepare_region
+from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.manifest import Region, load_region
 from equimap.report.files import write_bundle
@@ -306,6 +307,8 @@ def open_region(
     region: str | os.PathLike[str] = "malta",
     *,
     data_dir: str | os.PathLike[str] | None = None,
+    profile: Profile | str | os.PathLike[str] | None = None,
+    age_speeds: bool | None = None,
     progress: Progress | None = None,
 ) -> Study:
     """Open a region for analysis, preparing its networks the first time (then read from the cache).
@@ -317,9 +320,22 @@ def open_region(
     data_dir
         Where region folders are looked up by key; ``EQUIMAP_DATA_DIR`` or the bundled
         regions by default.
+    profile
+        The speed profile: a shipped name (``"default"``, ``"freeflow"``), a .toml file or a
+        `Profile`; by default the manifest's ``[travel] profile``, else ``"default"``.
+    age_speeds
+        Switch the profile's walking speeds by age group on or off (None: as the profile says).
     progress
         Called with a message and the fraction done during a first preparation.
     """
     manifest = load_region(region, data_dir=Path(data_dir) if data_dir is not None else None)
-    kwargs = {} if progress is None else {"progress": progress}
+    kwargs: dict = {} if progress is None else {"progress": progress}
+    if age_speeds is not None:
+        base = profile if profile is not None else manifest.profile or DEFAULT_PROFILE
+        folder = manifest.folder if profile is None else None
+        profile = load_profile(base if isinstance(base, Profile) else str(base), base=folder).with_age_speeds(
+            age_speeds
+        )
+    if profile is not None:
+        kwargs["profile"] = profile if isinstance(profile, Profile) else str(profile)
     return Study(prepare_region(manifest, **kwargs))

@@ -22,6 +22,7 @@ from equimap import i18n, settings
 from equimap._errors import EquimapError
 from equimap.network.cache import TravelSettings
 from equimap.network.prepare import Prepared, prepare_region
+from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile, shipped_profiles
 from equimap.region.manifest import list_regions, load_region, regions_folder
 from equimap.region.services import load_service_file
 
@@ -37,16 +38,40 @@ def _data_dir(args: argparse.Namespace) -> Path | None:
     return Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else None
 
 
-def _travel(args: argparse.Namespace) -> TravelSettings:
-    """Return the travel settings of a command: `equimap.settings` as they are, with ``--no-ferries`` applied."""
-    travel = TravelSettings.from_settings()
-    return dataclasses.replace(travel, ferries=False) if getattr(args, "no_ferries", False) else travel
+def _profile(args: argparse.Namespace) -> Profile | str | None:
+    """Return the speed profile of ``--profile`` and ``--age-speeds``, or None for the region's own.
+
+    Without ``--profile``, ``--age-speeds`` switches the walking speeds by age of the region's
+    profile (its manifest's ``[travel] profile``, else the shipped default).
+    """
+    spec = getattr(args, "profile", None)
+    age = getattr(args, "age_speeds", None)
+    if age is None:
+        return spec
+    if spec is None:
+        region = load_region(getattr(args, "region", settings.DEFAULT_REGION), data_dir=_data_dir(args))
+        profile = load_profile(region.profile or DEFAULT_PROFILE, base=region.folder)
+    else:
+        profile = load_profile(spec)
+    return profile.with_age_speeds(age == "on")
+
+
+def _travel(args: argparse.Namespace) -> TravelSettings | None:
+    """Return the travel settings of ``--no-ferries`` (the profile's, with ferries off), or None to let the profile decide."""
+    if not getattr(args, "no_ferries", False):
+        return None
+    profile, base = _profile(args), None
+    if profile is None:
+        region = load_region(getattr(args, "region", settings.DEFAULT_REGION), data_dir=_data_dir(args))
+        profile, base = region.profile or DEFAULT_PROFILE, region.folder
+    return dataclasses.replace(TravelSettings.from_settings(profile=profile, base=base), ferries=False)
 
 
 def _prepare(args: argparse.Namespace) -> Prepared:
     return prepare_region(
         args.region,
         modes=(args.mode,) if getattr(args, "mode", None) else settings.MODES,
+        profile=_profile(args),
         data_dir=_data_dir(args),
         travel=_travel(args),
         progress=_progress,
@@ -92,7 +117,11 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Build and cache the networks, services and residents of a region."""
-    prep = prepare_region(args.region, data_dir=_data_dir(args), travel=_travel(args), progress=_progress)
+    prep = prepare_region(
+        args.region, profile=_profile(args), data_dir=_data_dir(args), travel=_travel(args), progress=_progress
+    )
+    p = prep.travel.profile
+    print(f"speed profile: {p.name} ({p.digest})")
     for m, net in prep.networks.items():
         print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
     print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
@@ -255,6 +284,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
         data_dir=_data_dir(args),
+        profile=_profile(args),
         progress=_progress,
     )
     if not bundle.protected:
@@ -479,6 +509,12 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 #: Help of ``--data-dir``, a global option accepted before or after the command.
 DATA_DIR_HELP = "folder of region folders (default: $EQUIMAP_DATA_DIR, else the regions bundled with equimap)"
+#: Help of ``--profile`` and ``--age-speeds``, global options accepted before or after the command.
+PROFILE_HELP = (
+    "speed profile: a shipped name (" + ", ".join(shipped_profiles()) + ") or a .toml file "
+    "(default: the region manifest's [travel] profile, else default)"
+)
+AGE_SPEEDS_HELP = "walking speeds by age group on or off (default: as the profile says)"
 
 
 #: Help of ``--no-ferries``, a global option accepted before or after the command.
@@ -493,6 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     p.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
     p.add_argument("--no-ferries", action="store_true", help=NO_FERRIES_HELP)
+    p.add_argument("--profile", metavar="NAME|FILE", help=PROFILE_HELP)
+    p.add_argument("--age-speeds", choices=["on", "off"], help=AGE_SPEEDS_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("regions", help="list the regions").set_defaults(func=cmd_regions)
@@ -634,6 +672,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sp in sub.choices.values():  # `--data-dir` also after the command; SUPPRESS keeps one given before it
         sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
         sp.add_argument("--no-ferries", action="store_true", default=argparse.SUPPRESS, help=NO_FERRIES_HELP)
+        sp.add_argument("--profile", metavar="NAME|FILE", default=argparse.SUPPRESS, help=PROFILE_HELP)
+        sp.add_argument("--age-speeds", choices=["on", "off"], default=argparse.SUPPRESS, help=AGE_SPEEDS_HELP)
     return p
 
 

@@ -91,7 +91,9 @@ MAX_SNAP_M = 1000.0
 #: A network node within this distance of a building counts as a place where people live.
 BUILDING_BUFFER_M = 50.0
 
-#: Ferries (OSM ``route=ferry`` ways) join the networks; see `equimap.network.ferries`.
+#: Ferries (OSM ``route=ferry`` ways) join the networks; see `equimap.network.ferries`. The three ferry
+#: values below are the fallbacks of `add_ferries` called directly; a prepared region takes them from
+#: its speed profile's ``[ferry]`` table (the shipped default has the same values).
 FERRIES = True
 #: Crossing speed where a ferry way has no ``duration`` tag: 13 km/h berth to berth. The Gozo
 #: Channel crossing Ċirkewwa–Mġarr (5.3 km along its OSM way 176522568) takes about 25 minutes

@@ -46,9 +46,11 @@ import pandas as pd
 from equimap._errors import DataError
 from equimap.analysis import tables as tb
 from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
+from equimap.analysis.speeds import sensitivity_table, speeds_used, with_group_times
 from equimap.analysis.tables import OUTSIDE, TIME_COLUMNS, TOTAL
 from equimap.network.cache import TravelSettings
 from equimap.network.prepare import Prepared
+from equimap.network.profile import Profile
 from equimap.protect import tables as bp
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult, protection_header
 from equimap.protect.tables import CLASS_ROUNDING, GROUP_ROUNDING
@@ -89,7 +91,9 @@ class Bundle:
         ``urbanisation_l2`` (index ``class``, with a :data:`TOTAL` row) and
         ``outreach`` (ranked cells of each analysis, see
         :func:`equimap.analysis.tables.outreach_table`) when the population is a grid,
-        and ``services``.
+        ``services``, ``profile`` (the speed profile: name, digest and key speeds, one
+        ``item``/``value`` row each) and ``sensitivity`` (each analysis' share of residents
+        beyond its threshold with every speed x 0.8 and x 1.2, `equimap.analysis.speeds`).
     layers
         Map layers in the region CRS: ``cells`` (census cell squares), ``councils``
         (polygons, without the outside and total rows), ``outreach`` (cell squares)
@@ -108,6 +112,8 @@ class Bundle:
         Bootstrap replicates and seed of the intervals in ``groups``.
     travel
         The travel settings the times were computed with (the methods section prints them).
+    profile
+        The speed profile the times were computed with.
     """
 
     region: Region
@@ -123,6 +129,7 @@ class Bundle:
     seed: int = 0
     count_columns: tuple[str, ...] = field(default=())
     travel: TravelSettings | None = None
+    profile: Profile | None = None
 
     @property
     def protected(self) -> bool:
@@ -185,7 +192,7 @@ def build_bundle(
     analyses = tuple(analyses)
     check_analyses(prep, analyses, threshold)
     region = prep.region
-    access = {a.key: prep.access(a.mode, a.category) for a in analyses}
+    access = {a.key: with_group_times(prep, a.mode, a.category, prep.access(a.mode, a.category)) for a in analyses}
     say("Group gaps with bootstrap intervals", 0.1)
     results = {"groups": groups_result(prep, analyses, access, threshold=threshold, n_boot=n_boot, seed=seed)}
     say("Figures per census cell", 0.35)
@@ -216,6 +223,7 @@ def assemble_bundle(
     threshold: int,
     n_boot: int,
     seed: int,
+    custom_services: gpd.GeoDataFrame | None = None,
 ) -> Bundle:
     """Return the bundle of protected tables already computed (the final rounding of groups, services, layers)."""
     analyses = tuple(analyses)
@@ -224,6 +232,8 @@ def assemble_bundle(
         tables["groups"] = bp.round_groups(tables["groups"])
     services = tb.service_points(prep, analyses)
     tables["services"] = tb.services_table(services)
+    tables["profile"] = profile_table(prep, analyses)
+    tables["sensitivity"] = sensitivity_table(prep, analyses, services=custom_services)
     layers = _layers(prep, tables, units, services)
     return Bundle(
         region=prep.region,
@@ -239,7 +249,23 @@ def assemble_bundle(
         seed=seed,
         count_columns=tuple(prep.count_columns),
         travel=prep.travel,
+        profile=prep.travel.profile,
     )
+
+
+def profile_table(prep: Prepared, analyses: Sequence[Question]) -> pd.DataFrame:
+    """Return the speed profile the figures were computed with, one ``item``/``value`` row per figure.
+
+    Items: ``speed_profile`` (its name), ``speed_profile_digest``, ``speed_profile_description``, the key speeds of `Profile.key_speeds`
+    and, per walking analysis with walking speeds by age, ``walk_speed_kmh:<column>``.
+    """
+    p = prep.travel.profile
+    rows = [("speed_profile", p.name), ("speed_profile_digest", p.digest), ("speed_profile_description", p.description)]
+    rows += list(p.key_speeds().items())
+    walk = [a for a in analyses if a.mode == "walk"]
+    if walk:
+        rows += [(f"walk_speed_kmh:{col}", f"{v:g}") for col, v in speeds_used(prep, "walk").items()]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 # --- the protected tables, one function each (the app's `Question` calls them too) ------------

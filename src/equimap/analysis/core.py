@@ -28,6 +28,7 @@ from equimap.analysis import tables as tb
 from equimap.analysis.bundle import Bundle, assemble_bundle, check_analyses
 from equimap.analysis.places import diverse_underserved
 from equimap.analysis.question import Question
+from equimap.analysis.speeds import with_group_times
 from equimap.network.prepare import Prepared
 from equimap.protect import tables as bp
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult
@@ -307,6 +308,7 @@ class Analysis:
                 threshold=self._threshold(protect),
                 n_boot=self.n_boot,
                 seed=self.seed,
+                custom_services=self.custom_services,
             )
         return self._memo[key]
 
@@ -316,7 +318,11 @@ class Analysis:
         return self.suppress_below if protect else 0
 
     def _acc(self) -> dict[str, pd.DataFrame]:
-        return {self.question.key: self.access()}
+        if "acc" not in self._memo:
+            q = self.question
+            acc = with_group_times(self.prepared, q.mode, q.category, self.access(), services=self.custom_services)
+            self._memo["acc"] = {q.key: acc}
+        return self._memo["acc"]
 
     def _grid(self) -> gpd.GeoDataFrame | None:
         return tb.memo(self.prepared, ("grid",), lambda: tb.classify(self.prepared))

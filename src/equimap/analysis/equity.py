@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from equimap.analysis.speeds import group_times
 from equimap.indicators.gaps import group_gaps
 from equimap.indicators.supply import access_by_group, enhanced_two_step_fca, gravity_access, two_step_fca
 from equimap.network.prepare import Prepared
@@ -39,7 +40,8 @@ def gaps_table(
     The reference group is the dimension's reference in the manifest (people
     born in the country, for country of birth); intervals come from a cluster
     bootstrap over census cells. The representation ratio uses all residents
-    (the census total) as its denominator. `services` (points in the region CRS,
+    (the census total) as its denominator. On foot, with the profile's walking speeds by
+    age on, each age group uses its own times (`equimap.analysis.speeds.group_times`). `services` (points in the region CRS,
     as from `equimap.region.services.load_service_file`) replaces the category's services.
     """
     dim = prep.region.group(dimension)
@@ -53,6 +55,7 @@ def gaps_table(
         total=prep.region.total_col,
         n_boot=n_boot,
         seed=seed,
+        group_time_s=group_times(prep, mode, category, columns=list(dim.columns), services=services),
     )
 
 

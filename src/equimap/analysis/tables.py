@@ -19,6 +19,7 @@ from equimap.analysis.classes import CLASS_COLUMNS, grid_classes, unit_classes
 from equimap.analysis.equity import gaps_table
 from equimap.analysis.outreach import outreach_targets
 from equimap.analysis.places import origin_places
+from equimap.analysis.speeds import own_times
 from equimap.indicators.degurba import L1_LABELS, L2_LABELS
 from equimap.indicators.diversity import foreign_born_shares, simpson_index
 from equimap.indicators.gaps import group_gaps
@@ -95,7 +96,8 @@ def groups_table(
         time_s = access[a.key]["time_nearest_s"]
         dims = [("all", {region.total_col: "All residents"}), *[(d.key, d.columns) for d in region.groups]]
         for dim_key, cols in dims:
-            summ = group_summary(prep.origins, time_s, groups=cols, threshold_s=a.threshold_s)
+            own = own_times(access[a.key], list(cols))
+            summ = group_summary(prep.origins, time_s, groups=cols, threshold_s=a.threshold_s, group_time_s=own)
             if dim_key == "all":
                 gaps = group_gaps(prep.origins, time_s, groups=cols, threshold_s=a.threshold_s, n_boot=0)
             else:

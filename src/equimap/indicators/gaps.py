@@ -74,58 +74,71 @@ class _Prepared:
     cell_unreach: np.ndarray  # (C, G) unreachable residents
     cell_total: np.ndarray  # (C,) all residents
     cell_total_beyond: np.ndarray  # (C,) all residents beyond the threshold
-    sorted_cells: np.ndarray  # (R,) cluster code of reachable origins sorted by time
-    sorted_time: np.ndarray  # (R,) their times
-    sorted_pop: np.ndarray  # (R, G) their residents per group
+    sorted_cells: tuple[np.ndarray, ...]  # per group (R_g,): cluster code of reachable origins sorted by time
+    sorted_time: tuple[np.ndarray, ...]  # per group (R_g,): their times
+    sorted_pop: tuple[np.ndarray, ...]  # per group (R_g,): their residents of the group
 
 
 def _prepare(
     pop: np.ndarray, total: np.ndarray, time: np.ndarray, codes: np.ndarray, n_clusters: int, threshold_s: float
 ) -> _Prepared:
-    reach = np.isfinite(time)
-    beyond = ~(time <= threshold_s)  # inf is beyond
+    """Sum per cluster; `time` is (N,) for everyone or (N, G + 1): each group's own times, then everyone's."""
+    if time.ndim == 1:
+        time = np.repeat(time[:, None], pop.shape[1] + 1, axis=1)
+    own, everyone = time[:, :-1], time[:, -1]
+    reach = np.isfinite(own)
+    beyond = ~(own <= threshold_s)  # inf is beyond
+    beyond_all = ~(everyone <= threshold_s)
 
     def per_cell(values: np.ndarray) -> np.ndarray:
         out = np.zeros((n_clusters, *values.shape[1:]))
         np.add.at(out, codes, values)
         return out
 
-    t0 = np.where(reach, time, 0.0)
-    order = np.argsort(np.where(reach, time, np.inf), kind="stable")[: int(reach.sum())]
+    t0 = np.where(reach, own, 0.0)
+    # all residents beyond: everyone's time, except that each group's residents count by their own times
+    diff = beyond.astype(float) - beyond_all[:, None].astype(float)
+    total_beyond = total * beyond_all + (pop * diff).sum(axis=1)
+    cells, times, pops = [], [], []
+    for g in range(pop.shape[1]):
+        order = np.argsort(np.where(reach[:, g], own[:, g], np.inf), kind="stable")[: int(reach[:, g].sum())]
+        cells.append(codes[order])
+        times.append(own[order, g])
+        pops.append(pop[order, g])
     return _Prepared(
         n_clusters=n_clusters,
         cell_pop=per_cell(pop),
-        cell_reach=per_cell(pop * reach[:, None]),
-        cell_time=per_cell(pop * t0[:, None]),
-        cell_beyond=per_cell(pop * beyond[:, None]),
-        cell_unreach=per_cell(pop * ~reach[:, None]),
+        cell_reach=per_cell(pop * reach),
+        cell_time=per_cell(pop * t0),
+        cell_beyond=per_cell(pop * beyond),
+        cell_unreach=per_cell(pop * ~reach),
         cell_total=per_cell(total),
-        cell_total_beyond=per_cell(total * beyond),
-        sorted_cells=codes[order],
-        sorted_time=time[order],
-        sorted_pop=pop[order],
+        cell_total_beyond=per_cell(total_beyond),
+        sorted_cells=tuple(cells),
+        sorted_time=tuple(times),
+        sorted_pop=tuple(pops),
     )
 
 
 def _medians(mult: np.ndarray, prep: _Prepared, q: float = 0.5) -> np.ndarray:
     """Return the weighted q-quantile of reachable times per replicate and group, shape (B, G)."""
-    n_rep, n_groups = mult.shape[0], prep.sorted_pop.shape[1]
+    n_rep, n_groups = mult.shape[0], len(prep.sorted_pop)
     out = np.full((n_rep, n_groups), np.nan)
-    n = prep.sorted_time.size
-    if n == 0:
-        return out
-    step = max(1, _CHUNK_CELLS // n)
-    for start in range(0, n_rep, step):
-        m = mult[start : start + step][:, prep.sorted_cells]  # (b, R) multiplicity of each origin
-        for g in range(n_groups):
-            cdf = np.cumsum(m * prep.sorted_pop[:, g], axis=1)
+    for g in range(n_groups):
+        n = prep.sorted_time[g].size
+        if n == 0:
+            continue
+        step = max(1, _CHUNK_CELLS // n)
+        for start in range(0, n_rep, step):
+            m = mult[start : start + step][:, prep.sorted_cells[g]]  # (b, R) multiplicity of each origin
+            cdf = np.cumsum(m * prep.sorted_pop[g], axis=1)
             tot = cdf[:, -1]
             ok = tot > 0
             if not ok.any():
                 continue
             cdf = cdf[ok] / tot[ok, None]
             idx = np.minimum((cdf < q).sum(axis=1), n - 1)  # first position with cdf >= q
-            out[start : start + step][ok, g] = prep.sorted_time[idx]
+            out[start : start + step][ok, g] = prep.sorted_time[g][idx]
     return out
 
 
@@ -215,6 +228,7 @@ def group_gaps(
     n_boot: int = 999,
     seed: int = 0,
     ci: float = 0.95,
+    group_time_s: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Compare travel times of groups of residents with a reference group.
 
@@ -270,6 +284,11 @@ def group_gaps(
         Seed of the ``numpy.random.Generator``; the same seed gives the same intervals.
     ci
         Coverage of the intervals, e.g. 0.95.
+    group_time_s
+        Own travel times of some groups (column -> Series indexed like `origins`), e.g. the
+        walking times of older residents at their own speed; the other groups use `time_s`.
+        The representation ratio's "all residents beyond" then counts each such group's
+        residents by their own times and everyone else by `time_s`.
 
     Returns
     -------
@@ -287,6 +306,14 @@ def group_gaps(
     pop = origins[cols].to_numpy(dtype=float)
     tot = origins[total].to_numpy(dtype=float) if total is not None else pop.sum(axis=1)
     time = time_s.to_numpy(dtype=float)
+    if group_time_s:
+        own = []
+        for c in cols:
+            t = group_time_s.get(c)
+            if t is not None:
+                _fail(_time_problems(t, origins.index))
+            own.append(time if t is None else t.to_numpy(dtype=float))
+        time = np.column_stack([*own, time])
     if cluster_col is None:
         codes, n_clusters = np.arange(len(origins)), len(origins)
     else:

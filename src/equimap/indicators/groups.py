@@ -72,7 +72,12 @@ def weighted_quantile(x: ArrayLike, w: ArrayLike, q: float | ArrayLike) -> float
 
 
 def group_summary(
-    origins: pd.DataFrame, time_s: pd.Series, *, groups: Mapping[str, str], threshold_s: float
+    origins: pd.DataFrame,
+    time_s: pd.Series,
+    *,
+    groups: Mapping[str, str],
+    threshold_s: float,
+    group_time_s: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Return per-group access statistics for one service category and mode.
 
@@ -86,6 +91,9 @@ def group_summary(
         Population column -> label, e.g. ``{"NAT": "Born in Malta", ...}``.
     threshold_s
         The time beyond which residents count as underserved.
+    group_time_s
+        Own travel times of some groups (column -> Series aligned with `origins`); the
+        other groups use `time_s`.
 
     Returns
     -------
@@ -95,11 +103,14 @@ def group_summary(
         (unreachable residents included), ``pop_unreachable``.
     """
     _check_aligned(origins, time_s, groups)
-    t = time_s.to_numpy(float)
-    beyond = ~(t <= threshold_s)
-    fin = np.isfinite(t)
+    own = dict(group_time_s or {})
+    for own_t in own.values():
+        _check_aligned(origins, own_t, {})
     rows = []
     for col, label in groups.items():
+        t = own.get(col, time_s).to_numpy(float)
+        beyond = ~(t <= threshold_s)
+        fin = np.isfinite(t)
         w = origins[col].to_numpy(float)
         pop = w.sum()
         wf = w[fin]
@@ -123,7 +134,12 @@ def group_summary(
 
 
 def cell_summary(
-    origins: pd.DataFrame, access: pd.DataFrame, *, count_columns: list[str], threshold_s: float
+    origins: pd.DataFrame,
+    access: pd.DataFrame,
+    *,
+    count_columns: list[str],
+    threshold_s: float,
+    group_time_s: Mapping[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
     """Return per-cell figures: residents by group, travel times and residents beyond the threshold.
 
@@ -137,6 +153,9 @@ def cell_summary(
         Population columns to sum per cell (the first is taken as the total).
     threshold_s
         The time beyond which residents count as underserved.
+    group_time_s
+        Own travel times of some population columns (column -> Series aligned with `origins`):
+        their ``beyond_<col>`` counts use them; the times and every other count use `access`.
 
     Returns
     -------
@@ -156,8 +175,10 @@ def cell_summary(
     for col in count_columns:
         frame[col] = origins[col].to_numpy(float)
     beyond = ~(access["time_nearest_s"].to_numpy(float) <= threshold_s)
+    own = dict(group_time_s or {})
     for col in count_columns:
-        frame[f"beyond_{col}"] = np.where(beyond, origins[col].to_numpy(float), 0.0)
+        b = ~(own[col].to_numpy(float) <= threshold_s) if col in own else beyond
+        frame[f"beyond_{col}"] = np.where(b, origins[col].to_numpy(float), 0.0)
     for col in ["time_nearest_s", "time_mean3_s"]:
         t = access[col].to_numpy(float)
         fin = np.isfinite(t)

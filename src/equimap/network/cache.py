@@ -8,7 +8,7 @@ The cache folder's name holds a hash of everything the prepared files depend on
   `equimap.region.manifest.Region.file_digests`), never sizes or times;
 - the content of the service taxonomy (`equimap.region.services.Taxonomy.digest`);
 - the travel settings that shape the networks and the residents
-  (`TravelSettings`: speeds, snapping limits, the building buffer);
+  (`TravelSettings`: every number of the speed profile, snapping limits, the building buffer);
 - the installed equimap version and `CACHE_VERSION`.
 
 Each access file inside it is keyed on the services it was computed for (ids and
@@ -24,13 +24,14 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
 from equimap import settings
 from equimap._errors import DataError
+from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
 from equimap.region.manifest import Region
 from equimap.region.services import Taxonomy, load_taxonomy
 
@@ -38,28 +39,26 @@ from equimap.region.services import Taxonomy, load_taxonomy
 SNAP_RULES = ("edge", "node")
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)
 class TravelSettings:
-    """The travel settings a region is prepared and queried with: a snapshot of `equimap.settings`.
+    """The travel settings a region is prepared and queried with: a speed profile and `equimap.settings`.
 
     `prepare_region` takes one snapshot (`from_settings`, read when it is called)
     and every network, resident placement, snap and access table of the
     `Prepared` it returns uses those values, so the cache key names exactly the
-    numbers used. Pass another one (``dataclasses.replace(TravelSettings.from_settings(), ...)``)
-    to prepare with other values; it gets its own cache.
+    numbers used. Pass another one (``TravelSettings.from_settings(profile="freeflow")``, or
+    ``dataclasses.replace(...)``) to prepare with other values; it gets its own cache.
 
     Attributes
     ----------
-    walk_speed_kmh, bike_speed_kmh
-        Constant speeds on foot (also between a point and its network node) and by bike.
-    drive_speeds_kmh
-        ``(highway class, km/h)`` pairs, sorted: car speeds where a way has no `maxspeed`;
-        cars use only these classes.
-    drive_fallback_kmh
-        Car speed on a drivable class with no speed.
+    profile
+        The speed profile (`equimap.network.profile.Profile`): speeds by mode and highway class,
+        urban and rural, delays at signals, crossings and junctions, walking speeds by age.
+        Every number that shapes a network keys the cache folder (`Profile.network_content`);
+        the walking speeds by age shape no cached file (they are applied in memory).
     min_component_nodes, max_snap_m
         Network components residents and services may be snapped to, and how far (see
         `equimap.network.routing.snap_points`).
@@ -70,17 +69,15 @@ class TravelSettings:
         "services within" counts; they shape only the access tables.
     ferries, ferry_speed_kmh, ferry_wait_min, ferry_connector_max_m
         Whether ferry ways join the networks, their speed where no ``duration`` is tagged,
-        the wait where no ``interval`` is tagged, and how far a ferry's end may lie from a
-        street (see `equimap.network.ferries`).
+        the wait where no ``interval`` is tagged (`from_settings` takes these three from the
+        profile's ``[ferry]`` table; ``--no-ferries`` replaces `ferries`), and how far a ferry's
+        end may lie from a street (see `equimap.network.ferries`).
     snap
         ``"edge"`` or ``"node"``: how points join the network (see `equimap.network.snapping`);
         it shapes only the access tables.
     """
 
-    walk_speed_kmh: float
-    bike_speed_kmh: float
-    drive_speeds_kmh: tuple[tuple[str, float], ...]
-    drive_fallback_kmh: float
+    profile: Profile
     min_component_nodes: int
     max_snap_m: float
     building_buffer_m: float
@@ -101,28 +98,46 @@ class TravelSettings:
             raise DataError(msg)
 
     @classmethod
-    def from_settings(cls) -> TravelSettings:
-        """Return the values of `equimap.settings` as they are now."""
+    def from_settings(cls, *, profile: Profile | str | Path | None = None, base: Path | None = None) -> TravelSettings:
+        """Return the values of `equimap.settings` as they are now, with a speed profile.
+
+        `profile` is a `Profile`, a shipped profile name or a file (relative to `base`);
+        the shipped ``default`` profile when None.
+        """
+        prof = load_profile(profile if profile is not None else DEFAULT_PROFILE, base=base)
         return cls(
-            walk_speed_kmh=float(settings.WALK_SPEED_KMH),
-            bike_speed_kmh=float(settings.BIKE_SPEED_KMH),
-            drive_speeds_kmh=tuple(sorted((k, float(v)) for k, v in settings.DRIVE_SPEEDS_KMH.items())),
-            drive_fallback_kmh=float(settings.DRIVE_FALLBACK_KMH),
+            profile=prof,
             min_component_nodes=int(settings.MIN_COMPONENT_NODES),
             max_snap_m=float(settings.MAX_SNAP_M),
             building_buffer_m=float(settings.BUILDING_BUFFER_M),
             n_nearest=int(settings.N_NEAREST),
             count_thresholds_min=tuple(float(t) for t in settings.COUNT_THRESHOLDS_MIN),
-            ferries=bool(settings.FERRIES),
-            ferry_speed_kmh=float(settings.FERRY_SPEED_KMH),
-            ferry_wait_min=float(settings.FERRY_WAIT_MIN),
+            ferries=bool(prof.ferry_enabled),
+            ferry_speed_kmh=float(prof.ferry_speed_kmh),
+            ferry_wait_min=float(prof.ferry_wait_min),
             ferry_connector_max_m=float(settings.FERRY_CONNECTOR_MAX_M),
             snap=str(settings.SNAP),
         )
 
+    @property
+    def walk_speed_kmh(self) -> float:
+        """Return the profile's walking speed (also the connector between a point and its network node)."""
+        return self.profile.walk_speed_kmh
+
+    @property
+    def bike_speed_kmh(self) -> float:
+        """Return the profile's cycling speed."""
+        return self.profile.bike_speed_kmh
+
     def prepare_part(self) -> dict[str, Any]:
         """Return the settings that shape the networks and the residents (part of the folder key)."""
-        return {k: v for k, v in asdict(self).items() if k not in self.ACCESS_FIELDS}
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in self.ACCESS_FIELDS:
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = value.network_content() if isinstance(value, Profile) else value
+        return out
 
     def access_part(self) -> dict[str, Any]:
         """Return the settings that shape only the access tables (part of each access file's key)."""

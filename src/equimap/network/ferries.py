@@ -144,6 +144,7 @@ def add_ferries(
     eu: list[int] = []
     ev: list[int] = []
     et: list[float] = []
+    ed: list[float] = []  # the part of each new edge's time that is not travel (see `Network.delay_s`)
     el: list[float] = []
     for _wid, refs, lonlat, tags in used:
         ends = []
@@ -166,6 +167,7 @@ def add_ferries(
             eu.append(u)
             ev.append(v)
             et.append(crossing_s)
+            ed.append(crossing_s)  # a timetable: no speed factor changes it
             el.append(length)
     # connectors: berth <-> nearest street node of a large component
     bxy = np.column_stack([bx, by])
@@ -178,6 +180,7 @@ def add_ferries(
         eu += [int(street[i]), b]
         ev += [b, int(street[i])]
         et += [walk_s + waits[b], walk_s]
+        ed += [waits[b], 0.0]  # the wait is fixed; the walk scales with speed
         el += [float(dist[i])] * 2
     n_new = len(eu)
     joined = int((dist <= connector_max_m).sum())
@@ -195,6 +198,7 @@ def add_ferries(
         edge_ferry=np.concatenate(
             [np.zeros(net.n_edges, bool) if net.edge_ferry is None else net.edge_ferry, np.ones(n_new, bool)]
         ),
+        delay_s=np.concatenate([net.edge_delay_s, np.array(ed, dtype=float)]),
         **_straight_shapes(net, eu, ev, bxy),
     )
 
@@ -250,6 +254,7 @@ def without_ferries(net: Network) -> Network:
         time_s=net.time_s[:n],
         length_m=net.length_m[:n],
         edge_ferry=None,
+        delay_s=None if net.delay_s is None else net.delay_s[:n],
         _cache={},
         **shapes,
     )

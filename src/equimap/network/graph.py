@@ -7,9 +7,10 @@ times, stored as flat arrays (and cached as .npz).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,8 +26,12 @@ from scipy.spatial import cKDTree
 
 from equimap import settings
 from equimap._errors import DataError
+from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
 from equimap.region.osm import OsmExtract
 from equimap.settings import Mode
+
+#: Tells which points (x, y arrays in the network's CRS) lie in an urban setting.
+UrbanTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +110,9 @@ class Network:
     geom_ptr, geom_x, geom_y
         Each edge's shape from u to v: vertices ``geom_ptr[e]:geom_ptr[e+1]`` of
         `geom_x`/`geom_y` (in `crs`); None when every edge is a straight line.
+    delay_s
+        The part of `time_s` spent waiting at nodes (signals, crossings, junctions of the speed
+        profile; zeros when none), kept apart so that speeds can be changed with delays fixed (`scaled`).
     """
 
     mode: str
@@ -120,7 +128,27 @@ class Network:
     geom_ptr: np.ndarray | None = None
     geom_x: np.ndarray | None = None
     geom_y: np.ndarray | None = None
+    delay_s: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def edge_delay_s(self) -> np.ndarray:
+        """Return `delay_s`, or zeros when the network has none."""
+        return np.zeros(self.n_edges) if self.delay_s is None else self.delay_s
+
+    def scaled(self, speed_factor: float) -> Network:
+        """Return the network with every speed times `speed_factor` and the node delays unchanged.
+
+        Each edge's moving time ``time_s - delay_s`` is divided by the factor; the delay is kept.
+        """
+        f = float(speed_factor)
+        if not f > 0:
+            msg = f"`speed_factor` must be > 0, got {speed_factor}."
+            raise DataError(msg)
+        if f == 1.0:
+            return self
+        delay = self.edge_delay_s
+        return dataclasses.replace(self, time_s=(self.time_s - delay) / f + delay, delay_s=delay, _cache={})
 
     @property
     def n_nodes(self) -> int:
@@ -220,8 +248,8 @@ class Network:
         Parameters
         ----------
         graph
-            Nodes with `x`, `y`; edges with `length` (m) and `travel_time` (s).
-            Parallel edges keep the fastest. Coordinates are taken to be in
+            Nodes with `x`, `y`; edges with `length` (m), `travel_time` (s) and optionally
+            `delay_s` (the part of `travel_time` spent at nodes). Parallel edges keep the fastest. Coordinates are taken to be in
             `crs` (default: the graph's ``graph["crs"]``).
         mode
             The travel mode the times are for.
@@ -236,7 +264,7 @@ class Network:
         index = {n: i for i, n in enumerate(nodes.tolist())}
         xs = np.array([graph.nodes[n]["x"] for n in nodes.tolist()], dtype=float)
         ys = np.array([graph.nodes[n]["y"] for n in nodes.tolist()], dtype=float)
-        best: dict[tuple[int, int], tuple[float, float]] = {}
+        best: dict[tuple[int, int], tuple[float, float, float]] = {}
         shape: dict[tuple[int, int], np.ndarray] = {}
         for u, v, d in graph.edges(data=True):
             if u == v:
@@ -244,7 +272,7 @@ class Network:
             key = (index[u], index[v])
             t = float(d["travel_time"])
             if key not in best or t < best[key][0]:
-                best[key] = (t, float(d["length"]))
+                best[key] = (t, float(d["length"]), float(d.get("delay_s", 0.0)))
                 shape[key] = _edge_shape(d, graph.nodes[u], graph.nodes[v])
         if not best:
             msg = f"The {mode} network has no edges; the extract has no streets usable on {mode}."
@@ -268,6 +296,7 @@ class Network:
             geom_ptr=ptr,
             geom_x=flat[:, 0],
             geom_y=flat[:, 1],
+            delay_s=tl[:, 2],
         )
 
     def snap(self, x: np.ndarray, y: np.ndarray, *, min_component_nodes: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -293,7 +322,7 @@ class Network:
 
 
 #: Arrays a network may lack (older caches, hand-built graphs); `save` and `load` keep them when present.
-_OPTIONAL_ARRAYS = ("edge_ferry", "geom_ptr", "geom_x", "geom_y")
+_OPTIONAL_ARRAYS = ("edge_ferry", "geom_ptr", "geom_x", "geom_y", "delay_s")
 
 
 def _edge_shape(data: Mapping, u: Mapping, v: Mapping) -> np.ndarray:
@@ -309,53 +338,152 @@ def build_network(
     *,
     mode: Mode,
     crs: str,
-    walk_speed_kmh: float = settings.WALK_SPEED_KMH,
-    bike_speed_kmh: float = settings.BIKE_SPEED_KMH,
-    drive_speeds_kmh: Mapping[str, float] | None = None,
-    drive_fallback_kmh: float | None = None,
+    profile: Profile | str | None = None,
+    urban: UrbanTest | None = None,
 ) -> Network:
-    """Build the `mode` network of an OSM extract with osmnx, with travel times.
+    """Build the `mode` network of an OSM extract with osmnx, with travel times from a speed profile.
 
-    Walking and cycling use constant speeds; driving uses each way's `maxspeed`
-    where it is tagged, else the highway-class default (osmnx `add_edge_speeds`).
-    Every component is kept (islands stay separate: no edge crosses the sea).
+    Walking and cycling move at the profile's constant speed. Cars move at a way's tagged
+    `maxspeed` times the profile's ``maxspeed_factor`` where one is tagged (parsed by osmnx
+    `add_edge_speeds`), else at the profile's speed for the highway class, urban or rural
+    (`urban` says which edges are urban; all are rural without it). Every mode then pays
+    the profile's delay on entering a node with traffic signals, a crossing, or more than
+    two neighbours (one delay per node: signals, else crossing, else junction), counted on
+    the unsimplified graph and summed along each simplified edge, so that no signal is lost
+    when osmnx merges the nodes between junctions. Every component is kept (islands stay
+    separate: no edge crosses the sea).
 
     Parameters
     ----------
     extract
-        Street ways and node locations from `equimap.region.osm.read_osm`.
+        Street ways, node locations and signal/crossing nodes from `equimap.region.osm.read_osm`.
     mode
         ``"walk"``, ``"bike"`` or ``"drive"``.
     crs
         Metric CRS to project node coordinates to.
-    walk_speed_kmh, bike_speed_kmh
-        Constant speeds on foot and by bike.
-    drive_speeds_kmh, drive_fallback_kmh
-        Car speed by highway class where `maxspeed` is missing (its keys are the
-        classes cars may use), and for a class not listed; by default
-        `settings.DRIVE_SPEEDS_KMH` and `settings.DRIVE_FALLBACK_KMH`.
+    profile
+        A `Profile` or the name/path of one (`load_profile`); the shipped default by default.
+    urban
+        Called with edge midpoints (x, y arrays in `crs`), returns True where the edge is urban
+        (`equimap.network.urban.urban_test`); None: every edge is rural.
     """
-    speeds = dict(settings.DRIVE_SPEEDS_KMH if drive_speeds_kmh is None else drive_speeds_kmh)
-    fallback = settings.DRIVE_FALLBACK_KMH if drive_fallback_kmh is None else drive_fallback_kmh
-    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=speeds)]
+    profile = load_profile(profile or DEFAULT_PROFILE)
+    rural_kmh = profile.drive_speeds(urban=False)
+    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=rural_kmh)]
     if not ways:
         msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
         raise DataError(msg)
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / f"{mode}.osm"
         _write_osm_xml(xml, ways, extract.node_lonlat)
-        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=True, retain_all=True)
+        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
+    _add_node_delays(graph, profile.delays(mode), extract.signal_nodes, extract.crossing_nodes)
+    graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "delay_s": sum})
     if mode == "drive":
-        graph = ox.add_edge_speeds(graph, hwy_speeds=speeds, fallback=fallback)
+        _add_drive_speeds(graph, profile, crs=crs, urban=urban)
         graph = ox.add_edge_travel_times(graph)
     else:
-        speed_ms = (walk_speed_kmh if mode == "walk" else bike_speed_kmh) / 3.6
+        speed_ms = (profile.walk_speed_kmh if mode == "walk" else profile.bike_speed_kmh) / 3.6
         for _, _, d in graph.edges(data=True):
             d["travel_time"] = d["length"] / speed_ms
+    for _, _, d in graph.edges(data=True):
+        if d["delay_s"] > 0:
+            d["travel_time"] = d["travel_time"] + d["delay_s"]
     graph = ox.project_graph(graph, to_crs=crs)
     net = Network.from_graph(graph, mode=mode, crs=crs)
-    log.info("%s network: %d nodes, %d edges", mode, net.n_nodes, net.n_edges)
+    log.info("%s network (%s profile): %d nodes, %d edges", mode, profile.name, net.n_nodes, net.n_edges)
     return net
+
+
+def _add_node_delays(
+    graph: nx.MultiDiGraph,
+    delays: tuple[float, float, float],
+    signals: Collection[int],
+    crossings: Collection[int],
+) -> None:
+    """Set each edge's `delay_s` to the delay of the node it enters (on the unsimplified graph)."""
+    sig, cross, junc = delays
+    node_delay: dict[int, float] = {}
+    if sig > 0 or cross > 0 or junc > 0:
+        for n in graph.nodes:
+            if n in signals:
+                d = sig
+            elif n in crossings:
+                d = cross
+            elif len(set(graph.successors(n)) | set(graph.predecessors(n))) > 2:
+                d = junc
+            else:
+                continue
+            if d > 0:
+                node_delay[n] = d
+    for _, v, d in graph.edges(data=True):
+        d["delay_s"] = node_delay.get(v, 0.0)
+
+
+#: Highway classes from the most to the least major: a simplified edge merging ways of several classes takes the first.
+CLASS_RANK = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "road",
+)
+
+
+def _class_order(hw: str) -> tuple[int, str]:
+    return (CLASS_RANK.index(hw) if hw in CLASS_RANK else len(CLASS_RANK), hw)
+
+
+def _add_drive_speeds(graph: nx.MultiDiGraph, profile: Profile, *, crs: str, urban: UrbanTest | None) -> None:
+    """Set each edge's `speed_kph`: tagged maxspeed x factor, else the profile's urban or rural class speed.
+
+    A simplified edge that merges ways of several highway classes takes the most major one
+    (`CLASS_RANK`). osmnx would take the first of an unordered list, which differs between
+    Python processes (string hashing): equimap before profiles gave 37 of Malta's 49,910 drive
+    edges a speed that changed from run to run.
+    """
+    rural_kmh, urban_kmh = profile.drive_speeds(urban=False), profile.drive_speeds(urban=True)
+    for _, _, d in graph.edges(data=True):
+        if isinstance(d.get("highway"), list):
+            d["highway"] = sorted(d["highway"], key=_class_order)
+    # osmnx parses `maxspeed` (lists, mph); an edge without a usable tag gets the sentinel -1
+    ox.add_edge_speeds(graph, hwy_speeds=dict.fromkeys(rural_kmh, -1.0), fallback=-1.0)
+    edges = list(graph.edges(keys=True, data=True))
+    is_urban = np.zeros(len(edges), dtype=bool)
+    if urban is not None and profile.urban_rule != "none" and urban_kmh != rural_kmh:
+        lon, lat = np.empty(len(edges)), np.empty(len(edges))
+        for i, (u, v, _, d) in enumerate(edges):
+            geom = d.get("geometry")
+            if geom is not None:
+                p = geom.interpolate(0.5, normalized=True)
+                lon[i], lat[i] = p.x, p.y
+            else:
+                lon[i] = (graph.nodes[u]["x"] + graph.nodes[v]["x"]) / 2
+                lat[i] = (graph.nodes[u]["y"] + graph.nodes[v]["y"]) / 2
+        to_crs = pyproj.Transformer.from_crs(graph.graph["crs"], crs, always_xy=True)
+        x, y = to_crs.transform(lon, lat)
+        is_urban = np.asarray(urban(np.asarray(x), np.asarray(y)), dtype=bool)
+    fb_urban, fb_rural = profile.drive_fallback_kmh
+    for (_, _, _, d), in_town in zip(edges, is_urban, strict=True):
+        tagged = float(d["speed_kph"])
+        if tagged > 0:
+            d["speed_kph"] = tagged * profile.maxspeed_factor
+            continue
+        hw = d.get("highway")
+        hw = hw[0] if isinstance(hw, list) else hw
+        table, fb = (urban_kmh, fb_urban) if in_town else (rural_kmh, fb_rural)
+        d["speed_kph"] = table.get(hw, fb)
+        d["urban"] = bool(in_town)
 
 
 def _write_osm_xml(

@@ -32,9 +32,11 @@ from equimap.network.cache import (
 )
 from equimap.network.ferries import add_ferries
 from equimap.network.graph import Network, build_network
+from equimap.network.profile import Profile
 from equimap.network.residents import home_nodes, place_residents
-from equimap.network.routing import access_table, snap_points
+from equimap.network.routing import access_table, nearest_times, snap_points
 from equimap.network.snapping import join_points, snap_to_edges
+from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
 from equimap.region.manifest import Region, load_region
 from equimap.region.osm import OsmExtract, read_osm
@@ -212,6 +214,40 @@ class Prepared:
         digest = json_digest([svc_digest, self._memo["access_settings"]])[:16]
         return self.folder / "access" / f"{mode}__{category}__{digest}.parquet"
 
+    def times_at(
+        self, mode: Mode, category: str, *, speed_factor: float, services: gpd.GeoDataFrame | None = None
+    ) -> pd.DataFrame:
+        """Return each origin's ``time_nearest_s`` and ``time_mean3_s`` with every speed times `speed_factor`.
+
+        The rule: every moving part of a trip (the network edges and the walk between a point
+        and its node) takes ``1 / speed_factor`` times as long; the node delays of the profile
+        (signals, crossings, junctions) stay as they are. This is the same as building the
+        network again with every speed of the profile times the factor (`Profile.scaled`;
+        tested on a hand graph), without doing so. Used for the walking times of age groups
+        (`equimap.analysis.speeds`) and for the report's sensitivity to speeds. Computed in
+        memory (memoised per mode, category and factor when `services` is None).
+        """
+        f = float(speed_factor)
+        if f == 1.0:
+            return self.access(mode, category, services=services)[["time_nearest_s", "time_mean3_s"]]
+        key = ("times_at", mode, category, f)
+        if services is None and key in self._memo:
+            return self._memo[key]
+        svc = self.services_for(category) if services is None else services
+        # points join the network by the same rule as `access` (`travel.snap`)
+        split, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
+        net = split.scaled(f)
+        times, _ = nearest_times(
+            net, o_node, s_node, origin_time_s=o_t / f, service_time_s=s_t / f, k=self.travel.n_nearest
+        )
+        fin = np.isfinite(times)
+        n_k = fin.sum(axis=1)
+        mean_k = np.where(n_k > 0, np.where(fin, times, 0.0).sum(axis=1) / np.maximum(n_k, 1), np.inf)
+        out = pd.DataFrame({"time_nearest_s": times[:, 0], "time_mean3_s": mean_k}, index=self.origins.index)
+        if services is None:
+            self._memo[key] = out
+        return out
+
     def access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
         """Return the access indicators of every origin for `category` by `mode` (cached on disk).
 
@@ -288,6 +324,7 @@ def prepare_region(
     modes: Sequence[Mode] = settings.MODES,
     taxonomy: Taxonomy | None = None,
     travel: TravelSettings | None = None,
+    profile: Profile | str | Path | None = None,
     cache_root: Path | None = None,
     data_dir: Path | None = None,
     progress: Progress = _no_progress,
@@ -303,7 +340,12 @@ def prepare_region(
     taxonomy
         Service taxonomy; the shipped ``resources/taxonomy.toml`` by default.
     travel
-        Travel settings; `equimap.settings` as it is at this call by default.
+        Travel settings; by default `equimap.settings` as it is at this call with the speed
+        profile `profile`.
+    profile
+        Speed profile (a `Profile`, a shipped name, or a file); used only when `travel` is None.
+        By default the manifest's ``[travel] profile`` (a file relative to the region folder),
+        else the shipped ``default``.
     cache_root
         Where cache folders go; `settings.cache_dir()` by default.
     data_dir
@@ -318,7 +360,11 @@ def prepare_region(
     """
     region = region if isinstance(region, Region) else load_region(region, data_dir=data_dir)
     taxonomy = taxonomy or load_taxonomy()
-    travel = travel or TravelSettings.from_settings()
+    if travel is None:
+        if profile is None and region.profile is not None:
+            travel = TravelSettings.from_settings(profile=region.profile, base=region.folder)
+        else:
+            travel = TravelSettings.from_settings(profile=profile)
     key = cache_key(region, taxonomy=taxonomy, travel=travel)
     folder = cache_folder(region, root=cache_root, key=key)
     folder.mkdir(parents=True, exist_ok=True)
@@ -333,12 +379,7 @@ def prepare_region(
     if need_osm:
         progress("Reading the OpenStreetMap extract", 0.02)
         extract = read_osm(region.osm_path, bbox=region.bbox, poi_match=tag_matcher(taxonomy))
-    speeds = {
-        "walk_speed_kmh": travel.walk_speed_kmh,
-        "bike_speed_kmh": travel.bike_speed_kmh,
-        "drive_speeds_kmh": dict(travel.drive_speeds_kmh),
-        "drive_fallback_kmh": travel.drive_fallback_kmh,
-    }
+    profile = travel.profile
     networks: dict[str, Network] = {}
     streets: dict[str, Network] = {}  # without ferries: residents are placed on streets only
     for i, m in enumerate(modes):
@@ -346,7 +387,8 @@ def prepare_region(
             networks[m] = Network.load(paths[m])
         else:
             progress(f"Building the {m} network", 0.1 + 0.25 * i)
-            streets[m] = build_network(extract, mode=m, crs=region.crs, **speeds)
+            urban = urban_test(urban_cells(population, region=region)) if m == "drive" else None
+            streets[m] = build_network(extract, mode=m, crs=region.crs, profile=profile, urban=urban)
             networks[m] = _with_ferries(streets[m], extract, travel)
             write_atomic(paths[m], networks[m].save)
     if svc_path.exists():
@@ -361,7 +403,7 @@ def prepare_region(
         origins = pd.read_parquet(org_path)
     else:
         progress("Placing residents on the street network", 0.9)
-        walk = streets.get("walk") or build_network(extract, mode="walk", crs=region.crs, **speeds)
+        walk = streets.get("walk") or build_network(extract, mode="walk", crs=region.crs, profile=profile)
         homes = gpd.GeoSeries.from_xy(extract.homes["lon"], extract.homes["lat"], crs="EPSG:4326").to_crs(region.crs)
         res = gpd.GeoSeries(extract.residential, crs="EPSG:4326").to_crs(region.crs)
         is_home = home_nodes(walk, np.column_stack([homes.x, homes.y]), res, buffer_m=travel.building_buffer_m)

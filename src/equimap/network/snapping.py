@@ -161,6 +161,7 @@ def split_at_points(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[N
         time_s=np.concatenate([net.time_s[keep], share * net.time_s[piece_e]]),
         length_m=np.concatenate([net.length_m[keep], share * net.length_m[piece_e]]),
         edge_ferry=ferry,
+        delay_s=None if net.delay_s is None else np.concatenate([net.delay_s[keep], share * net.delay_s[piece_e]]),
     )
     return split, node
 

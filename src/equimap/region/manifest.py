@@ -28,6 +28,7 @@ class GroupDimension:
     label: str
     columns: dict[str, str]  # population column -> human label
     reference: str  # column of the reference group for gaps
+    ages: dict[str, tuple[int, int]] = field(default_factory=dict)  # column -> (min age, max age), inclusive
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Region:
     bbox: tuple[float, float, float, float] | None = None
     country_name: str | None = None
     osm_date: str | None = None
+    profile: str | None = None  # `[travel] profile`: a shipped speed profile name or a file relative to `folder`
 
     @property
     def group_columns(self) -> list[str]:
@@ -216,7 +218,13 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         ref = g.get("reference", next(iter(cols)))
         if ref not in cols:
             problems.append(f"`population.groups.{key}.reference` = `{ref}` is not one of its columns")
-        groups.append(GroupDimension(key=key, label=g.get("label", key), columns=dict(cols), reference=ref))
+        ages = _ages(g.get("ages"), cols, f"population.groups.{key}.ages", problems)
+        groups.append(GroupDimension(key=key, label=g.get("label", key), columns=dict(cols), reference=ref, ages=ages))
+    travel = raw.get("travel", {})
+    profile = travel.get("profile") if isinstance(travel, dict) else None
+    if profile is not None and not (isinstance(profile, str) and profile.strip()):
+        problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
+        profile = None
 
     def layer(d: dict[str, Any], kind: str) -> LayerSpec | None:
         if "path" not in d or "key" not in d:
@@ -269,4 +277,30 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         bbox=tuple(bbox) if bbox else None,
         country_name=raw.get("country_name"),
         osm_date=osm.get("date"),
+        profile=profile,
     )
+
+
+def _ages(raw: object, cols: dict[str, str], where: str, problems: list[str]) -> dict[str, tuple[int, int]]:
+    """Return a group dimension's ``ages`` (column -> inclusive age range), noting every problem."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"`{where}` must map each column to [min age, max age], e.g. `{{ Y_GE65 = [65, 120] }}`")
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    for col, rng in raw.items():
+        if col not in cols:
+            problems.append(f"`{where}` names `{col}`, which is not one of the dimension's columns {list(cols)}")
+            continue
+        ok = (
+            isinstance(rng, list) and len(rng) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in rng)
+        )
+        if not ok or not 0 <= rng[0] <= rng[1]:
+            problems.append(f"`{where}.{col}` must be [min age, max age] in whole years, e.g. [65, 120]")
+            continue
+        out[col] = (int(rng[0]), int(rng[1]))
+    missing = [c for c in cols if c not in out]
+    if out and missing:
+        problems.append(f"`{where}` gives no age range for {missing}; give every column of the dimension one")
+    return out

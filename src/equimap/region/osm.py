@@ -67,6 +67,10 @@ class OsmExtract:
         ``route=ferry`` ways whose every node lies inside the bounding box, as (way id,
         node ids, [(lon, lat), ...], tags); a way missing tags takes them from its ferry route
         relation (see `equimap.network.ferries`).
+    signal_nodes, crossing_nodes
+        Ids of street nodes tagged ``highway=traffic_signals`` (or ``crossing=traffic_signals``),
+        and of the other pedestrian crossings (``highway=crossing`` or any ``crossing=*`` but
+        ``no``); the speed profile's delays apply at them (`equimap.network.profile`).
     """
 
     node_lonlat: dict[int, tuple[float, float]]
@@ -75,6 +79,8 @@ class OsmExtract:
     homes: pd.DataFrame
     residential: list[shapely.Geometry]
     ferries: list[tuple[int, list[int], list[tuple[float, float]], dict[str, str]]] = field(default_factory=list)
+    signal_nodes: frozenset[int] = frozenset()
+    crossing_nodes: frozenset[int] = frozenset()
 
 
 def check_osm_path(path: Path) -> Path:
@@ -106,6 +112,8 @@ class _Reader(osmium.SimpleHandler):
         self.residential: list[shapely.Geometry] = []
         self.ferries: list[tuple[int, list[int], dict[str, str]]] = []
         self.ferry_relation_tags: dict[int, dict[str, str]] = {}
+        self.signals: set[int] = set()
+        self.crossings: set[int] = set()
         self._wkb = osmium.geom.WKBFactory()
 
     def _inside(self, lon: float, lat: float) -> bool:
@@ -119,7 +127,14 @@ class _Reader(osmium.SimpleHandler):
         if not self._inside(lon, lat):
             return
         self.node_lonlat[n.id] = (lon, lat)
-        if n.tags and self.poi_match(n.tags):
+        if not n.tags:
+            return
+        kind = node_control(n.tags.get("highway"), n.tags.get("crossing"))
+        if kind == "signals":
+            self.signals.add(n.id)
+        elif kind == "crossing":
+            self.crossings.add(n.id)
+        if self.poi_match(n.tags):
             self.pois.append(("node", n.id, dict(n.tags), lon, lat))
 
     def way(self, w: osmium.osm.Way) -> None:
@@ -219,6 +234,8 @@ def read_osm(
         pois=pois,
         homes=homes,
         residential=reader.residential,
+        signal_nodes=frozenset(reader.signals & used),
+        crossing_nodes=frozenset(reader.crossings & used),
         ferries=_ferry_ways(reader.ferries, reader.ferry_relation_tags, reader.node_lonlat),
     )
 
@@ -239,6 +256,19 @@ def _ferry_ways(
             continue
         out.append((wid, list(refs), [node_lonlat[r] for r in refs], {**relation_tags.get(wid, {}), **tags}))
     return out
+
+
+def node_control(highway: str | None, crossing: str | None) -> str | None:
+    """Return ``"signals"``, ``"crossing"`` or None for a node's ``highway`` and ``crossing`` tags.
+
+    Traffic signals: ``highway=traffic_signals`` or ``crossing=traffic_signals``. A crossing:
+    ``highway=crossing`` or any other ``crossing=*`` value except ``no`` (no crossing there).
+    """
+    if highway == "traffic_signals" or crossing == "traffic_signals":
+        return "signals"
+    if highway == "crossing" or (crossing is not None and crossing != "no"):
+        return "crossing"
+    return None
 
 
 def _cut_ways(

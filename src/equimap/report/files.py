@@ -20,6 +20,7 @@ import pandas as pd
 from equimap._errors import DataError
 from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Bundle, Progress, Question, build_bundle
 from equimap.i18n import has, languages, t
+from equimap.network.profile import Profile
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.formats import to_csv, to_geojson, to_gpkg, to_xlsx
 from equimap.report.labels import analysis_fill, group_label, group_who
@@ -110,12 +111,14 @@ def write_region(
     n_boot: int = 999,
     seed: int = 0,
     data_dir: Path | None = None,
+    profile: Profile | str | Path | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[Path], Bundle]:
     """Prepare `region`, build its bundle and write it: the batch run behind ``python -m equimap report``.
 
     Every argument is checked before the region is prepared, so bad input fails at
-    once. `data_dir` is where a region key is looked up (`load_region`). Returns the
+    once. `data_dir` is where a region key is looked up (`load_region`); `profile` is the
+    speed profile (`prepare_region`; the region's own by default). Returns the
     files written and the bundle they were written from.
     """
     path = Path(path)
@@ -133,7 +136,7 @@ def write_region(
     from equimap.network.prepare import prepare_region
 
     say = progress or (lambda _m, _f: None)
-    prep = prepare_region(region, data_dir=data_dir, progress=say)
+    prep = prepare_region(region, data_dir=data_dir, profile=profile, progress=say)
     bundle = build_bundle(prep, analyses, threshold=threshold, n_boot=n_boot, seed=seed, progress=progress)
     say(f"Writing {fmt}", 0.7)
     try:
@@ -193,7 +196,8 @@ def write_xlsx(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en"
 
 def write_gpkg(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> Path:
     """Write one GeoPackage layer per map layer (CRS kept) and the notice in a ``README`` table."""
-    return to_gpkg(bundle.layers, path, notice=bundle.notice(lang))
+    meta = dict(zip(bundle.tables["profile"]["item"], bundle.tables["profile"]["value"], strict=True))
+    return to_gpkg(bundle.layers, path, notice=bundle.notice(lang), metadata=meta)
 
 
 def write_geojson(bundle: Bundle, path: str | os.PathLike[str], *, lang: str = "en") -> list[Path]:

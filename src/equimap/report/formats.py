@@ -153,7 +153,13 @@ def to_xlsx(
     return path
 
 
-def to_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str], *, notice: str) -> Path:
+def to_gpkg(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    path: str | os.PathLike[str],
+    *,
+    notice: str,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
     """Write map layers to one GeoPackage, with the notice in a ``README`` table.
 
     Each layer keeps its CRS. The notice is also each layer's description (shown by
@@ -169,6 +175,9 @@ def to_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
         File to write (``.gpkg``); an existing file is replaced.
     notice
         One line of text, e.g. ``protection_header(results)["text"]``.
+    metadata
+        More ``item -> text`` rows for the README table (after the notice), also written as
+        the file's metadata items (upper-cased), e.g. the speed profile's name and digest.
 
     Returns
     -------
@@ -191,11 +200,12 @@ def to_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
     _raise(problems)
     path = Path(path)
     path.unlink(missing_ok=True)
-    rows = [("notice", notice)] + [
-        ("layer", f"{n}: {len(g)} features, CRS {g.crs.to_string()}") for n, g in layers.items()
-    ]
+    extra = {str(k): str(v) for k, v in (metadata or {}).items()}
+    rows = [("notice", notice), *extra.items()]
+    rows += [("layer", f"{n}: {len(g)} features, CRS {g.crs.to_string()}") for n, g in layers.items()]
     readme = pd.DataFrame(rows, columns=["item", "text"])
-    pyogrio.write_dataframe(readme, path, layer=README, driver="GPKG", dataset_metadata={"NOTICE": notice})
+    items = {"NOTICE": notice, **{k.upper().replace(":", "_"): v for k, v in extra.items()}}
+    pyogrio.write_dataframe(readme, path, layer=README, driver="GPKG", dataset_metadata=items)
     for name, gdf in layers.items():
         frame = _with_index(gdf)
         pyogrio.write_dataframe(frame, path, layer=str(name), driver="GPKG", layer_options={"DESCRIPTION": notice})

@@ -14,7 +14,6 @@ import pandas as pd
 from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, Image, KeepTogether, PageBreak, Paragraph, Spacer
 
-from equimap import settings
 from equimap.analysis.bundle import CLASS_ROUNDING, GROUP_ROUNDING, OUTSIDE, TOTAL, Bundle
 from equimap.analysis.claims import MIN_GAP_PP, dimension_verdicts, gap_findings, gap_verdict
 from equimap.i18n import fmt_num, fmt_pct, t
@@ -288,22 +287,9 @@ def maps(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
 
 
 def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
-    """Return the methods section, with the speeds of `equimap.settings`, and its limitations."""
-    speeds = settings.DRIVE_SPEEDS_KMH
+    """Return the methods section: the speed profile, the speeds by age, the sensitivity to speeds, the limitations."""
     out: list[Flowable] = [para(t("report.methods.heading", lang), st.h1)]
-    out.append(
-        para(
-            t(
-                "report.methods.network",
-                lang,
-                walk=fmt_num(settings.WALK_SPEED_KMH, lang, digits=1),
-                bike=fmt_num(settings.BIKE_SPEED_KMH, lang),
-                residential=fmt_num(speeds["residential"], lang),
-                primary=fmt_num(speeds["primary"], lang),
-            ),
-            st.body,
-        )
-    )
+    out += speed_paragraphs(bundle, st, lang)
     travel = bundle.travel or TravelSettings.from_settings()
     if travel.ferries:
         speed, wait = fmt_num(travel.ferry_speed_kmh, lang), fmt_num(travel.ferry_wait_min, lang, digits=2)
@@ -324,6 +310,70 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     snap_key = "limit_snap_edge" if travel.snap == "edge" else "limit_snap"
     limits += [t(f"report.methods.{key}", lang) for key in (snap_key, "limit_transport", "limit_councils")]
     for line in limits:
+        out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
+    return out
+
+
+def speed_paragraphs(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
+    """Return the paragraphs on the speed profile, the walking speeds by age and the sensitivity to speeds.
+
+    Every number comes from the bundle's ``profile`` and ``sensitivity`` tables (the exports' too).
+    """
+    items = dict(zip(bundle.tables["profile"]["item"], bundle.tables["profile"]["value"], strict=True))
+    p = bundle.profile
+    out: list[Flowable] = []
+    if p is None:
+        return out
+    drive = p.drive_speeds(urban=False)
+    cls = [c for c in ("residential", "primary") if c in drive]
+    urban = p.drive_speeds(urban=True)
+    drive_text = ", ".join(f"{c} {fmt_num(urban[c], lang)}/{fmt_num(drive[c], lang)}" for c in cls)
+    sig, _, junc = p.delays("drive")
+    wsig, wcross, _ = p.delays("walk")
+    out.append(
+        para(
+            t(
+                "report.methods.profile",
+                lang,
+                name=p.name,
+                digest=items["speed_profile_digest"],
+                description=p.description,
+                walk=fmt_num(p.walk_speed_kmh, lang, digits=1),
+                bike=fmt_num(p.bike_speed_kmh, lang),
+                drive=drive_text,
+                factor=fmt_num(p.maxspeed_factor, lang, digits=1),
+                drive_delays=f"{fmt_num(sig, lang)} / {fmt_num(junc, lang)}",
+                walk_delays=f"{fmt_num(wsig, lang)} / {fmt_num(wcross, lang)}",
+            ),
+            st.body,
+        )
+    )
+    ages = {k.split(":", 1)[1]: v for k, v in items.items() if k.startswith("walk_speed_kmh:")}
+    if ages:
+        speeds = ", ".join(
+            f"{group_label(bundle, col, lang)} {fmt_num(float(v), lang, digits=2)}" for col, v in ages.items()
+        )
+        out.append(
+            para(
+                t("report.methods.age_speeds", lang, speeds=speeds, walk=fmt_num(p.walk_speed_kmh, lang, digits=1)),
+                st.body,
+            )
+        )
+    elif any(a.mode == "walk" for a in bundle.analyses):
+        out.append(para(t("report.methods.age_speeds_off", lang), st.body))
+    sens = bundle.tables["sensitivity"]
+    out.append(para(t("report.methods.sensitivity", lang), st.body))
+    by_key = {a.key: a for a in bundle.analyses}
+    for _, row in sens.iterrows():
+        a = by_key[row["analysis"]]
+        line = t(
+            "report.methods.sensitivity_row",
+            lang,
+            analysis=analysis_title(bundle, a, lang),
+            base=fmt_pct(row["share_beyond"], lang, digits=1),
+            low=fmt_pct(row["share_beyond_x80"], lang, digits=1),
+            high=fmt_pct(row["share_beyond_x120"], lang, digits=1),
+        )
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     return out
 
