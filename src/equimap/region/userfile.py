@@ -28,7 +28,9 @@ Rules (documented settings, environment overrides in brackets):
   (5 km); else the error says how many lie outside and shows one, and says so
   when the coordinates look swapped (lat/lon or x/y). (0, 0) lies outside.
 
-What this does not do: it cannot stop a read that hangs inside GDAL on a file
+What this does not do: a text file (CSV, GeoJSON sequence) cut after a whole row,
+or inside the last number of its last row, is a valid shorter file that no check
+can tell from the real one; it cannot stop a read that hangs inside GDAL on a file
 within the size limits; the size, member and ratio caps are what bound the time
 and memory of a read.
 """
