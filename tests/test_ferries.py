@@ -191,6 +191,7 @@ def test_tiny_region__ferry_times_by_hand_and_the_toggle(tmp_path):
 def test_cli_no_ferries__far_island_unreachable(tmp_path, capsys, monkeypatch):
     region = _island_region(tmp_path)
     monkeypatch.setenv("EQUIMAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")
     args = ["summary", "--region", "tiny", "--mode", "walk", "--category", region.services[0].key, "--json"]
     args += ["--suppress-below", "0", "--data-dir", str(region.folder.parent)]
 

@@ -86,15 +86,20 @@ def _services(args: argparse.Namespace, prep: Prepared) -> gpd.GeoDataFrame | No
     """
     if not args.services:
         return None
-    from equimap._validate import read_vector
+    from equimap.region.services import read_service_layer
 
     path = Path(args.services)
     name_col = args.services_name
     if name_col is None:
-        names = [c for c in read_vector(path).columns if str(c).lower() == "name"]
+        names = [c for c in read_service_layer(path).columns if str(c).lower() == "name"]
         name_col = names[0] if len(names) == 1 else None
     return load_service_file(
-        path, category=path.stem, name_col=name_col, capacity_col=args.services_capacity, crs=prep.region.crs
+        path,
+        category=path.stem,
+        name_col=name_col,
+        capacity_col=args.services_capacity,
+        crs=prep.region.crs,
+        bbox=prep.region.bbox,
     )
 
 
@@ -323,27 +328,31 @@ def cmd_outreach(args: argparse.Namespace) -> int:
         f"{prep.region.name}: outreach targets ({args.level}s) for {_about(args, prep)} by "
         f"{args.mode}, threshold {args.threshold_min:g} min, group {args.group or 'none'}; {len(t)} places ranked"
     )
-    print(_top_targets(t, total_col=prep.region.total_col, n=10))
+    print(_top_targets(t, total_col=prep.region.total_col, n=10, threshold=args.suppress_below))
+    if args.suppress_below == 0:
+        print("warning: small-count protection is OFF; do not publish or share this output.", file=sys.stderr)
     if args.out:
         from equimap.report.outreach_file import write_targets
 
-        if args.suppress_below == 0:
-            print("warning: small-count protection is OFF; do not publish or share this file.", file=sys.stderr)
         path = write_targets(t, Path(args.out), threshold=args.suppress_below, total_col=prep.region.total_col)
         print(f"wrote {len(t)} places to {path}", file=sys.stderr)
     return 0
 
 
-def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int) -> str:
+def _top_targets(t: gpd.GeoDataFrame, *, total_col: str, n: int, threshold: int) -> str:
+    """Return the first `n` targets as printed: the protected values of the exported table (hidden: ``-``)."""
     import pandas as pd
 
+    from equimap.report.outreach_file import protected_targets
+
+    table = protected_targets(t, threshold=threshold, total_col=total_col).table
     beyond = [c for c in t.columns if c.startswith("beyond_") and not c.startswith("beyond_share_")]
     cols = ["rank", *(["name"] if "name" in t else []), "degurba_l2_label", total_col, *beyond]
-    show = pd.DataFrame(t[cols]).head(n).round(0)
-    show["mean_excess_min"] = t["mean_excess_min"].head(n).round(1)
-    show["score"] = t["score"].head(n).round(1)
+    show = pd.DataFrame(table[cols]).head(n)
+    show["mean_excess_min"] = table["mean_excess_min"].head(n).round(1)
+    show["score"] = table["score"].head(n).round(1)
     with pd.option_context("display.width", 220, "display.max_columns", 30):
-        return show.to_string()
+        return show.to_string(na_rep="-")
 
 
 def cmd_optimise(args: argparse.Namespace) -> int:
@@ -556,14 +565,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("access", help="travel times per populated cell")
     common(sp, threshold=15)
     sp.add_argument("--out", required=True, help="output file: .csv, .gpkg or .parquet")
-    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_access)
 
     sp = sub.add_parser("summary", help="per-group table")
     common(sp, threshold=15)
     sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
     sp.add_argument("--json", action="store_true")
-    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_summary)
 
     sp = sub.add_parser("equity", help="group gaps vs the reference group, with bootstrap intervals")
@@ -596,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODE:CATEGORY:MIN",
         help="repeatable; default walk:health:15 and drive:hospital_official:20",
     )
-    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
     sp.add_argument("--seed", type=int, default=0)
     sp.set_defaults(func=cmd_report)
@@ -610,7 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--level", choices=["cell", "council"], default="cell")
     sp.add_argument("--group", help="group column whose share among the unserved enters the score (e.g. OTH)")
     sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
-    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_outreach)
 
     sp = sub.add_parser("optimise", help="suggest where K new sites should go (location-allocation)")
@@ -628,7 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--out", help="also write the suggestion as a scenario file (.geojson)")
-    sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
+    sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_optimise)
 
     sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
@@ -677,11 +686,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+SUPPRESS_HELP = (
+    "hide counts below N (default 10); N may not be below the installation's minimum "
+    "(EQUIMAP_MIN_COUNT, default 10, raised by the region's [privacy] min_count); 0 turns protection off where that is 0"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
+        if getattr(args, "suppress_below", None) is not None:
+            from equimap.protect.policy import check_threshold
+
+            region = load_region(args.region, data_dir=_data_dir(args)) if getattr(args, "region", None) else None
+            check_threshold(args.suppress_below, region_folder=region.folder if region else None)
         return args.func(args)
     except EquimapError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -184,11 +184,22 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
         known = list_regions(data_dir)
         msg = f"Region `{name_or_path}` not found: no {manifest}; known regions are {known}, or run `python -m equimap add-region`."
         raise RegionError(msg)
+    from equimap.region.manifest_schema import read_manifest_text, schema_problems
+
     try:
-        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"`{manifest}` is not valid TOML ({exc}); fix the manifest or write it again with `python -m equimap add-region`."
+        raw = tomllib.loads(read_manifest_text(manifest))
+    except ValueError as exc:  # not UTF-8 (TOMLDecodeError is a ValueError too)
+        first = str(exc).splitlines()[0]
+        msg = (
+            first
+            if first.startswith("`")
+            else f"`{manifest}` is not valid TOML ({first}); fix the manifest or write it again with `python -m equimap add-region`."
+        )
         raise RegionError(msg) from None
+    problems = schema_problems(raw, folder)
+    if problems:
+        msg = f"`{manifest}`: " + "; ".join(problems) + "."
+        raise RegionError(msg)
     return _parse(raw, folder, manifest)
 
 

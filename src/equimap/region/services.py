@@ -19,9 +19,10 @@ import pandas as pd
 
 from equimap import settings
 from equimap._errors import CategoryError, DataError
-from equimap._validate import read_vector, require_columns
+from equimap._validate import require_columns
 from equimap.region.manifest import LayerSpec
 from equimap.region.osm import OsmExtract
+from equimap.region.userfile import check_extent, read_user_layer
 
 #: `service_id` names the site (``osm/node/123`` or ``<list>/<row>``); a site in two
 #: categories has two rows with the same id.
@@ -156,6 +157,7 @@ def load_service_file(
     name_col: str | None = None,
     capacity_col: str | None = None,
     crs: str,
+    bbox: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a list of facilities (GeoJSON, GeoPackage, or CSV with lon/lat columns).
 
@@ -171,8 +173,12 @@ def load_service_file(
         defaults to 1 per site where the column is absent or a value is missing.
     crs
         Metric CRS to project to.
+    bbox
+        The region's extent (west, south, east, north in degrees): every site must lie
+        within it, plus a margin (see `equimap.region.userfile`, which checks the file first).
     """
-    gdf = read_vector(Path(path))
+    gdf = read_user_layer(Path(path), metric_crs=crs)
+    check_extent(gdf, bbox=bbox, where=Path(path).name)
     problems = []
     cols = [c for c in (name_col, capacity_col) if c]
     missing = [c for c in cols if c not in gdf.columns]
@@ -191,7 +197,7 @@ def load_service_file(
     if problems:
         msg = f"`{Path(path).name}`: " + "; ".join(problems) + "; fix those values or leave them empty (1 per site)."
         raise DataError(msg)
-    pts = gdf.geometry.representative_point() if not (gdf.geom_type == "Point").all() else gdf.geometry
+    pts = gdf.geometry  # one Point per site (see `equimap.region.userfile` for polygons and multipoints)
     names = gdf[name_col].astype(str) if name_col else pd.Series([f"{category} {i + 1}" for i in range(len(gdf))])
     out = gpd.GeoDataFrame(
         {
@@ -224,4 +230,4 @@ def read_service_layer(path: Path) -> gpd.GeoDataFrame:
     For a user interface that shows the file's columns before the sites are loaded with
     :func:`load_service_file`. Bad files raise :class:`~equimap.DataError` with one sentence.
     """
-    return read_vector(Path(path))
+    return read_user_layer(Path(path))

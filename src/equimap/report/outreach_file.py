@@ -123,6 +123,19 @@ def protection_spec(targets: pd.DataFrame, *, total_col: str = "T") -> dict[str,
     }
 
 
+def protected_targets(targets: pd.DataFrame, *, threshold: int = DEFAULT_THRESHOLD, total_col: str = "T"):
+    """Return the targets as exported and shown: :func:`export_table` with small counts hidden (NaN).
+
+    Every surface that shows targets (the files of :func:`write_targets`, the
+    CLI's top 10) reads this one table, so no output shows a value another hides.
+    """
+    return suppress_counts(
+        export_table(targets, total_col=total_col),
+        threshold=int(threshold),
+        **protection_spec(targets, total_col=total_col),
+    )
+
+
 def write_targets(
     targets: gpd.GeoDataFrame,
     path: str | Path,
@@ -167,11 +180,7 @@ def write_targets(
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 0:
         problems.append(f"`threshold` is {threshold!r}; give 0 (protection off) or a positive whole number")
     _fail(problems)
-    res = suppress_counts(
-        export_table(targets, total_col=total_col),
-        threshold=int(threshold),
-        **protection_spec(targets, total_col=total_col),
-    )
+    res = protected_targets(targets, threshold=int(threshold), total_col=total_col)
     notice = str(protection_header(res, lang=lang)["text"])
     if not res.protected:
         log.warning("writing %s WITHOUT small-count protection; do not publish it", path.name)
