@@ -82,8 +82,12 @@ def hand(tmp_path: Path, request) -> Prepared:
         geometry=[Point(x, y) for _, x, y in where],
         crs="EPSG:3035",
     )
+    base = TravelSettings.from_settings()
     travel = dataclasses.replace(
-        TravelSettings.from_settings(), min_component_nodes=1, walk_speed_kmh=3.6, snap=request.param
+        base,
+        profile=dataclasses.replace(base.profile, walk_speed_kmh=3.6),  # 1 m/s between a site and its node
+        min_component_nodes=1,
+        snap=request.param,
     )
     return Prepared(
         region=load_region("malta"),

@@ -180,6 +180,7 @@ def test_profile_choice__manifest_cli_and_api(tmp_path, capsys, monkeypatch):
     args = ["--data-dir", data_dir, "summary", "--region", "tiny", "--mode", "walk", "--category", "pharmacy"]
     args += ["--threshold-min", "8", "--group", "age", "--suppress-below", "0", "--json"]
     monkeypatch.setenv("EQUIMAP_CACHE_DIR", str(cache))
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")  # this installation allows unprotected output (a hand region)
     assert cli.main([*args, "--age-speeds", "off"]) == 0
     off = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
     assert cli.main(args) == 0
