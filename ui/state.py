@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     # the Scenario page (app_pages/scenario.py): its changes, (kind, service_id, lon, lat) each, and the last map click
     "scenario_changes": (),
     "scenario_last_click": None,
+    "scenario_moving": None,  # the site a map click moves (its service_id), or None: a click adds a site
+    "scenario_kept": (),  # scenarios kept to compare, (name, changes) each (at most 4)
 }
 
 
