@@ -214,9 +214,9 @@ def test_malta_age_walking_times__scipy_on_the_scaled_network(malta):
     f = age_speed_factors(prep, "walk")["Y_GE65"]
     assert f == pytest.approx(3.06 / 4.8)
     own = prep.times_at("walk", "health", speed_factor=f)["time_nearest_s"].to_numpy()
-    net = prep.networks["walk"]
     svc = prep.services_for("health")
-    s_node, s_t = prep.snap("walk", svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+    # the network the services join by the region's snapping rule (split at them, with edge snapping)
+    net, o_node, o_t, s_node, s_t = prep.routing_inputs("walk", svc)
     ok = s_node >= 0
     # reversed graph (time to the services) with moving times / f and delays as they are, plus one super source
     w = (net.time_s - net.edge_delay_s) / f + net.edge_delay_s
@@ -228,7 +228,6 @@ def test_malta_age_walking_times__scipy_on_the_scaled_network(malta):
     pairs = pd.DataFrame({"r": rows, "c": cols, "v": vals}).groupby(["r", "c"], as_index=False)["v"].min()
     g = sp.csr_matrix((pairs["v"], (pairs["r"], pairs["c"])), shape=(n + 1, n + 1))
     dist = dijkstra(g, directed=True, indices=n)
-    o_node, o_t = prep.origin_nodes("walk")
     has = o_node >= 0
     expect = np.full(len(o_node), np.inf)
     expect[has] = dist[o_node[has]] + o_t[has] / f
