@@ -333,7 +333,7 @@ def targets_file(
         write_targets(
             table,
             path,
-            threshold=DEFAULT_THRESHOLD if protected else 0,
+            threshold=max(DEFAULT_THRESHOLD if protected else 0, min_count()),  # never below the installation's
             total_col=_prep(region).region.total_col,
             lang=lang,
         )
