@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from equimap.i18n import fmt_num, fmt_pct, t
+from equimap.protect.policy import min_count
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import degurba_labels, group_label, mode_by, people_phrase, reach_phrase
@@ -40,9 +41,14 @@ def _table(p: Params, targets: pd.DataFrame, level: str) -> None:
 def _downloads(p: Params, level: str, group: str | None) -> None:
     L = p.lang  # noqa: N806
     st.subheader(t("outreach.download_title", L))
+    allowed = min_count() == 0  # unprotected files only on an installation that allows them (EQUIMAP_MIN_COUNT=0)
     unprotected = st.checkbox(
-        t("outreach.unprotect", L), key="outreach_unprotected", help=t("outreach.unprotect_help", L)
+        t("outreach.unprotect", L),
+        key="outreach_unprotected",
+        help=t("outreach.unprotect_help", L) if allowed else t("report_page.min_count", L, n=min_count()),
+        disabled=not allowed,
     )
+    unprotected = unprotected and allowed
     if unprotected:
         st.warning(t("outreach.unprotected", L))
     else:

@@ -182,7 +182,7 @@ def _upload(p: Params) -> None:
     opts: dict[str, str] = {}
     if not sd.is_scenario_file(f.name, raw):
         csv = f.name.lower().endswith(".csv")
-        cols, numeric = (sd.csv_columns(raw), ()) if csv else upload.file_columns(digest, f.name, raw)
+        cols, numeric = (sd.csv_columns(raw, file_name=f.name), ()) if csv else upload.file_columns(digest, f.name, raw)
         none = [""]
         label = {"": t("scenario.upload_none", p.lang)}.get
         c1, c2, c3, c4 = st.columns(4)

@@ -161,7 +161,8 @@ def test_equity_page__age_groups(app: AppTest) -> None:
     assert "Children under 15" in "\n".join(m.value for m in app.markdown)
 
 
-def test_outreach_page(app: AppTest) -> None:
+def test_outreach_page(app: AppTest, monkeypatch) -> None:
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")  # an installation that allows unprotected files (else: disabled)
     app.switch_page("app_pages/outreach.py").run()
     assert not app.exception
     _sidebar_present(app)

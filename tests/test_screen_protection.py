@@ -36,6 +36,7 @@ def _small(values) -> list[float]:
 def _run(page: str, monkeypatch, *, off: bool = False) -> AppTest:
     if off:
         monkeypatch.setenv("EQUIMAP_SCREEN_PROTECTION", "off")
+        monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")  # an installation that allows unprotected figures
     else:
         monkeypatch.delenv("EQUIMAP_SCREEN_PROTECTION", raising=False)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
@@ -90,9 +91,19 @@ def test_map_popups_show_no_small_count(malta) -> None:
 def test_screen_threshold_reads_the_operator_setting(monkeypatch) -> None:
     from ui.data import screen_threshold
 
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")  # an installation that allows unprotected figures
     for value, expected in (("off", 0), ("OFF", 0), ("0", 0), ("on", DEFAULT_THRESHOLD), ("", DEFAULT_THRESHOLD)):
         monkeypatch.setenv("EQUIMAP_SCREEN_PROTECTION", value)
         assert screen_threshold() == expected, value
     monkeypatch.delenv("EQUIMAP_SCREEN_PROTECTION")
     assert screen_threshold() == DEFAULT_THRESHOLD
+    # the installation's minimum holds on screen too: "off" keeps it, and a higher minimum raises the threshold
+    for floor in ("10", "25"):
+        monkeypatch.setenv("EQUIMAP_MIN_COUNT", floor)
+        for value in ("off", "on"):
+            monkeypatch.setenv("EQUIMAP_SCREEN_PROTECTION", value)
+            assert screen_threshold() == max(int(floor), 0 if value == "off" else DEFAULT_THRESHOLD), (floor, value)
+    monkeypatch.delenv("EQUIMAP_MIN_COUNT")
+    monkeypatch.setenv("EQUIMAP_SCREEN_PROTECTION", "off")
+    assert screen_threshold() == DEFAULT_THRESHOLD  # the default installation minimum (10) is not lowered
     assert pd.isna(_count("–"))

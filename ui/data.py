@@ -28,6 +28,7 @@ from equimap.api import Analysis
 from equimap.i18n import fmt_pct, t
 from equimap.indicators.curves import reached_by_minute
 from equimap.network.prepare import Prepared, land_layer, prepare_region
+from equimap.protect.policy import min_count
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.region.land import clip_to_land
@@ -143,16 +144,22 @@ def screen_threshold() -> int:
     ``EQUIMAP_SCREEN_PROTECTION=off`` (``0``, ``false`` and ``no`` work too); any other
     value, or none, keeps protection on with
     :data:`equimap.protect.suppression.DEFAULT_THRESHOLD`, exactly as in the exports.
+    Either way the threshold never goes below the installation's minimum
+    (:func:`equimap.protect.policy.min_count`, ``EQUIMAP_MIN_COUNT``): "off" shows
+    unprotected figures only on an installation that allows them (``EQUIMAP_MIN_COUNT=0``),
+    and elsewhere keeps that minimum.
     """
     value = os.environ.get(SCREEN_PROTECTION_ENV, "on").strip().lower()
-    return 0 if value in ("off", "0", "false", "no") else DEFAULT_THRESHOLD
+    wanted = 0 if value in ("off", "0", "false", "no") else DEFAULT_THRESHOLD
+    return max(wanted, min_count())
 
 
 def screen_note() -> None:
     """Show in the sidebar how the figures on screen are protected (the exports' rule), or that they are not."""
     lang = st.session_state.get("lang", "en")
-    if screen_threshold() > 0:
-        st.sidebar.caption(t("app.screen_protected", lang, max=DEFAULT_THRESHOLD - 1))
+    threshold = screen_threshold()
+    if threshold > 0:
+        st.sidebar.caption(t("app.screen_protected", lang, max=threshold - 1))
     else:
         st.sidebar.warning(t("app.screen_unprotected", lang, max=DEFAULT_THRESHOLD - 1))
 
@@ -326,7 +333,7 @@ def targets_file(
         write_targets(
             table,
             path,
-            threshold=DEFAULT_THRESHOLD if protected else 0,
+            threshold=max(DEFAULT_THRESHOLD if protected else 0, min_count()),  # never below the installation's
             total_col=_prep(region).region.total_col,
             lang=lang,
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from equimap import DataError
 from equimap.report.scenario_file import write_scenarios
 from equimap.scenario.changes import Change, Scenario, read_scenario, scenario_from_sites
 from equimap.scenario.engine import ScenarioAnalysis, compare_scenarios
@@ -85,14 +86,23 @@ def is_scenario_file(file_name: str, raw: bytes) -> bool:
     return isinstance(doc, dict) and "equimap_scenario" in doc
 
 
-def csv_columns(raw: bytes) -> tuple[str, ...]:
-    """Return the columns of an uploaded CSV (its header)."""
-    return tuple(map(str, pd.read_csv(io.BytesIO(raw), nrows=0).columns))
+def _read_csv(raw: bytes, *, file_name: str, **kw) -> pd.DataFrame:
+    """Return an uploaded CSV as read by pandas; raise one sentence (DataError) if it cannot be read."""
+    try:
+        return pd.read_csv(io.BytesIO(raw), encoding="utf-8", **kw)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = f"`{file_name}` is not a readable CSV; save it as UTF-8 text with a header row of column names."
+        raise DataError(msg) from exc
 
 
-def _with_lonlat(raw: bytes, lon_col: str, lat_col: str) -> bytes:
+def csv_columns(raw: bytes, *, file_name: str = "the file") -> tuple[str, ...]:
+    """Return the columns of an uploaded CSV (its header); raise one sentence (DataError) if it cannot be read."""
+    return tuple(map(str, _read_csv(raw, file_name=file_name, nrows=0).columns))
+
+
+def _with_lonlat(raw: bytes, lon_col: str, lat_col: str, *, file_name: str = "the file") -> bytes:
     """Return a CSV's bytes with the chosen coordinate columns named ``lon`` and ``lat`` (others of those names dropped)."""
-    df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    df = _read_csv(raw, file_name=file_name, dtype=str, keep_default_na=False)
     lon, lat = df[lon_col], df[lat_col]
     df = df.drop(columns=[c for c in df.columns if str(c).lower() in _CSV_COORDS])
     df["lon"], df["lat"] = lon, lat
@@ -115,7 +125,7 @@ def uploaded_changes(
     """Return the name and changes of an uploaded scenario file or list of sites (checked as by the CLI)."""
     prep = data.prepared(region)
     if Path(file_name).suffix.lower() == ".csv" and lon_col and lat_col:
-        _raw = _with_lonlat(_raw, lon_col, lat_col)
+        _raw = _with_lonlat(_raw, lon_col, lat_col, file_name=Path(file_name).name)
     with tempfile.TemporaryDirectory(prefix="equimap-upload-") as tmp:
         path = Path(tmp) / Path(file_name).name
         path.write_bytes(_raw)

@@ -155,9 +155,13 @@ def read_upload(
     capacity_col: str,
     crs: str,
     key: str,
+    bbox: tuple[float, float, float, float] | None,
     _data: bytes,
 ) -> gpd.GeoDataFrame:
     """Return the sites of an uploaded file (`load_service_file`, category `key`), points in `crs`.
+
+    `bbox` is the region's extent, checked exactly as by the CLI's ``--services``: a file
+    with sites outside it (or with swapped coordinates, metres labelled as degrees...) is refused.
 
     Without a name column the sites are named after the file: "clinics 1", "clinics 2"...
     """
@@ -168,6 +172,7 @@ def read_upload(
             name_col=name_col or None,
             capacity_col=capacity_col or None,
             crs=crs,
+            bbox=bbox,
         )
     if not name_col:
         svc["name"] = [f"{Path(file_name).stem} {i + 1}" for i in range(len(svc))]
@@ -230,7 +235,14 @@ def sync(prep: Prepared) -> Status:
         return Status(columns, numeric)
     try:
         svc = read_upload(
-            digest, file_name, name_col=name_col, capacity_col=capacity_col, crs=prep.region.crs, key=key, _data=data
+            digest,
+            file_name,
+            name_col=name_col,
+            capacity_col=capacity_col,
+            crs=prep.region.crs,
+            key=key,
+            bbox=prep.region.bbox,
+            _data=data,
         )
     except EquimapError as exc:
         _drop()

@@ -10,7 +10,9 @@ smallest threshold is not a per-run choice but a setting of the installation:
 - ``[privacy] min_count`` in a region's ``region.toml``: the data owner's
   minimum for that region; it can only make the minimum stricter.
 
-The minimum in force is the larger of the two. A ``--suppress-below N`` (or a
+The minimum in force is the larger of the two. The app applies the installation's
+minimum as well (``ui.data.screen_threshold``, the Report and Outreach downloads):
+its "protection off" choices take effect only where ``EQUIMAP_MIN_COUNT=0``. A ``--suppress-below N`` (or a
 ``threshold=``) below it is refused with one sentence; one at or above it is used.
 
 What this does not do: it cannot stop someone who edits the environment or the

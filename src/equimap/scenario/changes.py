@@ -300,10 +300,16 @@ def scenario_from_sites(
 ) -> Scenario:
     """Return a scenario that adds every site of a plain list (GeoJSON, GeoPackage, zipped Shapefile, CSV lon/lat).
 
-    The file is read by :func:`equimap.region.services.load_service_file`, with its checks and messages.
+    The file is read by :func:`equimap.region.services.load_service_file`, with its checks and messages
+    (the region's extent included, as for ``--services``).
     """
     sites = load_service_file(
-        Path(path), category=category, name_col=name_col, capacity_col=capacity_col, crs="EPSG:4326"
+        Path(path),
+        category=category,
+        name_col=name_col,
+        capacity_col=capacity_col,
+        crs="EPSG:4326",
+        bbox=region.bbox,
     )
     changes = tuple(
         Change(
