@@ -22,6 +22,7 @@ import streamlit as st
 from equimap.analysis import tables
 from equimap.analysis.core import DEFAULT_N_BOOT
 from equimap.analysis.equity import inequality_table, supply_access, supply_by_group
+from equimap.analysis.isochrone import isochrone as compute_isochrone
 from equimap.analysis.outreach import outreach_targets
 from equimap.analysis.question import Question
 from equimap.api import Analysis
@@ -338,3 +339,15 @@ def targets_file(
             lang=lang,
         )
         return path.read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def isochrone(
+    region: str, mode: str, threshold_min: int, lon: float, lat: float
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Return the isochrone from (lon, lat) by `mode` within `threshold_min`: its area and its protected residents."""
+    point = gpd.GeoSeries.from_xy([lon], [lat], crs="EPSG:4326")
+    iso = compute_isochrone(
+        _prep(region), point, mode=mode, threshold_min=threshold_min, suppress_below=screen_threshold()
+    )
+    return iso.area, iso.residents

@@ -19,6 +19,7 @@ from equimap.maps.base import base_map, land_layer, layer_control
 from equimap.maps.bivariate import bivariate_layer
 from equimap.maps.boundaries import boundaries_layer
 from equimap.maps.gaps import GAP_BREAKS, gaps_layer
+from equimap.maps.isochrone import isochrone_layer
 from equimap.maps.legend import range_labels
 from equimap.maps.outreach import rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore
@@ -47,6 +48,7 @@ class MapData:
     services: gpd.GeoDataFrame  # services of the chosen category
     land: gpd.GeoDataFrame | None  # land masses, or None
     popups: dict[str, Popups] | None = None  # "cell"/"council" -> place_popups(...), computed when None
+    isochrone: tuple[gpd.GeoDataFrame, tuple[float, float]] | None = None  # (area, clicked lon/lat), or None
 
 
 Popups = tuple[list[tuple[str, list[tuple[str, str]]]], dict[str, list[str]]]
@@ -212,6 +214,10 @@ def build_map(
     )
     for layer in overlays.values():
         layer.add_to(m)
+    if data.isochrone is not None:
+        isochrone_layer(
+            data.isochrone[0], data.isochrone[1], name=t("layer.isochrone", lang, threshold=threshold_min, mode_by=by)
+        ).add_to(m)
     control = layer_control(m)
     PrintControl(t("map.print", lang)).add_to(m)
     ViewKeeper(
