@@ -234,8 +234,16 @@ class Prepared:
         if services is None and key in self._memo:
             return self._memo[key]
         svc = self.services_for(category) if services is None else services
-        # points join the network by the same rule as `access` (`travel.snap`)
-        split, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
+        # points join the network by the same rule as `access` (`travel.snap`); the split network of the
+        # region's own sites is kept, since every speed factor (age groups, sensitivity) searches it
+        ikey = ("routing_inputs", mode, category)
+        if services is None and ikey in self._memo:
+            inputs = self._memo[ikey]
+        else:
+            inputs = self.routing_inputs(mode, svc)
+            if services is None:
+                self._memo[ikey] = inputs
+        split, o_node, o_t, s_node, s_t = inputs
         net = split.scaled(f)
         times, _ = nearest_times(
             net, o_node, s_node, origin_time_s=o_t / f, service_time_s=s_t / f, k=self.travel.n_nearest
