@@ -21,6 +21,7 @@ from equimap._errors import DataError
 from equimap.network.graph import Network
 from equimap.network.routing import od_pairs
 from equimap.scenario import optimise as op
+from equimap.scenario import solvers
 
 N = 5  # 5 × 5 grid, node id i * N + j
 RNG = np.random.default_rng(7)
@@ -123,7 +124,7 @@ def test_median__equals_spopt_pmedian_with_existing_fixed(instance):
 def test_undominated__keeps_one_of_equal_columns_and_drops_subsets():
     cover = np.array([[1, 1, 0, 1], [0, 1, 0, 1], [0, 0, 1, 0]], dtype=bool)
     # column 0 ⊂ column 1 = column 3; column 2 alone
-    assert op._undominated(cover).tolist() == [False, True, True, False]
+    assert solvers._undominated(cover).tolist() == [False, True, True, False]
 
 
 def test_group_weight__picks_a_different_site():
