@@ -130,6 +130,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     for m, net in prep.networks.items():
         print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
     print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
+    from equimap.report.preparation import found_lines
+
+    for line in found_lines(prep.summary, prep.region):
+        print(line)
     return 0
 
 
@@ -274,11 +278,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the gap report (PDF) or an export of every table and layer, protected against small counts."""
     import time
 
-    from equimap.analysis.bundle import DEFAULT_ANALYSES, parse_analysis
+    from equimap.analysis.bundle import parse_analysis
     from equimap.report.files import write_region
 
     start = time.perf_counter()
-    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else list(DEFAULT_ANALYSES)
+    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else None
     paths, bundle = write_region(
         args.region,
         Path(args.out),
@@ -603,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--analysis",
         action="append",
         metavar="MODE:CATEGORY:MIN",
-        help="repeatable; default walk:health:15 and drive:hospital_official:20",
+        help="repeatable; default the manifest's `default_analyses`, else walk:health:15 and drive:<first official list, else hospital>:20",
     )
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
@@ -616,7 +620,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("outreach", help="rank peri-urban and rural places for outreach teams")
     common(sp, threshold=20)
-    sp.add_argument("--level", choices=["cell", "council"], default="cell")
+    sp.add_argument(
+        "--level",
+        choices=["cell", "council"],
+        default="cell",
+        help="rank census cells, or the units of the region's main boundary layer (`main_boundary`)",
+    )
     sp.add_argument("--group", help="group column whose share among the unserved enters the score (e.g. OTH)")
     sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
@@ -643,7 +652,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
     sp.add_argument("--region", default=settings.DEFAULT_REGION)
     sp.add_argument("--level", type=int, choices=[1, 2], default=1)
-    sp.add_argument("--councils", action="store_true", help="also print the class of each council")
+    sp.add_argument(
+        "--councils", action="store_true", help="also print the class of each unit of the main boundary layer"
+    )
     sp.set_defaults(func=cmd_urbanisation)
 
     sp = sub.add_parser("scenario", help="what added, removed or moved sites change, per group (protected)")

@@ -18,6 +18,8 @@ from equimap import settings
 from equimap._errors import RegionError
 
 MANIFEST = "region.toml"
+#: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
+MAIN_BOUNDARY = "(main)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Region:
     main_boundary_key: str | None = None  # `main_boundary`: the boundary layer of the unit tables ("councils")
     analyses: tuple[str, ...] = ()  # `default_analyses`: MODE:CATEGORY:MIN of the report's questions
     coverage_warn_share: float = settings.COVERAGE_WARN_SHARE  # `[coverage] warn_share`
+    languages: tuple[str, ...] = ()  # `languages`: the region's languages, first one for names made up (unnamed units)
 
     @property
     def main_boundary(self) -> str | None:
@@ -99,8 +102,10 @@ class Region:
             return "councils"
         return next((b.key for b in self.boundaries if not b.land), keys[0] if keys else None)
 
-    def boundary(self, key: str) -> LayerSpec | None:
-        """Return the boundary layer `key`, or None."""
+    def boundary(self, key: str | None) -> LayerSpec | None:
+        """Return the boundary layer `key` (`MAIN_BOUNDARY`: the main one), or None."""
+        if key == MAIN_BOUNDARY:
+            key = self.main_boundary
         return next((b for b in self.boundaries if b.key == key), None)
 
     @property
@@ -351,6 +356,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         area=area,
         main_boundary_key=main,
         analyses=tuple(raw.get("default_analyses", [])),
+        languages=tuple(raw.get("languages", [])),
         coverage_warn_share=float(raw.get("coverage", {}).get("warn_share", settings.COVERAGE_WARN_SHARE)),
     )
 
