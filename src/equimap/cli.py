@@ -423,27 +423,6 @@ def cmd_urbanisation(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_add_region(args: argparse.Namespace) -> int:
-    """Write a new region folder and manifest from local files."""
-    from equimap.region.add import add_region
-
-    r = add_region(
-        args.key,
-        osm=Path(args.osm),
-        population=Path(args.population),
-        name=args.name,
-        id_col=args.id_col,
-        total_col=args.total_col,
-        crs=args.crs,
-        boundaries=Path(args.boundaries) if args.boundaries else None,
-        services=Path(args.services) if args.services else None,
-        data_dir=_data_dir(args),
-        overwrite=args.overwrite,
-    )
-    print(f"region `{r.key}` written to {r.folder / 'region.toml'}")
-    return 0
-
-
 def cmd_scenario(args: argparse.Namespace) -> int:
     """Print what added, removed or moved sites change per group (protected), and write the scenario or its report."""
     from equimap.analysis.core import Analysis
@@ -677,18 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
     sp.set_defaults(func=cmd_scenario)
 
-    sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
-    sp.add_argument("key")
-    sp.add_argument("--osm", required=True)
-    sp.add_argument("--population", required=True)
-    sp.add_argument("--name")
-    sp.add_argument("--id-col", default="GRD_ID")
-    sp.add_argument("--total-col", default="T")
-    sp.add_argument("--crs")
-    sp.add_argument("--boundaries")
-    sp.add_argument("--services")
-    sp.add_argument("--overwrite", action="store_true")
-    sp.set_defaults(func=cmd_add_region)
+    from equimap.cli_region import add_parser as add_region_parser
+
+    add_region_parser(sub)
     for sp in sub.choices.values():  # `--data-dir` also after the command; SUPPRESS keeps one given before it
         sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
         sp.add_argument("--no-ferries", action="store_true", default=argparse.SUPPRESS, help=NO_FERRIES_HELP)

@@ -3,8 +3,9 @@
 A region's census grid covers a box, and the box of a country usually overhangs its
 border (Liechtenstein's 1 km grid box holds ten times its residents). The manifest's
 ``[area]`` names the study area: a boundary layer (``boundary = "islands"``) with an
-optional ``filter`` on that layer's file (``filter = { name = "Gozo" }``), or a polygon
-file (``path = "area.geojson"``). It is applied once, where the population is loaded
+optional ``filter`` on that layer's file (``filter = { name = "Gozo" }``; it replaces the
+layer's own filter, so a feature of another level of the same file can be chosen), or a
+polygon file (``path = "area.geojson"``). It is applied once, where the population is loaded
 (`equimap.region.census.load_population`) and where services are prepared, so every
 table, map, report, export and command reads the same restricted data:
 
@@ -48,7 +49,7 @@ def load_study_area(region: Region) -> shapely.Geometry | None:
             raise RegionError(msg)
         gdf = read_vector(layer.path)
         where = layer.path.name
-        for col, val in {**layer.filter, **spec.filter}.items():
+        for col, val in (spec.filter or layer.filter).items():
             if col not in gdf.columns:
                 msg = f"`area.filter` names `{col}`, which is not a column of `{where}`; name one of {list(gdf.columns)[:12]}."
                 raise RegionError(msg)
