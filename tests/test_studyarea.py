@@ -104,9 +104,9 @@ def gozo(tmp_path_factory):
 def test_gozo_study_area__every_figure_on_the_study_area_only(gozo):
     grid, gozo_poly = _by_hand_shares()
     inside = grid[grid["share"] > 1e-9]
-    expected_T = float((inside["T"] * inside["share"]).sum())
+    expected_t = float((inside["T"] * inside["share"]).sum())
     # the grid box overhangs the study area: Malta island's residents are in the grid, not in the figures
-    assert grid["T"].sum() == 519_562 and 35_000 < expected_T < 45_000
+    assert grid["T"].sum() == 519_562 and 35_000 < expected_t < 45_000
     assert (inside["share"] < 1).sum() >= 1  # some cells are cut by the border
 
     # cells: exactly the cells inside, each with its share of residents
@@ -115,11 +115,11 @@ def test_gozo_study_area__every_figure_on_the_study_area_only(gozo):
     by_hand = inside.set_index("GRD_ID")
     for col in ("T", "NAT", "EU_OTH", "OTH"):
         assert pop[col].to_numpy() == pytest.approx((by_hand[col] * by_hand["share"]).reindex(pop.index).to_numpy())
-    assert gozo.origins["T"].sum() == pytest.approx(expected_T)
+    assert gozo.origins["T"].sum() == pytest.approx(expected_t)
 
     # what was left out is said once, in the preparation summary
     left = gozo.summary["study_area"]
-    assert left["residents_out"] == pytest.approx(519_562 - expected_T)
+    assert left["residents_out"] == pytest.approx(519_562 - expected_t)
     assert left["cells_out"] == len(grid) - len(inside)
     assert left["cells_cut"] == int((inside["share"] < 1 - 1e-9).sum())
     assert left["services_out"] > 0
@@ -130,12 +130,12 @@ def test_gozo_study_area__every_figure_on_the_study_area_only(gozo):
     # the analysis tables read the same restricted data
     a = Analysis(gozo, Question("walk", "health", 15.0), suppress_below=0, n_boot=19)
     groups = a.groups(protect=False)
-    assert groups.loc["T", "pop"] == pytest.approx(expected_T, abs=1)
+    assert groups.loc["T", "pop"] == pytest.approx(expected_t, abs=1)
     for col in ("NAT", "EU_OTH", "OTH"):
         assert groups.loc[col, "pop"] == pytest.approx((inside[col] * inside["share"]).sum(), abs=1)
     cells = a.cells(protect=False)
     assert set(cells.index) <= set(inside["GRD_ID"])
-    assert cells["T"].sum() == pytest.approx(expected_T, abs=len(cells))
+    assert cells["T"].sum() == pytest.approx(expected_t, abs=len(cells))
 
     # councils: those of Gozo only (at least half their area inside), by an overlay of the raw councils
     raw = gpd.read_file(MALTA / "mt_local_councils_osm2018.geojson")
@@ -146,7 +146,7 @@ def test_gozo_study_area__every_figure_on_the_study_area_only(gozo):
     assert len(expected_names) == 14  # Gozo's 14 local councils
     table = a.councils(protect=False, totals=True)
     assert set(table.drop(index=["outside", "total"], errors="ignore")["name"]) == expected_names
-    assert table["T"].iloc[-1] == pytest.approx(expected_T, abs=len(table))  # each row rounded to whole residents
+    assert table["T"].iloc[-1] == pytest.approx(expected_t, abs=len(table))  # each row rounded to whole residents
 
     # the report's methods say it once, in English and French
     en = preparation_lines(gozo.summary, gozo.region, "en")
