@@ -187,3 +187,20 @@ def test_place_residents__crs_mismatch():
     cells = gpd.GeoDataFrame({"T": [1.0]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4326")
     with pytest.raises(DataError, match=r"CRS EPSG:4326 differs from the network CRS EPSG:3035"):
         place_residents(cells, net, count_columns=["T"])
+
+
+def test_reconciled_groups_are_stated_in_prepare_and_the_methods(tmp_path):
+    from equimap.report.preparation import found_lines, preparation_lines
+
+    g = _grid()
+    g.loc[0, "NAT"] = 95  # 35 residents too many in one cell
+    region = _region_with(tmp_path, g)
+    pop = load_population(region)
+    summary = {"reconciled": pop.attrs["reconciled"], "study_area": pop.attrs["study_area"]}
+    en = preparation_lines(summary, region, "en")
+    fr = preparation_lines(summary, region, "fr")
+    assert len(en) == len(fr) == 1  # birth only; no study area
+    assert en[0].startswith("In 1 census cells the groups of “Country of birth” added up to more than")
+    assert "moving 35 residents in all" in en[0]
+    assert "soit 35 habitants déplacés" in fr[0]
+    assert found_lines(summary, region) == en
