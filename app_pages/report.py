@@ -106,9 +106,8 @@ st.markdown(t("report_page.intro", lang))
 prep = data.prepared(p.region, lang)
 
 keys = prep.category_keys()
-default_cats = [
-    c for c in dict.fromkeys([p.category, *(q.category for q in region_analyses(prep.region))]) if c in keys
-]
+# the sidebar's category and the region's last default question's (Malta: its hospital list)
+default_cats = [c for c in dict.fromkeys([p.category, region_analyses(prep.region)[-1].category]) if c in keys]
 with st.form("report_form"):
     cats = st.multiselect(
         t("report_page.categories", lang),
