@@ -195,3 +195,20 @@ def test_area_from_a_polygon_file_and_bad_filters(tmp_path):
     manifest.write_text(text, encoding="utf-8")
     with pytest.raises(RegionError, match=r"`area.boundary` = `nope` is not the key"):
         load_region(region.folder)
+
+
+@pytest.mark.malta
+def test_gozo_study_area__the_cli_reads_the_same_figures(gozo, capsys, monkeypatch):
+    import json
+
+    from equimap.cli import main
+
+    monkeypatch.setenv("EQUIMAP_CACHE_DIR", str(gozo.folder.parent))
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")
+    argv = ["summary", "--region", str(gozo.region.folder), "--mode", "walk", "--category", "health"]
+    assert main([*argv, "--group", "birth", "--json", "--suppress-below", "0"]) == 0
+    rows = {r["group"]: r for r in json.loads(capsys.readouterr().out)}
+    a = Analysis(gozo, Question("walk", "health", 15.0), suppress_below=0, n_boot=19)
+    groups = a.groups(protect=False)
+    for g in ("T", "NAT", "EU_OTH", "OTH"):
+        assert rows[g]["pop"] == pytest.approx(groups.loc[g, "pop"])
