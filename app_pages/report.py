@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from equimap.analysis.bundle import Question, build_bundle
+from equimap.analysis.question import region_analyses
 from equimap.i18n import fmt_num, language_name, languages, t
 from equimap.protect.policy import min_count
 from equimap.protect.suppression import DEFAULT_THRESHOLD
@@ -105,7 +106,8 @@ st.markdown(t("report_page.intro", lang))
 prep = data.prepared(p.region, lang)
 
 keys = prep.category_keys()
-default_cats = [c for c in dict.fromkeys([p.category, "hospital_official"]) if c in keys]
+# the sidebar's category and the region's last default question's (Malta: its hospital list)
+default_cats = [c for c in dict.fromkeys([p.category, region_analyses(prep.region)[-1].category]) if c in keys]
 with st.form("report_form"):
     cats = st.multiselect(
         t("report_page.categories", lang),

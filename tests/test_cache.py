@@ -67,21 +67,21 @@ def _files_mtime(folder):
 def test_unchanged_region_reuses_the_cache(tmp_path):
     region = _tiny(tmp_path)
     first = prepare_region(region, cache_root=tmp_path / "cache")
-    built = _files_mtime(first.folder)
-    assert {"network_walk.npz", "network_bike.npz", "network_drive.npz", "services.parquet", "origins.parquet"} <= set(
-        built
-    )
+    built = _files_mtime(first.folder) | _files_mtime(first.networks_folder)
+    assert {"network_walk.npz", "network_bike.npz", "network_drive.npz"} <= set(_files_mtime(first.networks_folder))
+    assert {"services.parquet", "origins.parquet", "found.json"} <= set(_files_mtime(first.folder))
     steps: list[str] = []
     again = prepare_region(
         load_region(region.folder), cache_root=tmp_path / "cache", progress=lambda m, _f: steps.append(m)
     )
     assert again.folder == first.folder
     assert steps == ["Ready"]  # nothing read from OSM, nothing built
-    assert _files_mtime(again.folder) == built
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == [first.folder.name]
-    # key.json says what the folder is keyed on
+    assert _files_mtime(again.folder) | _files_mtime(again.networks_folder) == built
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted([first.folder.name, "networks"])
+    # key.json says what the folder is keyed on: the data files, and the manifest without its labels
     key = json.loads((first.folder / "key.json").read_text(encoding="utf-8"))
-    assert set(key["files"]) == {"region.toml", "tiny.osm", "grid.gpkg", "clinics.csv", "outline.geojson"}
+    assert set(key["files"]) == {"tiny.osm", "grid.gpkg", "clinics.csv", "outline.geojson"}
+    assert "name" not in key["manifest"] and "label" not in key["manifest"]["boundaries"][0]
     assert key["travel"]["profile"] == load_profile("default").network_content()
     assert key == json.loads(json.dumps(cache_key(region)))
 
@@ -267,3 +267,30 @@ def test_malta_fingerprint_covers_every_file():
         "eurostat_healthcare_services_MT.geojson",
     }
     assert set(r.file_digests()) == {"region.toml", *(p.name for p in r.input_files())}
+
+
+def test_label_edit_keeps_the_networks__osm_path_edit_builds_new_ones(tmp_path):
+    """Editing a manifest's labels rebuilds nothing; naming another OSM file gives new network and cache folders."""
+    region = _tiny(tmp_path)
+    cache = tmp_path / "cache"
+    first = prepare_region(region, cache_root=cache, modes=("walk",))
+    manifest = region.folder / "region.toml"
+    text = manifest.read_text(encoding="utf-8")
+    relabelled = text.replace('name = "tiny"', 'name = "Tiny town"').replace('label = "Local units"', 'label = "Wards"')
+    relabelled = relabelled.replace('"Born in the country"', '"Born here"')
+    assert relabelled.count("Wards") == 1 and "Born here" in relabelled and "Tiny town" in relabelled
+    manifest.write_text(relabelled.replace("crs =", 'country_name = "Tinyland"\ncrs ='), encoding="utf-8")
+    steps: list[str] = []
+    again = prepare_region(
+        load_region(region.folder), cache_root=cache, modes=("walk",), progress=lambda m, _f: steps.append(m)
+    )
+    assert again.region.name == "Tiny town" and again.region.boundaries[0].label == "Wards"
+    assert again.networks_folder == first.networks_folder and again.folder == first.folder
+    assert steps == ["Ready"]
+    # the same streets under another file name: a new network folder (the key names the file it read)
+    (region.folder / "copy.osm").write_bytes(region.osm_path.read_bytes())
+    manifest.write_text(relabelled.replace(f'path = "{region.osm_path.name}"', 'path = "copy.osm"'), encoding="utf-8")
+    moved = prepare_region(load_region(region.folder), cache_root=cache, modes=("walk",))
+    assert moved.region.osm_path.name == "copy.osm"
+    assert moved.networks_folder != first.networks_folder and moved.folder != first.folder
+    assert moved.networks["walk"].n_nodes == first.networks["walk"].n_nodes

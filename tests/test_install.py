@@ -181,7 +181,9 @@ def hamlet(tmp_path, monkeypatch, capsys) -> Path:
     first = tmp_path / "first"
     argv = ["add-region", "tiny", "--osm", str(src["osm"]), "--population", str(src["population"])]
     assert main([*argv, "--services", str(src["services"]), "--data-dir", str(first)]) == 0  # after the command
-    assert capsys.readouterr().out == f"region `tiny` written to {first / 'tiny' / 'region.toml'}\n"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"region `tiny` written to {first / 'tiny' / 'region.toml'}"
+    assert "residents: 160 in 3 cells" in out  # then what it found
     data = tmp_path / "regions"
     shutil.copytree(first / "tiny", data / "hamlet")
     return data

@@ -14,7 +14,7 @@ from shapely.geometry import box
 from equimap._errors import DataError
 from equimap.network.graph import Network
 from equimap.network.residents import place_residents
-from equimap.region.census import load_population
+from equimap.region.census import load_population, reconcile_groups
 from equimap.region.manifest import load_region
 from tests import tiny_region
 
@@ -101,11 +101,38 @@ def test_load_population__geographic_grid_refused(tmp_path):
         load_population(_region_with(tmp_path, g))
 
 
-def test_load_population__groups_exceed_total(tmp_path):
+def test_reconcile_groups__largest_remainder_by_hand():
+    # T = 10, groups 6 + 3 + 4 = 13: scaled by 10/13 -> 4.615, 2.308, 3.077; floors 4, 2, 3 (9);
+    # the one resident left goes to the largest fraction (0.615, the first group) -> 5, 2, 3
+    groups = pd.DataFrame({"NAT": [6.0, 5.0], "EU_OTH": [3.0, 2.0], "OTH": [4.0, 1.0]}, index=["a", "b"])
+    out, moved = reconcile_groups(groups, pd.Series([10.0, 10.0], index=["a", "b"]))
+    assert out.loc["a"].tolist() == [5.0, 2.0, 3.0]
+    assert out.loc["b"].tolist() == [5.0, 2.0, 1.0]  # sums to 8 <= 10: unchanged
+    assert moved.tolist() == [3.0, 0.0]
+
+
+def test_reconcile_groups__ties_unknown_and_fractions():
+    # T = 3, groups 2 + 2 = 4: 1.5 and 1.5, floors 1 + 1, one left over: the tie goes to the first column
+    out, moved = reconcile_groups(pd.DataFrame({"M": [2.0], "F": [2.0]}), pd.Series([3.0]))
+    assert out.iloc[0].tolist() == [2.0, 1.0] and moved.tolist() == [1.0]
+    # an unknown (NaN) group stays unknown; the known ones are scaled to the total
+    out, _ = reconcile_groups(pd.DataFrame({"A": [8.0], "B": [np.nan], "C": [4.0]}), pd.Series([6.0]))
+    assert out.iloc[0, 0] == 4.0 and np.isnan(out.iloc[0, 1]) and out.iloc[0, 2] == 2.0
+    # counts that are not whole numbers are scaled without rounding
+    out, _ = reconcile_groups(pd.DataFrame({"A": [1.5], "B": [1.5]}), pd.Series([2.0]))
+    assert out.iloc[0].tolist() == [1.0, 1.0]
+
+
+def test_load_population__groups_exceed_total_are_scaled_to_it(tmp_path):
     g = _grid()
-    g.loc[0, "NAT"] = 95
-    with pytest.raises(DataError, match=r"`birth` groups .* add up to more than `T`"):
-        load_population(_region_with(tmp_path, g))
+    g.loc[0, "NAT"] = 95  # cell 0: T = 100, NAT 95 + EU_OTH 30 + OTH 10 = 135 > 100
+    pop = load_population(_region_with(tmp_path, g))
+    first = pop.iloc[0]
+    # 95, 30, 10 times 100/135 = 70.37, 22.22, 7.41 -> floors 70, 22, 7 (99); +1 to the largest fraction (0.41, OTH)
+    assert [first["NAT"], first["EU_OTH"], first["OTH"]] == [70.0, 22.0, 8.0]
+    assert first["UNKNOWN_BIRTH"] == 0 and first["T"] == 100
+    assert pop.attrs["reconciled"]["birth"] == {"cells": 1, "residents": 35.0}
+    assert pop.attrs["reconciled"]["sex"] == {"cells": 0, "residents": 0.0}
 
 
 def _line_net() -> Network:
@@ -160,3 +187,20 @@ def test_place_residents__crs_mismatch():
     cells = gpd.GeoDataFrame({"T": [1.0]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4326")
     with pytest.raises(DataError, match=r"CRS EPSG:4326 differs from the network CRS EPSG:3035"):
         place_residents(cells, net, count_columns=["T"])
+
+
+def test_reconciled_groups_are_stated_in_prepare_and_the_methods(tmp_path):
+    from equimap.report.preparation import found_lines, preparation_lines
+
+    g = _grid()
+    g.loc[0, "NAT"] = 95  # 35 residents too many in one cell
+    region = _region_with(tmp_path, g)
+    pop = load_population(region)
+    summary = {"reconciled": pop.attrs["reconciled"], "study_area": pop.attrs["study_area"]}
+    en = preparation_lines(summary, region, "en")
+    fr = preparation_lines(summary, region, "fr")
+    assert len(en) == len(fr) == 1  # birth only; no study area
+    assert en[0].startswith("In 1 census cells the groups of “Country of birth” added up to more than")
+    assert "moving 35 residents in all" in en[0]
+    assert "soit 35 habitants déplacés" in fr[0]
+    assert found_lines(summary, region) == en

@@ -33,6 +33,7 @@ from equimap.protect.policy import min_count
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.region.land import clip_to_land
+from equimap.region.manifest import MAIN_BOUNDARY
 from equimap.report.outreach_file import write_targets
 from equimap.report.staticmap import map_figure, to_png
 from ui import upload
@@ -108,10 +109,10 @@ def _prep(region: str) -> Prepared:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def units(region: str, key: str = "councils") -> gpd.GeoDataFrame | None:
-    """Return the polygons and names of a boundary layer, or None if the region has no such layer."""
+def units(region: str, key: str = MAIN_BOUNDARY) -> gpd.GeoDataFrame | None:
+    """Return the polygons and names of a boundary layer (the region's main one), or None if it has no such layer."""
     prep = _prep(region)
-    return load_boundaries(prep.region, key) if any(b.key == key for b in prep.region.boundaries) else None
+    return load_boundaries(prep.region, key) if prep.region.boundary(key) is not None else None
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -188,7 +189,7 @@ def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: 
 def cell_councils(region: str) -> pd.Series:
     """Return the name of the council where most of each census cell's residents live ("" if none)."""
     prep = _prep(region)
-    found = tables.council_units(prep.region, "councils")
+    found = tables.council_units(prep.region, MAIN_BOUNDARY)
     if found is None:
         return pd.Series("", index=prep.population.index)
     names = tables.cell_councils(prep, found).map(found.set_index("council_id")["name"])

@@ -25,7 +25,7 @@ import pandas as pd
 
 from equimap.analysis import core
 from equimap.analysis.bundle import build_bundle
-from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
+from equimap.analysis.question import Question, parse_analysis, region_analyses
 from equimap.network.prepare import Prepared, prepare_region
 from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
 from equimap.protect.suppression import DEFAULT_THRESHOLD
@@ -294,11 +294,12 @@ class Study:
         n_boot: int = core.DEFAULT_N_BOOT,
         seed: int = 0,
     ) -> list[Path]:
-        """Write a report of several questions (default: the report's two) and return the files written.
+        """Write a report of several questions (default: the region's, `region_analyses`) and return the files written.
 
         `analyses` holds questions or ``"MODE:CATEGORY:MINUTES"`` strings (``"walk:health:15"``).
         """
-        questions = [parse_analysis(q) if isinstance(q, str) else q for q in analyses or DEFAULT_ANALYSES]
+        chosen = analyses or region_analyses(self.prepared.region)
+        questions = [parse_analysis(q) if isinstance(q, str) else q for q in chosen]
         bundle = build_bundle(self.prepared, questions, threshold=suppress_below, n_boot=n_boot, seed=seed)
         return write_bundle(bundle, path, fmt=fmt, lang=lang)
 

@@ -130,6 +130,10 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     for m, net in prep.networks.items():
         print(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
     print(f"services: {len(prep.services)}; origins: {len(prep.origins)}; cache: {prep.folder}")
+    from equimap.report.preparation import found_lines
+
+    for line in found_lines(prep.summary, prep.region):
+        print(line)
     return 0
 
 
@@ -274,11 +278,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the gap report (PDF) or an export of every table and layer, protected against small counts."""
     import time
 
-    from equimap.analysis.bundle import DEFAULT_ANALYSES, parse_analysis
+    from equimap.analysis.bundle import parse_analysis
     from equimap.report.files import write_region
 
     start = time.perf_counter()
-    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else list(DEFAULT_ANALYSES)
+    analyses = [parse_analysis(s) for s in args.analysis] if args.analysis else None
     paths, bundle = write_region(
         args.region,
         Path(args.out),
@@ -416,27 +420,6 @@ def cmd_urbanisation(args: argparse.Namespace) -> int:
         cols = ["name", "pop", "share_l1_3", f"degurba_l{args.level}", f"degurba_l{args.level}_label"]
         print(f"\nLocal units (class by the share of their residents in each class of cell), level {args.level}")
         print(units[cols].sort_values(["name", "pop"]).round({"pop": 0, "share_l1_3": 3}).to_string())
-    return 0
-
-
-def cmd_add_region(args: argparse.Namespace) -> int:
-    """Write a new region folder and manifest from local files."""
-    from equimap.region.add import add_region
-
-    r = add_region(
-        args.key,
-        osm=Path(args.osm),
-        population=Path(args.population),
-        name=args.name,
-        id_col=args.id_col,
-        total_col=args.total_col,
-        crs=args.crs,
-        boundaries=Path(args.boundaries) if args.boundaries else None,
-        services=Path(args.services) if args.services else None,
-        data_dir=_data_dir(args),
-        overwrite=args.overwrite,
-    )
-    print(f"region `{r.key}` written to {r.folder / 'region.toml'}")
     return 0
 
 
@@ -603,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--analysis",
         action="append",
         metavar="MODE:CATEGORY:MIN",
-        help="repeatable; default walk:health:15 and drive:hospital_official:20",
+        help="repeatable; default the manifest's `default_analyses`, else walk:health:15 and drive:<first official list, else hospital>:20",
     )
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates for the intervals")
@@ -616,7 +599,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("outreach", help="rank peri-urban and rural places for outreach teams")
     common(sp, threshold=20)
-    sp.add_argument("--level", choices=["cell", "council"], default="cell")
+    sp.add_argument(
+        "--level",
+        choices=["cell", "council"],
+        default="cell",
+        help="rank census cells, or the units of the region's main boundary layer (`main_boundary`)",
+    )
     sp.add_argument("--group", help="group column whose share among the unserved enters the score (e.g. OTH)")
     sp.add_argument("--out", help="also write the ranking: .csv or .gpkg")
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
@@ -643,7 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("urbanisation", help="residents and cells per Degree of Urbanisation class")
     sp.add_argument("--region", default=settings.DEFAULT_REGION)
     sp.add_argument("--level", type=int, choices=[1, 2], default=1)
-    sp.add_argument("--councils", action="store_true", help="also print the class of each council")
+    sp.add_argument(
+        "--councils", action="store_true", help="also print the class of each unit of the main boundary layer"
+    )
     sp.set_defaults(func=cmd_urbanisation)
 
     sp = sub.add_parser("scenario", help="what added, removed or moved sites change, per group (protected)")
@@ -666,18 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--suppress-below", type=int, default=10, help="hide counts below N (default 10; 0 turns it off)")
     sp.set_defaults(func=cmd_scenario)
 
-    sp = sub.add_parser("add-region", help="write a region folder and manifest from local files")
-    sp.add_argument("key")
-    sp.add_argument("--osm", required=True)
-    sp.add_argument("--population", required=True)
-    sp.add_argument("--name")
-    sp.add_argument("--id-col", default="GRD_ID")
-    sp.add_argument("--total-col", default="T")
-    sp.add_argument("--crs")
-    sp.add_argument("--boundaries")
-    sp.add_argument("--services")
-    sp.add_argument("--overwrite", action="store_true")
-    sp.set_defaults(func=cmd_add_region)
+    from equimap.cli_region import add_parser as add_region_parser
+
+    add_region_parser(sub)
     for sp in sub.choices.values():  # `--data-dir` also after the command; SUPPRESS keeps one given before it
         sp.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
         sp.add_argument("--no-ferries", action="store_true", default=argparse.SUPPRESS, help=NO_FERRIES_HELP)

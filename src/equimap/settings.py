@@ -88,6 +88,10 @@ MIN_COMPONENT_NODES = 50
 #: A resident or service further than this from any usable network node is
 #: reported unreachable instead of being snapped across water or fields.
 MAX_SNAP_M = 1000.0
+
+#: Warn when more than this share of a region's residents live in cells with no street of the OSM
+#: extract inside ("outside the network's coverage"); a manifest's ``[coverage] warn_share`` replaces it.
+COVERAGE_WARN_SHARE = 0.05
 #: A network node within this distance of a building counts as a place where people live.
 BUILDING_BUFFER_M = 50.0
 

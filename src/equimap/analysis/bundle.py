@@ -45,7 +45,7 @@ import pandas as pd
 
 from equimap._errors import DataError
 from equimap.analysis import tables as tb
-from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis
+from equimap.analysis.question import DEFAULT_ANALYSES, Question, parse_analysis, region_analyses
 from equimap.analysis.speeds import sensitivity_table, speeds_used, with_group_times
 from equimap.analysis.tables import OUTSIDE, TIME_COLUMNS, TOTAL
 from equimap.network.cache import TravelSettings
@@ -56,7 +56,7 @@ from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult, pr
 from equimap.protect.tables import CLASS_ROUNDING, GROUP_ROUNDING
 from equimap.region.boundaries import load_boundaries
 from equimap.region.census import unknown_column
-from equimap.region.manifest import Region
+from equimap.region.manifest import MAIN_BOUNDARY, Region
 
 __all__ = [
     "CLASS_ROUNDING",
@@ -114,6 +114,9 @@ class Bundle:
         The travel settings the times were computed with (the methods section prints them).
     profile
         The speed profile the times were computed with.
+    preparation
+        What preparing the region found (`equimap.network.prepare.Prepared.summary`): the study
+        area's counts left out, census groups reconciled, residents outside the network's coverage.
     """
 
     region: Region
@@ -128,6 +131,7 @@ class Bundle:
     n_boot: int = 999
     seed: int = 0
     count_columns: tuple[str, ...] = field(default=())
+    preparation: dict = field(default_factory=dict)
     travel: TravelSettings | None = None
     profile: Profile | None = None
 
@@ -151,10 +155,10 @@ class Bundle:
 
 def build_bundle(
     prep: Prepared,
-    analyses: Sequence[Question] = DEFAULT_ANALYSES,
+    analyses: Sequence[Question] | None = None,
     *,
     threshold: int = DEFAULT_THRESHOLD,
-    councils: str | None = "councils",
+    councils: str | None = MAIN_BOUNDARY,
     n_boot: int = 999,
     seed: int = 0,
     progress: Progress | None = None,
@@ -166,7 +170,8 @@ def build_bundle(
     prep
         A prepared region (:func:`equimap.network.prepare.prepare_region`); not changed.
     analyses
-        The questions to answer, at least one, no two the same.
+        The questions to answer, at least one, no two the same; by default the region's
+        (`equimap.analysis.question.region_analyses`).
     threshold
         Small-count threshold: counts ``0 < v < threshold`` are hidden, with every
         value that would reveal them. 0 turns protection off (files then say so).
@@ -189,7 +194,7 @@ def build_bundle(
         threshold is not a whole number 0 or more.
     """
     say = progress or (lambda _m, _f: None)
-    analyses = tuple(analyses)
+    analyses = tuple(analyses) if analyses is not None else region_analyses(prep.region)
     check_analyses(prep, analyses, threshold)
     region = prep.region
     access = {a.key: with_group_times(prep, a.mode, a.category, prep.access(a.mode, a.category)) for a in analyses}
@@ -248,6 +253,7 @@ def assemble_bundle(
         n_boot=n_boot,
         seed=seed,
         count_columns=tuple(prep.count_columns),
+        preparation=dict(prep.summary),
         travel=prep.travel,
         profile=prep.travel.profile,
     )

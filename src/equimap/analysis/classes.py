@@ -19,7 +19,7 @@ from equimap.indicators.degurba import L1_LABELS, L2_LABELS, DegurbaParams, clas
 from equimap.indicators.groups import group_summary
 from equimap.network.prepare import Prepared
 from equimap.region.boundaries import load_boundaries
-from equimap.region.manifest import Region
+from equimap.region.manifest import MAIN_BOUNDARY, Region
 from equimap.settings import Mode
 
 #: Columns that :func:`urbanisation_of_origins` adds for each origin.
@@ -68,7 +68,7 @@ def grid_classes(
     )
 
 
-def unit_classes(region: Region, grid: gpd.GeoDataFrame, *, units_key: str = "councils") -> gpd.GeoDataFrame:
+def unit_classes(region: Region, grid: gpd.GeoDataFrame, *, units_key: str = MAIN_BOUNDARY) -> gpd.GeoDataFrame:
     """Return the spatial units of a boundary layer with their Degree of Urbanisation class.
 
     Parameters

@@ -32,6 +32,7 @@ from equimap.analysis.speeds import with_group_times
 from equimap.network.prepare import Prepared
 from equimap.protect import tables as bp
 from equimap.protect.suppression import DEFAULT_THRESHOLD, SuppressionResult
+from equimap.region.manifest import MAIN_BOUNDARY
 from equimap.settings import Mode
 
 __all__ = ["DEFAULT_N_BOOT", "Analysis"]
@@ -81,7 +82,7 @@ class Analysis:
         n_boot: int = DEFAULT_N_BOOT,
         seed: int = 0,
         suppress_below: int = DEFAULT_THRESHOLD,
-        councils: str | None = "councils",
+        councils: str | None = MAIN_BOUNDARY,
         services: gpd.GeoDataFrame | None = None,
         access: pd.DataFrame | None = None,
     ) -> None:

@@ -53,6 +53,7 @@ from equimap.analysis.places import origin_places
 from equimap.indicators.degurba import L2_LABELS, DegurbaParams
 from equimap.network.prepare import Prepared
 from equimap.region.census import unknown_column
+from equimap.region.manifest import MAIN_BOUNDARY
 from equimap.settings import Mode
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def outreach_targets(
     weights: OutreachWeights = OutreachWeights(),  # noqa: B008 - frozen, so a shared default is safe
     classes: Sequence[int] = OUTREACH_CLASSES,
     dimension: str = "birth",
-    units_key: str = "councils",
+    units_key: str = MAIN_BOUNDARY,
     params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
     services: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:

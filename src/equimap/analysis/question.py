@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from equimap import settings
 from equimap._errors import DataError
+from equimap.region.manifest import Region
 from equimap.settings import Mode
 
 
@@ -38,6 +39,19 @@ DEFAULT_ANALYSES: tuple[Question, ...] = (
     Question("walk", "health", 15.0),
     Question("drive", "hospital_official", 20.0),
 )
+
+
+def region_analyses(region: Region) -> tuple[Question, ...]:
+    """Return a region's default questions: its manifest's ``default_analyses``, else ones it can answer.
+
+    The fallback is health services on foot in 15 minutes, and by car in 20 minutes the
+    region's first official list (``[[services]]``) if it has one, else hospitals of the
+    map (the taxonomy's ``hospital``). Malta's fallback is :data:`DEFAULT_ANALYSES`.
+    """
+    if region.analyses:
+        return tuple(parse_analysis(s) for s in region.analyses)
+    drive = region.services[0].key if region.services else "hospital"
+    return (Question("walk", "health", 15.0), Question("drive", drive, 20.0))
 
 
 def parse_analysis(spec: str) -> Question:

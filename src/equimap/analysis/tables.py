@@ -28,7 +28,7 @@ from equimap.network.prepare import Prepared
 from equimap.protect.tables import round_counts, round_to
 from equimap.region.boundaries import load_boundaries
 from equimap.region.census import unknown_column
-from equimap.region.manifest import Region
+from equimap.region.manifest import MAIN_BOUNDARY, Region
 
 if TYPE_CHECKING:
     from equimap.analysis.question import Question
@@ -257,8 +257,10 @@ def classify(prep: Prepared) -> gpd.GeoDataFrame | None:
 
 def council_units(region: Region, key: str | None) -> gpd.GeoDataFrame | None:
     """Return the council polygons with a string ``council_id``, ``name`` and ``island``, or None."""
-    if key is None or key not in {b.key for b in region.boundaries}:
+    spec = region.boundary(key)
+    if spec is None:
         return None
+    key = spec.key
     units = load_boundaries(region, key).reset_index()
     units["council_id"] = units["unit_id"].astype(str)
     land_spec = next((b for b in region.boundaries if b.land and b.key != key), None)
@@ -403,7 +405,7 @@ def outreach_table(
     services: gpd.GeoDataFrame | None = None,
     level: Literal["cell", "council"] = "cell",
     group: str | None = None,
-    units_key: str = "councils",
+    units_key: str = MAIN_BOUNDARY,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, list[str]]]:
     """Return the outreach targets of one analysis, with counts taken from the (unprotected) cells table.
 

@@ -25,10 +25,10 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from equimap._errors import DataError
 from equimap.indicators import _grid
+from equimap.indicators.areal import area_shares
 from equimap.indicators.degurba_params import DegurbaParams
 
 logger = logging.getLogger(__name__)
@@ -233,16 +233,10 @@ def classify_units(
     n_units, n_cells = len(units), len(grid_classes)
     cell_geoms = np.asarray(grid_classes.geometry.array)
     unit_geoms = np.asarray(units.geometry.array)
-    i_cell, i_unit = units.sindex.query(cell_geoms, predicate="intersects")
-    overlap = shapely.area(shapely.intersection(cell_geoms[i_cell], unit_geoms[i_unit]))
-
-    cell_area = shapely.area(cell_geoms)
     land = grid_classes[land_share_col].to_numpy(dtype=float) if land_share_col else np.full(n_cells, np.nan)
-    land_area = cell_area * np.where(np.isfinite(land) & (land > 0), land, 1.0)
-    covered = np.bincount(i_cell, weights=overlap, minlength=n_cells)
-    denom = np.maximum(covered, land_area)
+    i_cell, i_unit, overlap, share = area_shares(cell_geoms, land, unit_geoms)
     pop = grid_classes[pop_col].to_numpy(dtype=float)
-    pair_pop = pop[i_cell] * np.divide(overlap, denom[i_cell], out=np.zeros_like(overlap), where=denom[i_cell] > 0)
+    pair_pop = pop[i_cell] * share
 
     code_pos = {c: k for k, c in enumerate(_L2_CODES)}
     k = np.array([code_pos[c] for c in grid_classes["degurba_l2"].to_numpy()], dtype=np.intp)[i_cell]

@@ -3,9 +3,12 @@
 The cache folder's name holds a hash of everything the prepared files depend on
 (`cache_key`, also written to ``key.json`` in the folder):
 
-- the sha256 of the content of the manifest and of every data file it names
-  (OSM extract, population layer, boundary layers, official service lists;
+- the sha256 of the content of every data file the manifest names (OSM extract,
+  population layer, boundary layers, official service lists, study area;
   `equimap.region.manifest.Region.file_digests`), never sizes or times;
+- what the manifest says that shapes the prepared files (`manifest_content`: paths,
+  columns, filters, CRS, box, study area), never its labels, names or attribution
+  lines, so that editing a label rebuilds nothing;
 - the content of the service taxonomy (`equimap.region.services.Taxonomy.digest`);
 - the travel settings that shape the networks and the residents
   (`TravelSettings`: every number of the speed profile, snapping limits, the building buffer);
@@ -15,6 +18,11 @@ Each access file inside it is keyed on the services it was computed for (ids and
 coordinates) and on the settings that shape only it (`TravelSettings.ACCESS_FIELDS`).
 Changing any of these gives a new folder or file; nothing stale is read. Old folders
 are left on disk (delete the cache folder to reclaim the space).
+
+The networks (the slowest part) sit in a folder of their own under ``networks/``,
+keyed only on what shapes them (`network_key`: the OSM extract, the profile and
+network settings, the CRS, box and study area, and the census grid whose density
+gives the urban speeds), so that a new boundary layer or official list reuses them.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from equimap.region.services import Taxonomy, load_taxonomy
 SNAP_RULES = ("edge", "node")
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -164,13 +172,102 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     tmp.replace(path)
 
 
+#: Manifest keys that shape no prepared file (labels, sentences, what the report shows), left out of the key.
+_LABEL_KEYS = frozenset(
+    {"name", "label", "country_name", "languages", "attribution", "date", "reference", "main_boundary"}
+    | {"default_analyses", "coverage", "privacy", "ages"}
+)
+
+
+def _strip_labels(raw: Any, depth: int = 0) -> Any:
+    if isinstance(raw, dict):
+        out = {}
+        for k, v in raw.items():
+            if k in _LABEL_KEYS and not (k == "name" and depth > 0):
+                continue  # a layer's `name` is its name column: it shapes the services
+            out[k] = sorted(v) if k == "columns" and isinstance(v, dict) else _strip_labels(v, depth + 1)
+        return out
+    if isinstance(raw, list):
+        return [_strip_labels(v, depth + 1) for v in raw]
+    return raw
+
+
+def manifest_content(region: Region) -> dict[str, Any]:
+    """Return what a region's manifest says that shapes its prepared files: everything but its labels.
+
+    Left out: the region's name, every ``label``, the group columns' labels (their
+    column names stay), ``country_name``, ``languages``, ``attribution``, ``osm.date``,
+    the reference groups, ``main_boundary``, ``default_analyses``, ``[coverage]`` and
+    ``[privacy]`` (read when the figures are made, never cached). A layer's ``name``
+    (its name column) stays.
+    """
+    import tomllib
+
+    from equimap.region.manifest import MANIFEST
+    from equimap.region.manifest_schema import read_manifest_text
+
+    raw = tomllib.loads(read_manifest_text(region.folder / MANIFEST))
+    return _strip_labels(raw)
+
+
+def _data_digests(region: Region) -> dict[str, str]:
+    from equimap.region.manifest import MANIFEST
+
+    return {k: v for k, v in region.file_digests().items() if k != MANIFEST}
+
+
+def network_key(region: Region, *, travel: TravelSettings | None = None) -> dict[str, Any]:
+    """Return what a region's networks depend on, as a JSON-ready dict (written to the network folder's ``key.json``).
+
+    The OSM extract's content, the census layer's (its density sets urban and rural
+    speeds) and the study area file's, the CRS, box, population and study-area
+    tables of the manifest, `TravelSettings.prepare_part`, the equimap version and
+    `CACHE_VERSION`: never a label, a boundary layer other than the study area's, or
+    an official list.
+    """
+    travel = travel or TravelSettings.from_settings()
+    digests = _data_digests(region)
+    content = manifest_content(region)
+    files = {_rel(region, region.osm_path), _rel(region, region.population_path)}
+    if region.area is not None:
+        if region.area.path is not None:
+            files.add(_rel(region, region.area.path))
+        elif (layer := region.boundary(region.area.boundary or "")) is not None:
+            files.add(_rel(region, layer.path))
+    return {
+        "region": region.key,
+        "files": {k: v for k, v in digests.items() if k in files},
+        "manifest": {k: content.get(k) for k in ("crs", "bbox", "osm", "population", "area")},
+        "area_layer": [
+            b for b in content.get("boundaries", []) if region.area and b.get("key") == region.area.boundary
+        ],
+        "land_layers": [b for b in content.get("boundaries", []) if b.get("land")],
+        "travel": travel.prepare_part(),
+        "equimap": _code_version(),
+        "cache_version": CACHE_VERSION,
+    }
+
+
+def _rel(region: Region, path: Path) -> str:
+    try:
+        return path.relative_to(region.folder).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def network_folder(region: Region, *, root: Path | None = None, key: dict[str, Any]) -> Path:
+    """Return the folder of a region's networks: ``networks/<region>-<hash of network_key>-v<CACHE_VERSION>``."""
+    return (root or settings.cache_dir()) / "networks" / f"{region.key}-{json_digest(key)[:16]}-v{CACHE_VERSION}"
+
+
 def cache_key(
     region: Region, *, taxonomy: Taxonomy | None = None, travel: TravelSettings | None = None
 ) -> dict[str, Any]:
     """Return what a region's prepared files depend on, as a JSON-ready dict (written to ``key.json``).
 
-    Keys: ``files`` (sha256 of the manifest and of every data file, `Region.file_digests`),
-    ``taxonomy`` (`Taxonomy.digest`; the shipped taxonomy by default), ``travel``
+    Keys: ``files`` (sha256 of every data file, `Region.file_digests` without the manifest),
+    ``manifest`` (`manifest_content`: the manifest without its labels), ``taxonomy``
+    (`Taxonomy.digest`; the shipped taxonomy by default), ``travel``
     (`TravelSettings.prepare_part`; `equimap.settings` as it is now by default),
     ``equimap`` (the installed version) and ``cache_version`` (`CACHE_VERSION`).
     Hashing the files reads them in full, once (about 10 ms for Malta).
@@ -179,7 +276,8 @@ def cache_key(
     travel = travel or TravelSettings.from_settings()
     return {
         "region": region.key,
-        "files": region.file_digests(),
+        "files": _data_digests(region),
+        "manifest": manifest_content(region),
         "taxonomy": taxonomy.digest(),
         "travel": travel.prepare_part(),
         "equimap": _code_version(),

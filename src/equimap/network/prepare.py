@@ -28,6 +28,8 @@ from equimap.network.cache import (
     cache_folder,
     cache_key,
     json_digest,
+    network_folder,
+    network_key,
     write_atomic,
 )
 from equimap.network.ferries import add_ferries
@@ -48,6 +50,7 @@ from equimap.region.services import (
     select_services,
     tag_matcher,
 )
+from equimap.region.studyarea import load_study_area, restrict_services
 from equimap.settings import Mode
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,11 @@ class Prepared:
         The cache folder (see the module docstring for what its name is keyed on).
     travel
         The travel settings everything here was built with, and that `access` uses.
+    networks_folder
+        The folder of the networks (keyed only on what shapes them, `equimap.network.cache.network_key`).
+    summary
+        What preparation found (`preparation_summary`): residents, cells and services left
+        out by the study area, census groups reconciled, residents outside the network's coverage.
     """
 
     region: Region
@@ -93,6 +101,8 @@ class Prepared:
     taxonomy: Taxonomy
     folder: Path
     travel: TravelSettings = field(default_factory=TravelSettings.from_settings)
+    summary: dict = field(default_factory=dict)
+    networks_folder: Path | None = None
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -380,9 +390,19 @@ def prepare_region(
     if not key_path.exists():
         write_atomic(key_path, lambda p: p.write_text(json.dumps(key, indent=2, sort_keys=True), encoding="utf-8"))
     population = load_population(region)
-    paths = {m: folder / f"network_{m}.npz" for m in modes}
+    net_key = network_key(region, travel=travel)
+    net_folder = network_folder(region, root=cache_root, key=net_key)
+    net_folder.mkdir(parents=True, exist_ok=True)
+    if not (net_folder / "key.json").exists():
+        text = json.dumps(net_key, indent=2, sort_keys=True)
+        write_atomic(net_folder / "key.json", lambda p: p.write_text(text, encoding="utf-8"))
+    paths = {m: net_folder / f"network_{m}.npz" for m in modes}
+    found_path = folder / "found.json"
+    found = json.loads(found_path.read_text(encoding="utf-8")) if found_path.exists() else {}
     svc_path, org_path = folder / "services.parquet", folder / "origins.parquet"
-    need_osm = not (all(p.exists() for p in paths.values()) and svc_path.exists() and org_path.exists())
+    need_osm = not (
+        all(p.exists() for p in paths.values()) and svc_path.exists() and org_path.exists() and found_path.exists()
+    )
     extract = None
     if need_osm:
         progress("Reading the OpenStreetMap extract", 0.02)
@@ -399,15 +419,16 @@ def prepare_region(
             streets[m] = build_network(extract, mode=m, crs=region.crs, profile=profile, urban=urban)
             networks[m] = _with_ferries(streets[m], extract, travel)
             write_atomic(paths[m], networks[m].save)
-    if svc_path.exists():
+    if svc_path.exists() and found_path.exists():
         services = gpd.read_parquet(svc_path)
     else:
         progress("Extracting services", 0.85)
         parts = [osm_services(extract, taxonomy, crs=region.crs)]
         parts += [official_services(s, crs=region.crs) for s in region.services]
         services = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=region.crs)
+        services, found["services_out"] = restrict_services(services, load_study_area(region))
         write_atomic(svc_path, services.to_parquet)
-    if org_path.exists():
+    if org_path.exists() and found_path.exists():
         origins = pd.read_parquet(org_path)
     else:
         progress("Placing residents on the street network", 0.9)
@@ -424,7 +445,21 @@ def prepare_region(
             min_component_nodes=travel.min_component_nodes,
             max_snap_m=travel.max_snap_m,
         )
+        found["coverage"] = origins.attrs.pop("coverage")
         write_atomic(org_path, origins.to_parquet)
+        text = json.dumps(found, indent=2, sort_keys=True)
+        write_atomic(found_path, lambda p: p.write_text(text, encoding="utf-8"))
+    summary = preparation_summary(population, found, region=region)
+    if summary["coverage"]["share_no_street"] > region.coverage_warn_share:
+        c = summary["coverage"]
+        log.warning(
+            "%s: %.0f of %.0f residents (%.1f %%) live in cells with no street of the OSM extract "
+            "(outside the network's coverage); check that the extract covers the study area",
+            region.key,
+            c["residents_no_street"],
+            c["residents"],
+            100 * c["share_no_street"],
+        )
     progress("Ready", 1.0)
     return Prepared(
         region=region,
@@ -435,7 +470,26 @@ def prepare_region(
         taxonomy=taxonomy,
         folder=folder,
         travel=travel,
+        summary=summary,
+        networks_folder=net_folder,
     )
+
+
+def preparation_summary(population: gpd.GeoDataFrame, found: dict, *, region: Region) -> dict:
+    """Return what preparing a region found, as the CLI, the report's methods and `Prepared.summary` give it.
+
+    Keys: ``study_area`` (`equimap.region.studyarea.restrict_population`'s counts, plus
+    ``services_out``), ``reconciled`` (per group dimension, the cells and residents moved by
+    `equimap.region.census.reconcile_groups`), ``coverage``
+    (`equimap.network.residents.coverage_summary`, plus ``warn_share`` and ``warn``).
+    """
+    area = dict(population.attrs.get("study_area", {}))
+    area["services_out"] = int(found.get("services_out", 0))
+    area["active"] = region.area is not None
+    coverage = dict(found.get("coverage", {}))
+    coverage["warn_share"] = region.coverage_warn_share
+    coverage["warn"] = bool(coverage.get("share_no_street", 0.0) > region.coverage_warn_share)
+    return {"study_area": area, "reconciled": dict(population.attrs.get("reconciled", {})), "coverage": coverage}
 
 
 def _with_ferries(net: Network, extract: OsmExtract, travel: TravelSettings) -> Network:

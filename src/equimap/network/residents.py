@@ -113,6 +113,7 @@ def place_residents(
     out = pd.DataFrame({"cell_id": population.index.to_numpy()[ci], "node": nodes, "x": x, "y": y, "snap_m": snap})
     out[count_columns] = counts
     out.index.name = "origin"
+    out.attrs["coverage"] = coverage_summary(population, orphans, out, total_col=count_columns[0])
     if len(orphans):
         log.info(
             "%d cells had no street inside; %d of them could not be placed on the network",
@@ -120,6 +121,32 @@ def place_residents(
             int((~has).sum()),
         )
     return out
+
+
+def coverage_summary(
+    population: pd.DataFrame, orphans: list[int], origins: pd.DataFrame, *, total_col: str
+) -> dict[str, float]:
+    """Return who lives outside the network's coverage: in cells with no street node of the extract inside.
+
+    Keys: ``cells`` (populated cells), ``cells_no_street`` and ``residents_no_street``
+    (outside the coverage; they are placed at the nearest node on their land within
+    the snapping limit when there is one), ``cells_not_placed`` and ``residents_not_placed``
+    (of those, the ones with no node within reach: counted as unreachable), ``residents``
+    (all), ``share_no_street`` (0..1).
+    """
+    pop = population[total_col].to_numpy(float)
+    no_street = float(pop[orphans].sum()) if len(orphans) else 0.0
+    unplaced = origins["node"].to_numpy() < 0
+    total = float(pop.sum())
+    return {
+        "cells": int((pop > 0).sum()),
+        "cells_no_street": int((pop[orphans] > 0).sum()) if len(orphans) else 0,
+        "residents_no_street": no_street,
+        "cells_not_placed": int(origins.loc[unplaced, "cell_id"].nunique()),
+        "residents_not_placed": float(origins.loc[unplaced, total_col].sum()),
+        "residents": total,
+        "share_no_street": no_street / total if total > 0 else 0.0,
+    }
 
 
 def _group(node_i: np.ndarray, cell_i: np.ndarray, n_cells: int):

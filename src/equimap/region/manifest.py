@@ -18,6 +18,8 @@ from equimap import settings
 from equimap._errors import RegionError
 
 MANIFEST = "region.toml"
+#: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
+MAIN_BOUNDARY = "(main)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class AreaSpec:
+    """The study area (`[area]`): a boundary layer with an optional filter, or a polygon file."""
+
+    boundary: str | None = None  # key of a `[[boundaries]]` layer
+    filter: dict[str, str] = field(default_factory=dict)  # column -> value on that layer's file
+    path: Path | None = None  # a polygon file instead of a boundary layer
+
+
+@dataclass(frozen=True)
 class Region:
     """A region manifest, resolved to absolute paths and checked."""
 
@@ -71,6 +82,31 @@ class Region:
     country_name: str | None = None
     osm_date: str | None = None
     profile: str | None = None  # `[travel] profile`: a shipped speed profile name or a file relative to `folder`
+    area: AreaSpec | None = None  # `[area]`: the study area; residents, cells and services outside it are left out
+    main_boundary_key: str | None = None  # `main_boundary`: the boundary layer of the unit tables ("councils")
+    analyses: tuple[str, ...] = ()  # `default_analyses`: MODE:CATEGORY:MIN of the report's questions
+    coverage_warn_share: float = settings.COVERAGE_WARN_SHARE  # `[coverage] warn_share`
+    languages: tuple[str, ...] = ()  # `languages`: the region's languages, first one for names made up (unnamed units)
+
+    @property
+    def main_boundary(self) -> str | None:
+        """Return the key of the boundary layer the unit tables use (councils, municipalities), or None.
+
+        The manifest's ``main_boundary``; else a layer keyed ``councils``; else the first
+        layer that is not a land layer; else the first layer; None without boundary layers.
+        """
+        keys = [b.key for b in self.boundaries]
+        if self.main_boundary_key:
+            return self.main_boundary_key
+        if "councils" in keys:
+            return "councils"
+        return next((b.key for b in self.boundaries if not b.land), keys[0] if keys else None)
+
+    def boundary(self, key: str | None) -> LayerSpec | None:
+        """Return the boundary layer `key` (`MAIN_BOUNDARY`: the main one), or None."""
+        if key == MAIN_BOUNDARY:
+            key = self.main_boundary
+        return next((b for b in self.boundaries if b.key == key), None)
 
     @property
     def group_columns(self) -> list[str]:
@@ -94,6 +130,8 @@ class Region:
         """
         files = {self.osm_path, self.population_path, *[b.path for b in self.boundaries]}
         files |= {s.path for s in self.services}
+        if self.area is not None and self.area.path is not None:
+            files.add(self.area.path)
         for p in list(files):
             if p.suffix.lower() == ".shp" and p.parent.is_dir():
                 files |= {q for q in p.parent.iterdir() if q.is_file() and q.name.startswith(f"{p.stem}.")}
@@ -132,6 +170,26 @@ def _relative(path: Path, folder: Path) -> str:
         return path.relative_to(folder).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def crs_problem(crs: object, *, where: str = "crs") -> str | None:
+    """Return why `crs` cannot be a region's CRS (it must be a known, projected CRS in metres), or None.
+
+    The one check of a region's CRS: the manifest loader and `add-region --crs` both call it.
+    """
+    import pyproj
+
+    if not isinstance(crs, str) or not crs.strip():
+        return f'`{where}` must name a projected CRS in metres, e.g. "EPSG:3035"'
+    try:
+        c = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        return f'`{where}` = "{crs}" is not a CRS pyproj knows; give a projected CRS in metres such as "EPSG:3035" or the UTM zone of the region'
+    units = {a.unit_name.lower() for a in c.axis_info}
+    if not c.is_projected or not units or not units <= {"metre", "meter", "m"}:
+        what = "in degrees" if c.is_geographic else "not a projected CRS in metres"
+        return f'`{where}` = "{crs}" is {what}; give a projected CRS in metres such as "EPSG:3035" or the UTM zone of the region'
+    return None
 
 
 def regions_folder(data_dir: Path | None = None) -> Path:
@@ -261,6 +319,12 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     for rel, what in ((osm_rel, "osm.path"), (pop_rel, "population.path")):
         if rel is not None and not (folder / rel).exists():
             problems.append(f"`{what}` = `{rel}` does not exist in {folder}")
+    if crs is not None and (bad := crs_problem(crs)):
+        problems.append(bad)
+    area = _area(raw.get("area"), folder, [b.key for b in boundaries if b], problems)
+    main = raw.get("main_boundary")
+    if main is not None and main not in [b.key for b in boundaries if b]:
+        problems.append(f"`main_boundary` = `{main}` is not the key of a `[[boundaries]]` layer")
     bbox = raw.get("bbox")
     if bbox is not None and (len(bbox) != 4 or not (bbox[0] < bbox[2] and bbox[1] < bbox[3])):
         problems.append("`bbox` must be [west, south, east, north] in degrees")
@@ -289,7 +353,33 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         country_name=raw.get("country_name"),
         osm_date=osm.get("date"),
         profile=profile,
+        area=area,
+        main_boundary_key=main,
+        analyses=tuple(raw.get("default_analyses", [])),
+        languages=tuple(raw.get("languages", [])),
+        coverage_warn_share=float(raw.get("coverage", {}).get("warn_share", settings.COVERAGE_WARN_SHARE)),
     )
+
+
+def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[str]) -> AreaSpec | None:
+    """Return the `[area]` table as an `AreaSpec`, noting every problem."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or ("boundary" in raw) == ("path" in raw):
+        problems.append(
+            "`[area]` needs either `boundary` (a boundary layer key, with an optional `filter`) or `path` (a polygon file)"
+        )
+        return None
+    if "path" in raw:
+        path = folder / raw["path"]
+        if not path.exists():
+            problems.append(f"`area.path` = `{raw['path']}` does not exist in {folder}")
+        return AreaSpec(path=path)
+    if raw["boundary"] not in boundary_keys:
+        problems.append(
+            f"`area.boundary` = `{raw['boundary']}` is not the key of a `[[boundaries]]` layer {boundary_keys}"
+        )
+    return AreaSpec(boundary=raw["boundary"], filter={k: str(v) for k, v in raw.get("filter", {}).items()})
 
 
 def _ages(raw: object, cols: dict[str, str], where: str, problems: list[str]) -> dict[str, tuple[int, int]]:

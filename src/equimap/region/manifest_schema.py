@@ -45,6 +45,10 @@ SCHEMA: dict[str, Any] = {
     "attribution": {"lines": "list of strings"},
     "privacy": {"min_count": _INT},
     "travel": "any table",  # speed profiles (see the profile settings)
+    "area": {"boundary": _STR, "filter": "table", "path": "path"},  # the study area
+    "main_boundary": _STR,  # the boundary layer of the unit tables
+    "default_analyses": "list of strings",  # MODE:CATEGORY:MIN, the report's default questions
+    "coverage": {"warn_share": "share"},  # warn when more residents than this share are outside the network
 }
 _GROUP = {"label": _STR, "reference": _STR, "columns": "labels", "ages": "any"}
 
@@ -81,6 +85,7 @@ def _type_ok(value: Any, kind: Any) -> bool:
         "labels": lambda v: isinstance(v, dict) and len(v) > 0 and all(isinstance(x, str) for x in v.values()),
         "any table": lambda v: isinstance(v, dict),
         "any": lambda v: True,  # noqa: ARG005
+        "share": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1,
     }
     if isinstance(kind, tuple):
         return value in kind
@@ -96,6 +101,7 @@ def _describe(kind: Any) -> str:
         "table": 'a table such as { admin_level = "8" }',
         "labels": 'a table column -> label, such as { NAT = "Born in Malta" }',
         "any table": "a table",
+        "share": "a number from 0 to 1",
     }.get(kind, kind)
 
 
@@ -139,6 +145,8 @@ def schema_problems(raw: dict[str, Any], folder: Path) -> list[str]:
     problems: list[str] = []
     _walk(raw, SCHEMA, "", problems)
     paths = [("osm.path", raw.get("osm", {})), ("population.path", raw.get("population", {}))]
+    if isinstance(raw.get("area"), dict) and "path" in raw["area"]:
+        paths.append(("area.path", raw["area"]))
     for kind in ("boundaries", "services"):
         layers = raw.get(kind, [])
         if isinstance(layers, list):

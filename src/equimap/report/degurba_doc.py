@@ -18,13 +18,13 @@ from equimap.analysis.tables import council_units
 from equimap.indicators import _grid
 from equimap.indicators.degurba import DegurbaParams, classify_grid, classify_units, population_by_class
 from equimap.region.census import load_population
-from equimap.region.manifest import Region, load_region
+from equimap.region.manifest import MAIN_BOUNDARY, Region, load_region
 
 
 def degurba_markdown(
     region: str | Path | Region = "malta",
     *,
-    units_key: str = "councils",
+    units_key: str = MAIN_BOUNDARY,
     params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
 ) -> str:
     """Return a markdown report of the grid and unit classes of a region.
@@ -50,7 +50,7 @@ def degurba_markdown(
         cell_size_m=float(reg.cell_size_m or 1000.0),
         params=params,
     )
-    spec = next((b for b in reg.boundaries if b.key == units_key), None)
+    spec = reg.boundary(units_key)
     if spec is None:
         msg = (
             f"Region `{reg.key}` has no boundary layer `{units_key}`; choose one of {[b.key for b in reg.boundaries]}."

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from equimap._errors import DataError
-from equimap.analysis.bundle import DEFAULT_ANALYSES, OUTSIDE, TOTAL, Bundle, Progress, Question, build_bundle
+from equimap.analysis.bundle import OUTSIDE, TOTAL, Bundle, Progress, Question, build_bundle
 from equimap.i18n import has, languages, t
 from equimap.network.profile import Profile
 from equimap.protect.suppression import DEFAULT_THRESHOLD
@@ -106,7 +106,7 @@ def write_region(
     *,
     fmt: str | None = None,
     lang: str = "en",
-    analyses: Sequence[Question] = DEFAULT_ANALYSES,
+    analyses: Sequence[Question] | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     n_boot: int = 999,
     seed: int = 0,
@@ -119,7 +119,8 @@ def write_region(
     Every argument is checked before the region is prepared, so bad input fails at
     once. `data_dir` is where a region key is looked up (`load_region`); `profile` is the
     speed profile (`prepare_region`; the region's own by default). Returns the
-    files written and the bundle they were written from.
+    files written and the bundle they were written from. Without `analyses`, the region's
+    default questions (`equimap.analysis.question.region_analyses`).
     """
     path = Path(path)
     fmt = format_for(path, fmt)
@@ -137,6 +138,10 @@ def write_region(
 
     say = progress or (lambda _m, _f: None)
     prep = prepare_region(region, data_dir=data_dir, profile=profile, progress=say)
+    if analyses is None:
+        from equimap.analysis.question import region_analyses
+
+        analyses = region_analyses(prep.region)
     bundle = build_bundle(prep, analyses, threshold=threshold, n_boot=n_boot, seed=seed, progress=progress)
     say(f"Writing {fmt}", 0.7)
     try:

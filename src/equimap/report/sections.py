@@ -28,6 +28,7 @@ from equimap.report.labels import (
     group_who,
     region_name,
 )
+from equimap.report.preparation import preparation_lines
 from equimap.report.staticmap import FIGSIZE_IN, report_maps, to_png
 from equimap.report.style import Styles, grid_table, minutes, missing, para
 from equimap.report.tables import class_tables, council_names, council_table, group_tables, outreach
@@ -298,6 +299,8 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         out.append(para(t("report.methods.ferries_off", lang), st.body))
     for key in ("population", "indicators", "groups"):
         out.append(para(t(f"report.methods.{key}", lang), st.body))
+    for line in preparation_lines(bundle.preparation, bundle.region, lang):
+        out.append(para(line, st.body))
     if travel.snap == "edge":
         walk = fmt_num(travel.walk_speed_kmh, lang, digits=1)
         out.append(para(t("report.methods.snap_edge", lang, walk=walk), st.body))

@@ -81,7 +81,7 @@ def council_table(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     tab = bundle.tables["councils"]
     total = bundle.count_columns[0]
     names = council_names(bundle)
-    order = sorted(names, key=lambda i: names[i].casefold())
+    order = sorted(names, key=lambda i: str(names[i]).casefold())
     n_a = len(bundle.analyses)
     each = 8.8 / n_a
     widths = [3.4, 1.5, 1.3, 2.4, *[w for _ in bundle.analyses for w in (each * 0.3, each * 0.3, each * 0.4)]]
