@@ -69,3 +69,32 @@ def test_coverage_warn_share_from_the_manifest(tmp_path):
     manifest.write_text(manifest.read_text(encoding="utf-8") + "\n[coverage]\nwarn_share = 0.5\n", encoding="utf-8")
     prep = prepare_region(region.folder, modes=("walk",), cache_root=tmp_path / "cache")
     assert prep.summary["coverage"]["warn_share"] == 0.5 and not prep.summary["coverage"]["warn"]
+
+
+def test_preparation_sentences_protect_small_counts():
+    # one resident in one cell with no street (Malta's case): the sentence must not publish "1"
+    from types import SimpleNamespace
+
+    from equimap.report.preparation import found_lines, preparation_lines
+
+    region = SimpleNamespace(folder=None, area=None, groups=[])
+    summary = {
+        "coverage": {
+            "cells": 311,
+            "cells_no_street": 1,
+            "residents_no_street": 1.0,
+            "share_no_street": 1 / 519562,
+            "cells_not_placed": 0,
+            "residents_not_placed": 0.0,
+            "warn": False,
+        }
+    }
+    en = " ".join(preparation_lines(summary, region, "en"))
+    fr = " ".join(preparation_lines(summary, region, "fr"))
+    assert en.startswith("Fewer than 10 residents") and fr.startswith("Moins de 10")
+    assert (
+        " 1 residents" not in " ".join(found_lines(summary, region))
+        and "fewer than 10" in found_lines(summary, region)[0]
+    )
+    summary["coverage"]["residents_no_street"] = 1234.0
+    assert preparation_lines(summary, region, "en")[0].startswith("1,230 residents")

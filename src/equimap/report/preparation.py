@@ -8,7 +8,24 @@ these sentences, from `equimap.network.prepare.Prepared.summary` (the bundle's
 from __future__ import annotations
 
 from equimap.i18n import fmt_num, fmt_pct, has, t
+from equimap.protect.policy import min_count
+from equimap.protect.tables import GROUP_ROUNDING
 from equimap.region.manifest import Region
+
+
+def _residents(value: float, region: Region, lang: str) -> str:
+    """Return a count of residents as a published sentence may show it.
+
+    Protected like the tables: a count of 1 to (minimum - 1) is "fewer than <minimum>", and
+    larger counts are rounded to the nearest 10 like the region totals.
+    """
+    n = round(float(value))
+    floor = min_count(region.folder)
+    if n == 0:
+        return fmt_num(0, lang)
+    if n < floor:
+        return t("report.methods.fewer_than", lang, n=fmt_num(floor, lang))
+    return fmt_num(int(GROUP_ROUNDING * round(n / GROUP_ROUNDING)), lang)
 
 
 def area_name(region: Region) -> str:
@@ -33,7 +50,7 @@ def preparation_lines(summary: dict, region: Region, lang: str) -> list[str]:
                 "report.methods.study_area",
                 lang,
                 area=area_name(region),
-                out=fmt_num(round(area.get("residents_out", 0.0)), lang),
+                out=_residents(area.get("residents_out", 0.0), region, lang),
                 cells=fmt_num(area.get("cells_out", 0), lang),
                 cut=fmt_num(area.get("cells_cut", 0), lang),
                 services=fmt_num(area.get("services_out", 0), lang),
@@ -49,7 +66,7 @@ def preparation_lines(summary: dict, region: Region, lang: str) -> list[str]:
                     lang,
                     cells=fmt_num(moved["cells"], lang),
                     dimension=label,
-                    residents=fmt_num(round(moved["residents"]), lang),
+                    residents=_residents(moved["residents"], region, lang),
                 )
             )
     cov = summary.get("coverage", {})
@@ -58,15 +75,15 @@ def preparation_lines(summary: dict, region: Region, lang: str) -> list[str]:
             t(
                 "report.methods.coverage",
                 lang,
-                residents=fmt_num(round(cov["residents_no_street"]), lang),
+                residents=_residents(cov["residents_no_street"], region, lang),
                 share=fmt_pct(cov["share_no_street"], lang, digits=1),
                 cells=fmt_num(cov["cells_no_street"], lang),
-                unplaced=fmt_num(round(cov.get("residents_not_placed", 0.0)), lang),
+                unplaced=_residents(cov.get("residents_not_placed", 0.0), region, lang),
             )
         )
         if cov.get("warn"):
             out.append(t("report.methods.coverage_warn", lang, limit=fmt_pct(cov["warn_share"], lang)))
-    return out
+    return [line[:1].upper() + line[1:] for line in out]  # a sentence may open on "fewer than 10"
 
 
 def found_lines(summary: dict, region: Region) -> list[str]:
@@ -76,9 +93,9 @@ def found_lines(summary: dict, region: Region) -> list[str]:
     if cov:
         out.append(
             f"coverage: {cov.get('cells_no_street', 0)} of {cov.get('cells', 0)} populated cells had no street inside "
-            f"({round(cov.get('residents_no_street', 0.0)):,} residents, {100 * cov.get('share_no_street', 0.0):.1f} % "
+            f"({_residents(cov.get('residents_no_street', 0.0), region, 'en')} residents, {100 * cov.get('share_no_street', 0.0):.1f} % "
             f"outside the network's coverage); {cov.get('cells_not_placed', 0)} of them could not be placed on the "
-            f"network ({round(cov.get('residents_not_placed', 0.0)):,} residents, counted as unreachable)"
+            f"network ({_residents(cov.get('residents_not_placed', 0.0), region, 'en')} residents, counted as unreachable)"
         )
     out += preparation_lines(summary, region, "en")
     return out
