@@ -19,6 +19,15 @@ from equimap._errors import RegionError
 
 MANIFEST = "region.toml"
 
+#: Columns of the Eurostat Census 2021 grid whose labels the message catalogues translate
+#: (``group.<col>``, ``people.<col>``), by the dimension they belong to. A column of the same
+#: name in another dimension (``NAT`` among nationalities, say) keeps its manifest label.
+CENSUS_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "birth": ("NAT", "EU_OTH", "OTH"),
+    "age": ("Y_LT15", "Y_1564", "Y_GE65"),
+    "sex": ("M", "F"),
+}
+
 
 @dataclass(frozen=True)
 class GroupDimension:
@@ -77,12 +86,47 @@ class Region:
         """Return every population column named by a group dimension, in order."""
         return [c for g in self.groups for c in g.columns]
 
+    @property
+    def default_dimension(self) -> str | None:
+        """Return the key of the first group dimension the manifest names, or None for a total-only region."""
+        return self.groups[0].key if self.groups else None
+
+    def dimension_or_default(self, key: str | None) -> str | None:
+        """Return `key` checked against the region's dimensions, or the first dimension when `key` is None.
+
+        None comes back only for a region without groups (a total-only population).
+        """
+        if key is None:
+            return self.default_dimension
+        return self.group(key).key
+
+    def translated(self, col: str) -> bool:
+        """Return whether the catalogues' label of population column `col` applies in this region.
+
+        True for the total, the ``UNKNOWN_<DIM>`` columns and the census columns in the
+        dimension the catalogue knows them in (:data:`CENSUS_VOCABULARY`); False for any
+        other column, whose label is the manifest's.
+        """
+        if col == self.total_col or col.startswith("UNKNOWN_"):
+            return True
+        return any(col in g.columns and col in CENSUS_VOCABULARY.get(g.key, ()) for g in self.groups)
+
+    def label(self, col: str) -> str:
+        """Return the manifest's label of population column `col` (the column itself if none)."""
+        for g in self.groups:
+            if col in g.columns:
+                return g.columns[col]
+        return col
+
     def group(self, key: str) -> GroupDimension:
         """Return the group dimension `key` (e.g. ``"birth"``)."""
         for g in self.groups:
             if g.key == key:
                 return g
-        msg = f"Region `{self.key}` has no group dimension `{key}`; choose one of {[g.key for g in self.groups]}."
+        if not self.groups:
+            msg = f"Region `{self.key}` has no population groups (its manifest names only a total), so `{key}` cannot be used; leave the group option out."
+        else:
+            msg = f"Region `{self.key}` has no group dimension `{key}`; choose one of {[g.key for g in self.groups]}."
         raise RegionError(msg)
 
     def input_files(self) -> list[Path]:

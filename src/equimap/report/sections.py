@@ -199,10 +199,12 @@ def _top_places(bundle: Bundle, col: str, n: int = 3) -> list[tuple[str, float]]
 def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the one-page summary: the overall share beyond each threshold and the three largest gaps."""
     g = bundle.tables["groups"]
-    refs = [group_who(bundle, d.reference, lang) for d in bundle.region.groups]
-    refs_text = ", ".join(refs[:-1]) + f" {t('and', lang)} " + refs[-1] if len(refs) > 1 else "".join(refs)
+    refs = _and_list([group_who(bundle, d.reference, lang) for d in bundle.region.groups], lang)
     out: list[Flowable] = [para(t("report.summary.heading", lang), st.h1)]
-    out.append(para(t("report.summary.intro", lang, refs=refs_text), st.body))
+    if bundle.region.groups:
+        out.append(para(t("report.summary.intro", lang, refs=refs), st.body))
+    else:
+        out.append(para(t("groups.summary_intro", lang), st.body))
     for a in bundle.analyses:
         row = g[(g["analysis"] == a.key) & (g["dimension"] == "all")].iloc[0]
         out.append(
@@ -217,7 +219,13 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
                 st.bullet,
             )
         )
-    out.append(para(t("claims.dimensions_heading", lang), st.h2))
+    if not bundle.region.groups:  # a total-only region: one sentence instead of every comparison of groups
+        out.append(para(t("groups.none", lang, region=region_name(bundle, lang)), st.body))
+        out += [Spacer(1, 0.3 * cm), para(t("report.summary.reading", lang), st.small)]
+        return out
+    names = [dimension_name(bundle, d.key, lang) for d in bundle.region.groups]
+    heading = t("claims.dimensions_heading", lang, dimensions=_and_list([n[:1].lower() + n[1:] for n in names], lang))
+    out.append(para(heading, st.h2))
     for line in dimension_lines(bundle, lang):
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     out.append(para(t("report.summary.gaps_heading", lang), st.h2))
@@ -261,6 +269,11 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     out.append(para(t("claims.rule", lang, min=fmt_num(MIN_GAP_PP, lang)), st.small))
     out += [Spacer(1, 0.3 * cm), para(t("report.summary.reading", lang), st.small)]
     return out
+
+
+def _and_list(items: list[str], lang: str) -> str:
+    """Return `items` joined as a sentence lists them ("a, b and c")."""
+    return ", ".join(items[:-1]) + f" {t('and', lang)} " + items[-1] if len(items) > 1 else "".join(items)
 
 
 # --- maps --------------------------------------------------------------------------------------
