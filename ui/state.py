@@ -47,7 +47,7 @@ class Params:
     mode: str
     category: str
     threshold_min: int
-    dimension: str
+    dimension: str | None  # None for a region without groups (a total-only population)
     group: str
     n_boot: int = DEFAULT_N_BOOT
 

@@ -208,7 +208,8 @@ class Analysis:
                 names = units.set_index("council_id")["name"]
                 table.insert(1, "council", table["council_id"].map(names))
             visible = table.assign(**{total: table[total].fillna(0.0)})  # a hidden count weighs nothing
-            table = table.join(diverse_underserved(visible, total_col=total))
+            if "simpson" in table.columns:  # the diversity of country of birth: only a region with that dimension
+                table = table.join(diverse_underserved(visible, total_col=total))
             squares = self.prepared.population.geometry.reindex(table.index)
             self._memo[key] = gpd.GeoDataFrame(table, geometry=squares.to_numpy(), crs=self.prepared.population.crs)
         return self._memo[key]
