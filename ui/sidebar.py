@@ -107,6 +107,8 @@ def _group_choice(prep: Prepared, lang: str) -> None:
         st.session_state["dimension"] = None
         st.session_state["group"] = prep.region.total_col
         st.sidebar.caption(t("groups.none", lang, region=region_name(prep.region, lang)))
+        if prep.region.modelled_population:  # said on every page: these residents are a model, not a count
+            st.sidebar.warning(t("groups.modelled", lang, note=prep.region.population_note or ""))
         return
     _keep_valid("dimension", dims)
     _select(

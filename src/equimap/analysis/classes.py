@@ -53,7 +53,7 @@ def grid_classes(
         ``degurba_l1``, ``degurba_l1_label``, ``degurba_l2`` and
         ``degurba_l2_label``.
     """
-    if region.population_kind != "grid":
+    if not region.is_grid:
         msg = (
             f"Region `{region.key}` has population zones, not a grid; the Degree of Urbanisation needs a square "
             'population grid (`kind = "grid"` in the manifest).'

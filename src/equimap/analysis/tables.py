@@ -250,7 +250,7 @@ def _density(total: pd.Series, geometry: gpd.GeoSeries) -> pd.Series:
 
 def classify(prep: Prepared) -> gpd.GeoDataFrame | None:
     """Return :func:`equimap.analysis.classes.grid_classes` of the census cells, or None when they are not a grid."""
-    if prep.region.population_kind != "grid":
+    if not prep.region.is_grid:
         return None
     return grid_classes(prep.population, region=prep.region)
 

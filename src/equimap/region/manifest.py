@@ -80,6 +80,19 @@ class Region:
     country_name: str | None = None
     osm_date: str | None = None
     profile: str | None = None  # `[travel] profile`: a shipped speed profile name or a file relative to `folder`
+    #: ``kind = "buildings"``: the one total spread over the extract's buildings, and what that figure is
+    population_residents: float | None = None
+    population_note: str | None = None
+
+    @property
+    def is_grid(self) -> bool:
+        """Return whether residents are counted in square cells (a census grid, or cells modelled from buildings)."""
+        return self.population_kind in ("grid", "buildings")
+
+    @property
+    def modelled_population(self) -> bool:
+        """Return whether residents are modelled from buildings (one total spread), not counted per cell or zone."""
+        return self.population_kind == "buildings"
 
     @property
     def group_columns(self) -> list[str]:
@@ -261,9 +274,22 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     osm = raw.get("osm", {})
     pop = raw.get("population", {})
     osm_rel = _req(osm, "path", "osm", problems)
-    pop_rel = _req(pop, "path", "population", problems)
-    id_col = _req(pop, "id", "population", problems)
-    total = _req(pop, "total", "population", problems)
+    kind = pop.get("kind", "grid")
+    if kind == "buildings":  # one total spread over the OSM buildings: no population file of its own
+        pop_rel, id_col, total = osm_rel, "cell_id", pop.get("total", "T")
+        residents = _req(pop, "residents", "population", problems)
+        if residents is not None and not (isinstance(residents, int | float) and residents > 0):
+            problems.append("`population.residents` must be a number of residents above 0, e.g. `residents = 20000`")
+        if not pop.get("residents_note"):
+            problems.append(
+                '`population.residents_note` is missing; say where the total comes from, e.g. `residents_note = "Illustrative total, not an official figure"`'
+            )
+        if pop.get("groups"):
+            problems.append("`population.groups` cannot be used with `kind = \"buildings\"`: a single total has no groups")
+    else:
+        pop_rel = _req(pop, "path", "population", problems)
+        id_col = _req(pop, "id", "population", problems)
+        total = _req(pop, "total", "population", problems)
     groups = []
     for key, g in pop.get("groups", {}).items():
         cols = g.get("columns", {})
@@ -319,7 +345,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         osm_path=folder / osm_rel,
         population_path=folder / pop_rel,
         population_layer=pop.get("layer"),
-        population_kind=pop.get("kind", "grid"),
+        population_kind=kind,
         cell_size_m=pop.get("cell_size_m"),
         id_col=id_col,
         total_col=total,
@@ -333,6 +359,8 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         country_name=raw.get("country_name"),
         osm_date=osm.get("date"),
         profile=profile,
+        population_residents=float(pop["residents"]) if kind == "buildings" else None,
+        population_note=pop.get("residents_note"),
     )
 
 

@@ -90,7 +90,7 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         (
             t("report.param.population", lang),
             t(
-                "report.param.population_value",
+                "groups.population_modelled" if region.modelled_population else "report.param.population_value",
                 lang,
                 residents=fmt_num(pop, lang),
                 cells=fmt_num(len(bundle.tables["cells"]), lang),
@@ -109,7 +109,14 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         ),
     ]
     out.append(grid_table([[k, v] for k, v in params], st, [4.5, 12.9], header=0))
+    if region.modelled_population:
+        out += [Spacer(1, 0.4 * cm), para(modelled_note(bundle, lang), st.warning)]
     return out
+
+
+def modelled_note(bundle: Bundle, lang: str) -> str:
+    """Return the sentence saying that residents are modelled from buildings, with the manifest's note on the total."""
+    return t("groups.modelled", lang, note=bundle.region.population_note or "")
 
 
 def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
@@ -205,6 +212,8 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         out.append(para(t("report.summary.intro", lang, refs=refs), st.body))
     else:
         out.append(para(t("groups.summary_intro", lang), st.body))
+    if bundle.region.modelled_population:
+        out.append(para(modelled_note(bundle, lang), st.body))
     for a in bundle.analyses:
         row = g[(g["analysis"] == a.key) & (g["dimension"] == "all")].iloc[0]
         out.append(
@@ -309,6 +318,8 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         out.append(para(t("report.methods.ferries", lang, speed=speed, wait=wait), st.body))
     else:
         out.append(para(t("report.methods.ferries_off", lang), st.body))
+    if bundle.region.modelled_population:
+        out.append(para(modelled_note(bundle, lang), st.body))
     for key in ("population", "indicators", "groups"):
         out.append(para(t(f"report.methods.{key}", lang), st.body))
     if travel.snap == "edge":
@@ -399,7 +410,8 @@ def sources(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     ]
     for line in attribution_lines(bundle, lang):
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
-    for key in ("osm", "eurostat", "software"):
+    eurostat = any("eurostat" in line.casefold() for line in bundle.region.attribution)
+    for key in ("osm", *(["eurostat"] if eurostat else []), "software"):
         out.append(para(t(f"report.sources.{key}", lang), st.body))
     return out
 
