@@ -28,7 +28,13 @@ from tests import tiny_region
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/map.py", "app_pages/equity.py", "app_pages/outreach.py", "app_pages/report.py", "app_pages/scenario.py"]
+PAGES = [
+    "app_pages/map.py",
+    "app_pages/equity.py",
+    "app_pages/outreach.py",
+    "app_pages/report.py",
+    "app_pages/scenario.py",
+]
 NONE_EN = "has no data by group"
 NONE_FR = "n'a pas de données par groupe"
 
@@ -217,7 +223,7 @@ COMMANDS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["totalonly", "nationality"])
-def test_cli__every_command(regions, tmp_path, key) -> None:
+def test_cli__every_command(regions, tmp_path, key) -> None:  # noqa: ARG001 - the data folder of the tiny regions
     for cmd in COMMANDS:
         res = _cli(*cmd, "--region", key)
         assert res.returncode == 0 and "Traceback" not in res.stderr, (cmd, res.stderr[-800:])
@@ -231,7 +237,17 @@ def test_cli__every_command(regions, tmp_path, key) -> None:
     res = _cli("scenario", "--region", key, "--category", "pharmacy", "--add", f"{lon},{lat}")
     assert res.returncode == 0, res.stderr[-800:]
     for fmt in ("xlsx", "gpkg", "html", "csv", "geojson"):
-        res = _cli("report", "--region", key, "--out", str(tmp_path / f"r.{fmt}"), "--analysis", "walk:pharmacy:15", "--n-boot", "19")
+        res = _cli(
+            "report",
+            "--region",
+            key,
+            "--out",
+            str(tmp_path / f"r.{fmt}"),
+            "--analysis",
+            "walk:pharmacy:15",
+            "--n-boot",
+            "19",
+        )
         assert res.returncode == 0, (fmt, res.stderr[-800:])
 
 
@@ -243,10 +259,22 @@ def _pdf_text(path: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["totalonly", "nationality"])
-def test_report__en_and_fr(regions, tmp_path, key) -> None:
+def test_report__en_and_fr(regions, tmp_path, key) -> None:  # noqa: ARG001 - the data folder of the tiny regions
     for lang in ("en", "fr"):
         out = tmp_path / f"r-{lang}.pdf"
-        res = _cli("report", "--region", key, "--out", str(out), "--lang", lang, "--analysis", "walk:pharmacy:15", "--n-boot", "19")
+        res = _cli(
+            "report",
+            "--region",
+            key,
+            "--out",
+            str(out),
+            "--lang",
+            lang,
+            "--analysis",
+            "walk:pharmacy:15",
+            "--n-boot",
+            "19",
+        )
         assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr[-800:]
         text = re.sub(r"\s+", " ", _pdf_text(out))
         if key == "totalonly":
@@ -276,13 +304,13 @@ def _app_pages(region: str, lang: str) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_app__total_only_region_every_page(regions, lang) -> None:
+def test_app__total_only_region_every_page(regions, lang) -> None:  # noqa: ARG001 - the data folder of the tiny regions
     seen = _app_pages("totalonly", lang)
     assert any((NONE_EN if lang == "en" else NONE_FR) in s for s in seen["app_pages/equity.py"])
 
 
 @pytest.mark.slow
-def test_app__nationality_region_every_page(regions) -> None:
+def test_app__nationality_region_every_page(regions) -> None:  # noqa: ARG001 - the data folder of the tiny regions
     seen = _app_pages("nationality", "en")
     text = " ".join(seen["app_pages/equity.py"])
     assert "EU citizens" in text and "Born in" not in text
@@ -324,7 +352,19 @@ def test_helsinki__every_command(helsinki, tmp_path) -> None:  # noqa: ARG001 - 
     assert res.returncode == 0, res.stderr[-800:]
     for lang in ("en", "fr"):
         out = tmp_path / f"h-{lang}.pdf"
-        res = _cli("report", "--region", "helsinki", "--out", str(out), "--lang", lang, "--analysis", "walk:pharmacy:15", "--n-boot", "19")
+        res = _cli(
+            "report",
+            "--region",
+            "helsinki",
+            "--out",
+            str(out),
+            "--lang",
+            lang,
+            "--analysis",
+            "walk:pharmacy:15",
+            "--n-boot",
+            "19",
+        )
         assert res.returncode == 0, res.stderr[-800:]
         text = re.sub(r"\s+", " ", _pdf_text(out))
         assert ("modelled from OpenStreetMap buildings" if lang == "en" else "modélisés à partir des bâtiments") in text

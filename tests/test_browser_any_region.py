@@ -39,7 +39,9 @@ def server(tmp_path_factory) -> str:
     for key, kind in (("totalonly", "total"), ("nationality", "nationality")):
         write_tiny(data / key, kind=kind)
         prepare_region(load_region(data / key), cache_root=cache)  # prepared before the server reads it
-    env = dict(os.environ, EQUIMAP_DATA_DIR=str(data), EQUIMAP_CACHE_DIR=str(cache), PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
+    env = dict(
+        os.environ, EQUIMAP_DATA_DIR=str(data), EQUIMAP_CACHE_DIR=str(cache), PYTHONPATH=f"{ROOT / 'src'}:{ROOT}"
+    )
     port = _free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -94,7 +96,10 @@ def test_every_page_without_error(browser, server, region, lang) -> None:
             page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=DRAW_MS)
             page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=DRAW_MS)
             assert page.locator('[data-testid="stException"]').count() == 0, (name, page.inner_text("body")[:2000])
-            assert page.locator('[data-testid="stAlertContentError"]').count() == 0, (name, page.inner_text("body")[:2000])
+            assert page.locator('[data-testid="stAlertContentError"]').count() == 0, (
+                name,
+                page.inner_text("body")[:2000],
+            )
             body = page.inner_text("body")
             assert "Traceback" not in body and "IndexError" not in body and "Page not found" not in body
             if region == "totalonly":

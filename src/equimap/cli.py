@@ -582,7 +582,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("summary", help="per-group table")
     common(sp, threshold=15)
-    sp.add_argument("--group", help="one group dimension of the region's manifest (e.g. birth, age, sex); all by default")
+    sp.add_argument(
+        "--group", help="one group dimension of the region's manifest (e.g. birth, age, sex); all by default"
+    )
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_summary)

@@ -202,7 +202,9 @@ def outreach_targets(
     total = region.total_col
     groups = [*dim.columns, unknown_column(dim.key)] if dim is not None else []
     counts = [total, *groups]
-    _check_options(threshold_s=threshold_s, level=level, group=group, dim_columns=list(dim.columns) if dim else [], classes=classes)
+    _check_options(
+        threshold_s=threshold_s, level=level, group=group, dim_columns=list(dim.columns) if dim else [], classes=classes
+    )
     time_s = prep.access(mode, category, services=services)["time_nearest_s"]
     per = _per_origin(prep.origins, time_s, counts=counts, threshold_s=threshold_s, weights=weights)
     grid = grid_classes(prep.population, region=region, params=params)

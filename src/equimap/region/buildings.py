@@ -108,7 +108,9 @@ def whole_shares(weights: np.ndarray, total: int) -> np.ndarray:
     """
     w = np.asarray(weights, dtype=float)
     if total < 0 or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        msg = "Residents can only be shared out over non-negative weights with a positive sum, and a total of 0 or more."
+        msg = (
+            "Residents can only be shared out over non-negative weights with a positive sum, and a total of 0 or more."
+        )
         raise DataError(msg)
     exact = total * w / w.sum()
     low = np.floor(exact)
@@ -146,7 +148,7 @@ def spread_over_buildings(
     weight = building_weights(buildings)
     keep = weight > 0
     if not keep.any():
-        msg = "The OSM extract has no building with an area; `kind = \"buildings\"` needs building footprints."
+        msg = 'The OSM extract has no building with an area; `kind = "buildings"` needs building footprints.'
         raise DataError(msg)
     cent = buildings.geometry[keep].centroid
     x0 = np.floor(cent.x.to_numpy() / cell_size_m) * cell_size_m

@@ -109,7 +109,9 @@ def _from_buildings(region: Region) -> gpd.GeoDataFrame:
     cells = spread_over_buildings(
         buildings, total=total, cell_size_m=float(region.cell_size_m or 1000.0), total_col=region.total_col
     )
-    out = gpd.GeoDataFrame({region.total_col: cells[region.total_col]}, geometry=cells.geometry.to_numpy(), crs=cells.crs)
+    out = gpd.GeoDataFrame(
+        {region.total_col: cells[region.total_col]}, geometry=cells.geometry.to_numpy(), crs=cells.crs
+    )
     out["land_share"] = 1.0
     out.index.name = "cell_id"
     return out

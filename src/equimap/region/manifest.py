@@ -274,22 +274,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     osm = raw.get("osm", {})
     pop = raw.get("population", {})
     osm_rel = _req(osm, "path", "osm", problems)
-    kind = pop.get("kind", "grid")
-    if kind == "buildings":  # one total spread over the OSM buildings: no population file of its own
-        pop_rel, id_col, total = osm_rel, "cell_id", pop.get("total", "T")
-        residents = _req(pop, "residents", "population", problems)
-        if residents is not None and not (isinstance(residents, int | float) and residents > 0):
-            problems.append("`population.residents` must be a number of residents above 0, e.g. `residents = 20000`")
-        if not pop.get("residents_note"):
-            problems.append(
-                '`population.residents_note` is missing; say where the total comes from, e.g. `residents_note = "Illustrative total, not an official figure"`'
-            )
-        if pop.get("groups"):
-            problems.append("`population.groups` cannot be used with `kind = \"buildings\"`: a single total has no groups")
-    else:
-        pop_rel = _req(pop, "path", "population", problems)
-        id_col = _req(pop, "id", "population", problems)
-        total = _req(pop, "total", "population", problems)
+    kind, pop_rel, id_col, total = _population_keys(pop, osm_rel, problems)
     groups = []
     for key, g in pop.get("groups", {}).items():
         cols = g.get("columns", {})
@@ -362,6 +347,33 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         population_residents=float(pop["residents"]) if kind == "buildings" else None,
         population_note=pop.get("residents_note"),
     )
+
+
+def _population_keys(pop: dict[str, Any], osm_rel: str | None, problems: list[str]) -> tuple[str, Any, Any, Any]:
+    """Return ``(kind, path, id column, total column)`` of `[population]`, noting every problem.
+
+    ``kind = "buildings"`` has no file of its own (the OSM extract's buildings), and needs
+    ``residents`` (the total) and ``residents_note`` (where that figure comes from).
+    """
+    kind = pop.get("kind", "grid")
+    if kind != "buildings":
+        return (
+            kind,
+            _req(pop, "path", "population", problems),
+            _req(pop, "id", "population", problems),
+            _req(pop, "total", "population", problems),
+        )
+    residents = _req(pop, "residents", "population", problems)
+    if residents is not None and not (isinstance(residents, int | float) and residents > 0):
+        problems.append("`population.residents` must be a number of residents above 0, e.g. `residents = 20000`")
+    if not pop.get("residents_note"):
+        problems.append(
+            "`population.residents_note` is missing; say where the total comes from, "
+            'e.g. `residents_note = "Illustrative total, not an official figure"`'
+        )
+    if pop.get("groups"):
+        problems.append('`population.groups` cannot be used with `kind = "buildings"`: a single total has no groups')
+    return kind, osm_rel, "cell_id", pop.get("total", "T")
 
 
 def _ages(raw: object, cols: dict[str, str], where: str, problems: list[str]) -> dict[str, tuple[int, int]]:
