@@ -26,6 +26,7 @@ from ui.labels import (
     mode_by,
     people_phrase,
     reach_phrase,
+    region_name,
 )
 from ui.state import Params, params
 
@@ -284,7 +285,7 @@ def _diverse(p: Params) -> None:
     prep = data.prepared(p.region)
     L = p.lang  # noqa: N806
     cells = data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot)
-    flagged = cells[cells["diverse_underserved"]].sort_values("T", ascending=False)
+    flagged = cells[cells["diverse_underserved"]].sort_values(prep.region.total_col, ascending=False)
     st.subheader(t("equity.diverse_title", L))
     st.caption(
         t(
@@ -316,23 +317,31 @@ def _diverse(p: Params) -> None:
 p = params()
 prep = data.prepared(p.region, p.lang)
 st.title(t("equity.title", p.lang))
-st.markdown(
-    t(
-        "equity.intro",
-        p.lang,
-        category=category_label(prep, p.category, p.lang),
-        mode_by=mode_by(p.mode, p.lang),
-        threshold=p.threshold_min,
-        dimension=dimension_label(prep.region, p.dimension, p.lang).lower(),
+if p.dimension is None:  # a region without groups: its figures for all residents, and one sentence for the rest
+    st.markdown(t("groups.none", p.lang, region=region_name(prep.region, p.lang)))
+    with shown_as_error(p.lang):
+        _table_by_group(p)
+        _curves(p)
+        _inequality(p)
+else:
+    st.markdown(
+        t(
+            "equity.intro",
+            p.lang,
+            category=category_label(prep, p.category, p.lang),
+            mode_by=mode_by(p.mode, p.lang),
+            threshold=p.threshold_min,
+            dimension=dimension_label(prep.region, p.dimension, p.lang).lower(),
+        )
     )
-)
-with shown_as_error(p.lang):
-    gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min, p.n_boot)
-    _table_by_group(p)
-    _curves(p)
-    _summary(p)
-    _sentences(p, gaps)
-    _gaps(p, gaps)
-    _supply(p)
-    _inequality(p)
-    _diverse(p)
+    with shown_as_error(p.lang):
+        gaps = data.gaps(p.region, p.mode, p.category, p.dimension, p.threshold_min, p.n_boot)
+        _table_by_group(p)
+        _curves(p)
+        _summary(p)
+        _sentences(p, gaps)
+        _gaps(p, gaps)
+        _supply(p)
+        _inequality(p)
+        if "diverse_underserved" in data.cells(p.region, p.mode, p.category, p.threshold_min, p.n_boot).columns:
+            _diverse(p)

@@ -135,7 +135,7 @@ def test_installed_package_runs_from_another_folder(target, tmp_path) -> None:
 
     r = _run_installed(target, here, sys.executable, "-m", "equimap", "regions")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["malta\tMalta\tEPSG:3035"]
+    assert r.stdout.splitlines() == ["helsinki\tHelsinki centre (example)\tEPSG:3067", "malta\tMalta\tEPSG:3035"]
 
     script = target / "bin" / "equimap"
     assert script.exists()

@@ -27,7 +27,7 @@ def test_malta_manifest_loads():
 
 
 def test_load_region__unknown_names_known_ones():
-    with pytest.raises(RegionError, match=r"Region `atlantis` not found.*\['malta'"):
+    with pytest.raises(RegionError, match=r"Region `atlantis` not found.*known regions are \[.*'malta'"):
         load_region("atlantis")
 
 

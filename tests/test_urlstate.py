@@ -86,7 +86,7 @@ def test_app__a_link_sets_the_choices_and_the_url_keeps_them(malta) -> None:  # 
 
 
 @pytest.mark.malta
-def test_app__bad_values_in_the_url_fall_back_to_defaults(malta) -> None:  # noqa: ARG001
+def test_app__bad_values_in_the_url_fall_back_to_defaults(malta) -> None:
     at = _run(
         {
             "region": "atlantis", "mode": "teleport", "service": "spaceport", "threshold": "seven",
@@ -95,8 +95,9 @@ def test_app__bad_values_in_the_url_fall_back_to_defaults(malta) -> None:  # noq
     )  # fmt: skip
     assert not at.error
     s = at.session_state
-    for key in ("region", "mode", "category", "threshold_min", "dimension", "group", "lang"):
+    for key in ("region", "mode", "category", "threshold_min", "group", "lang"):
         assert s[key] == DEFAULTS[key], key
+    assert s["dimension"] == malta.region.default_dimension == "birth"  # the manifest's first dimension
     assert at.title[0].value == "Map: who is far from Pharmacies"
 
 

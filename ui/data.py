@@ -227,19 +227,22 @@ def services(region: str, category: str) -> gpd.GeoDataFrame:
 
 
 def group_table(
-    region: str, mode: str, category: str, threshold_min: int, dimension: str, n_boot: int = DEFAULT_N_BOOT
+    region: str, mode: str, category: str, threshold_min: int, dimension: str | None, n_boot: int = DEFAULT_N_BOOT
 ) -> pd.DataFrame:
     """Return the protected figures of all residents and of each group of a dimension (`Analysis.groups`)."""
     return analysis(region, mode, category, threshold_min, n_boot).groups(dimension)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def curves(region: str, mode: str, category: str, dimension: str, max_min: int) -> pd.DataFrame:
-    """Return the share of each group reached by minute (`equimap.indicators.curves.reached_by_minute`)."""
+def curves(region: str, mode: str, category: str, dimension: str | None, max_min: int) -> pd.DataFrame:
+    """Return the share of each group reached by minute (`equimap.indicators.curves.reached_by_minute`).
+
+    A region without groups (`dimension` None) has one curve: all residents.
+    """
     prep = _prep(region)
-    dim = prep.region.group(dimension)
+    groups = prep.region.group(dimension).columns if dimension else {prep.region.total_col: prep.region.total_col}
     time_s = prep.access(mode, category, services=upload.services_of(category))["time_nearest_s"]
-    return reached_by_minute(prep.origins, time_s, groups=dim.columns, max_min=max_min)
+    return reached_by_minute(prep.origins, time_s, groups=groups, max_min=max_min)
 
 
 def gaps(
@@ -288,7 +291,7 @@ def targets(
     category: str,
     threshold_min: int,
     level: str,
-    dimension: str,
+    dimension: str | None,
     group: str | None,
     n_boot: int = DEFAULT_N_BOOT,
 ) -> gpd.GeoDataFrame:
@@ -299,7 +302,7 @@ def targets(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _raw_targets(
-    region: str, mode: str, category: str, threshold_min: int, level: str, dimension: str, group: str | None
+    region: str, mode: str, category: str, threshold_min: int, level: str, dimension: str | None, group: str | None
 ) -> gpd.GeoDataFrame:
     """Return the unprotected targets (`equimap.analysis.outreach.outreach_targets`) that the files protect."""
     return outreach_targets(
@@ -321,7 +324,7 @@ def targets_file(
     category: str,
     threshold_min: int,
     level: str,
-    dimension: str,
+    dimension: str | None,
     group: str | None,
     *,
     suffix: str,

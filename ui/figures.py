@@ -21,7 +21,7 @@ def popup_layout(
     mode: str,
     category: str,
     threshold_min: int,
-    dimension: str,
+    dimension: str | None,
 ) -> Layout:
     """Return the popup sections of a kind of place: titles and ``(label, key)`` rows.
 
@@ -48,8 +48,12 @@ def popup_layout(
     within = f"n_within_{threshold_min}min"
     # a mean over the place's residents (of the count each can reach), not a count of sites: labelled as such
     travel += [(t("popup.within_mean", lang, n=threshold_min), within)] if within in columns else []
-    beyond = [(group_label(region, c, lang), f"beyond_{c}") for c in [total, *region.group(dimension).columns]]
-    beyond_title = t("popup.beyond", lang, threshold=threshold_min) + f" ({dimension_label(region, dimension, lang)})"
+    beyond_title = t("popup.beyond", lang, threshold=threshold_min)
+    groups: list[str] = []
+    if dimension is not None:  # a region without groups: the total alone
+        groups = list(region.group(dimension).columns)
+        beyond_title += f" ({dimension_label(region, dimension, lang)})"
+    beyond = [(group_label(region, c, lang), f"beyond_{c}") for c in [total, *groups]]
     travel_title = t(
         "popup.travel", lang, mode_by=mode_by(mode, lang), reach_to=reach_phrase(prep, category, lang, form="reach_to")
     )

@@ -18,6 +18,11 @@ def country_name(region: Region, lang: str) -> str:
     return t(f"country.{name}", lang, default=name)
 
 
+def region_name(region: Region, lang: str) -> str:
+    """Return the region's name in `lang` (``country.<name>``; the manifest's name when not translated)."""
+    return t(f"country.{region.name}", lang, default=region.name)
+
+
 #: Service keys of lists uploaded in the app start with this (see `ui.upload`).
 UPLOAD_PREFIX = "upload-"
 
@@ -49,15 +54,17 @@ def reach_phrase(prep: Prepared, key: str, lang: str, *, form: str = "reach") ->
 
 def group_label(region: Region, col: str, lang: str) -> str:
     """Return the label of a population column ("Born outside the EU"); ``T`` is all residents."""
-    default = None
-    for dim in region.groups:
-        default = dim.columns.get(col, default)
-    return t(f"group.{col}", lang, default=default or col, country=country_name(region, lang))
+    if not region.translated(col):  # a column of the region's own (a nationality, an age band): the manifest's label
+        return region.label(col)
+    return t(f"group.{col}", lang, default=region.label(col), country=country_name(region, lang))
 
 
 def people_phrase(region: Region, col: str, lang: str) -> str:
     """Return a group as it reads inside a sentence ("people born outside the EU")."""
-    return t(f"people.{col}", lang, default=group_label(region, col, lang).lower(), country=country_name(region, lang))
+    if not region.translated(col):  # the manifest's own label, as written ("EU citizens")
+        return region.label(col)
+    default = group_label(region, col, lang).lower()
+    return t(f"people.{col}", lang, default=default, country=country_name(region, lang))
 
 
 def dimension_label(region: Region, key: str, lang: str) -> str:

@@ -63,7 +63,7 @@ def place_popups(
     mode: str,
     category: str,
     threshold_min: int,
-    dimension: str,
+    dimension: str | None,
 ) -> Popups:
     """Return the popup layout and the per-place values of cells (``kind="cell"``) or councils."""
     opts = {"lang": lang, "mode": mode, "category": category, "threshold_min": threshold_min, "dimension": dimension}
@@ -88,7 +88,7 @@ def build_map(
     mode: str,
     category: str,
     threshold_min: int,
-    dimension: str,
+    dimension: str | None,
     group: str,
     basemap: bool = False,
 ) -> folium.Map:
@@ -233,7 +233,7 @@ def build_targets_map(
     units: gpd.GeoDataFrame | None,
     land: gpd.GeoDataFrame | None,
     lang: str,
-    dimension: str,
+    dimension: str | None,
 ) -> folium.Map:
     """Return the map of the Outreach page: the ranked places (with their figures) over the councils."""
     region = prep.region
@@ -256,11 +256,11 @@ def build_targets_map(
     return m
 
 
-def target_layout(prep: Prepared, *, lang: str, dimension: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Return the popup layout of an outreach target."""
+def target_layout(prep: Prepared, *, lang: str, dimension: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return the popup layout of an outreach target (the total alone for a region without groups)."""
     region = prep.region
     total = region.total_col
-    groups = list(region.group(dimension).columns)
+    groups = list(region.group(dimension).columns) if dimension is not None else []
     return [
         (
             "",

@@ -19,7 +19,7 @@ from equimap.network.profile import shipped_profiles
 from equimap.region.manifest import list_regions, load_region
 from ui import upload
 from ui.data import prepared, region_key
-from ui.labels import category_label, dimension_label, group_label, mode_label
+from ui.labels import category_label, dimension_label, group_label, mode_label, region_name
 from ui.state import Params, params
 from ui.urlstate import defaults_for
 
@@ -100,6 +100,36 @@ def _speed_choice(region: str, lang: str) -> Prepared:
     return prep
 
 
+def _group_choice(prep: Prepared, lang: str) -> None:
+    """Draw the dimension and group choices; a region without groups gets one sentence instead (no choice)."""
+    dims = [d.key for d in prep.region.groups]
+    if not dims:  # a total-only region: all residents, and a sentence saying why there is nothing to choose
+        st.session_state["dimension"] = None
+        st.session_state["group"] = prep.region.total_col
+        st.sidebar.caption(t("groups.none", lang, region=region_name(prep.region, lang)))
+        if prep.region.modelled_population:  # said on every page: these residents are a model, not a count
+            st.sidebar.warning(t("groups.modelled", lang, note=prep.region.population_note or ""))
+        return
+    _keep_valid("dimension", dims)
+    _select(
+        t("sidebar.dimension", lang),
+        dims,
+        "dimension",
+        lambda d: dimension_label(prep.region, d, lang),
+        context=(lang,),
+    )
+    groups = [prep.region.total_col, *prep.region.group(st.session_state["dimension"]).columns]
+    _keep_valid("group", groups)
+    _select(
+        t("sidebar.group", lang),
+        groups,
+        "group",
+        lambda g: group_label(prep.region, g, lang),
+        context=(lang, st.session_state["dimension"]),
+        help=t("sidebar.group_help", lang),
+    )
+
+
 def sidebar() -> tuple[Params, Prepared]:
     """Draw the shared sidebar and return the current choices and the prepared region."""
     sb = st.sidebar
@@ -125,25 +155,7 @@ def sidebar() -> tuple[Params, Prepared]:
         t("sidebar.threshold", lang), min_value=5, max_value=60, step=5, key="threshold_min",
         help=t("sidebar.threshold_help", lang),
     )  # fmt: skip
-    dims = [d.key for d in prep.region.groups]
-    _keep_valid("dimension", dims)
-    _select(
-        t("sidebar.dimension", lang),
-        dims,
-        "dimension",
-        lambda d: dimension_label(prep.region, d, lang),
-        context=(lang,),
-    )
-    groups = [prep.region.total_col, *prep.region.group(st.session_state["dimension"]).columns]
-    _keep_valid("group", groups)
-    _select(
-        t("sidebar.group", lang),
-        groups,
-        "group",
-        lambda g: group_label(prep.region, g, lang),
-        context=(lang, st.session_state["dimension"]),
-        help=t("sidebar.group_help", lang),
-    )
+    _group_choice(prep, lang)
     sb.selectbox(
         t("sidebar.n_boot", lang), N_BOOT_OPTIONS, key="n_boot", format_func=lambda n: fmt_num(n, lang),
         help=t("sidebar.n_boot_help", lang),

@@ -18,7 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "mode": "walk",
     "category": "pharmacy",
     "threshold_min": 15,
-    "dimension": "birth",
+    "dimension": None,  # the first group dimension of the region's manifest (None: a region without groups)
     "group": "T",
     "n_boot": DEFAULT_N_BOOT,
     "profile": "",  # speed profile: "" the region's own (manifest, else default), or a shipped name
@@ -47,7 +47,7 @@ class Params:
     mode: str
     category: str
     threshold_min: int
-    dimension: str
+    dimension: str | None  # None for a region without groups (a total-only population)
     group: str
     n_boot: int = DEFAULT_N_BOOT
 

@@ -86,7 +86,7 @@ def parse_query(query: Mapping[str, str]) -> dict[str, Any]:
 
 def query_of(state: Mapping[str, Any]) -> dict[str, str]:
     """Return the query-string values of the session choices in `state` (the inverse of `parse_query`)."""
-    return {name: str(state[key]) for name, key in URL_KEYS.items() if key in state}
+    return {name: str(state[key]) for name, key in URL_KEYS.items() if state.get(key) is not None}
 
 
 def parse_view(text: str | None) -> tuple[float, float, int] | None:

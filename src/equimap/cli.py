@@ -195,6 +195,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_groups(prep: Prepared) -> int:
+    """Say that the region has no data by group (its manifest names only a total); nothing to compare."""
+    print(f"{prep.region.name}: {i18n.t('groups.none', 'en', region=prep.region.name)}")
+    return 0
+
+
 def cmd_equity(args: argparse.Namespace) -> int:
     """Print group gaps against the reference group, with bootstrap intervals."""
     import pandas as pd
@@ -202,11 +208,14 @@ def cmd_equity(args: argparse.Namespace) -> int:
     from equimap.analysis.equity import gaps_table
 
     prep = _prepare(args)
+    dimension = prep.region.dimension_or_default(args.group)
+    if dimension is None:
+        return _no_groups(prep)
     t = gaps_table(
         prep,
         mode=args.mode,
         category=args.category,
-        dimension=args.group or "birth",
+        dimension=dimension,
         threshold_s=args.threshold_min * 60,
         n_boot=args.n_boot,
         seed=args.seed,
@@ -265,7 +274,10 @@ def cmd_supply(args: argparse.Namespace) -> int:
         max_cost_s=args.catchment_min * 60,
         services=_services(args, prep),
     )
-    t = supply_by_group(prep, acc, dimension=args.group or "birth")
+    dimension = prep.region.dimension_or_default(args.group)
+    if dimension is None:
+        return _no_groups(prep)
+    t = supply_by_group(prep, acc, dimension=dimension)
     t["per_1000"] = t["access"] * 1000
     print(
         f"{prep.region.name}: {_about(args, prep)} by {args.mode}, {args.measure}, catchment {args.catchment_min:g} min"
@@ -553,14 +565,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("summary", help="per-group table")
     common(sp, threshold=15)
-    sp.add_argument("--group", help="one group dimension (birth, age, sex); all by default")
+    sp.add_argument(
+        "--group", help="one group dimension of the region's manifest (e.g. birth, age, sex); all by default"
+    )
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--suppress-below", type=int, default=10, help=SUPPRESS_HELP)
     sp.set_defaults(func=cmd_summary)
 
     sp = sub.add_parser("equity", help="group gaps vs the reference group, with bootstrap intervals")
     common(sp, threshold=15)
-    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--group", help="group dimension of the region's manifest (default: its first)")
     sp.add_argument("--n-boot", type=int, default=999)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--json", action="store_true")
@@ -568,7 +582,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("supply", help="capacity per resident by group (floating catchments)")
     common(sp, threshold=15)
-    sp.add_argument("--group", help="group dimension (default birth)")
+    sp.add_argument("--group", help="group dimension of the region's manifest (default: its first)")
     sp.add_argument("--measure", choices=["2sfca", "e2sfca", "gravity"], default="2sfca")
     sp.add_argument("--catchment-min", type=float, default=30)
     sp.set_defaults(func=cmd_supply)

@@ -53,7 +53,7 @@ def grid_classes(
         ``degurba_l1``, ``degurba_l1_label``, ``degurba_l2`` and
         ``degurba_l2_label``.
     """
-    if region.population_kind != "grid":
+    if not region.is_grid:
         msg = (
             f"Region `{region.key}` has population zones, not a grid; the Degree of Urbanisation needs a square "
             'population grid (`kind = "grid"` in the manifest).'
@@ -146,7 +146,7 @@ def summary_by_class(
     mode: Mode,
     category: str,
     threshold_s: float,
-    dimension: str = "birth",
+    dimension: str | None = None,
     level: int = 1,
     params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
     services: gpd.GeoDataFrame | None = None,
@@ -167,7 +167,8 @@ def summary_by_class(
     threshold_s
         Time beyond which residents count as underserved (seconds).
     dimension
-        Group dimension of the region (``"birth"``, ``"age"``, ``"sex"``).
+        Group dimension of the region's manifest; None for its first (all residents only
+        for a total-only region).
     level
         1 (urban centre, urban cluster, rural) or 2 (the seven GHS-SMOD
         classes and water).
@@ -192,8 +193,9 @@ def summary_by_class(
     if level not in (1, 2):
         msg = f"`level` is {level!r}; use 1 or 2."
         raise DataError(msg)
-    dim = prep.region.group(dimension)
-    groups = {prep.region.total_col: "All residents", **dim.columns}
+    dimension = prep.region.dimension_or_default(dimension)
+    dim_columns = prep.region.group(dimension).columns if dimension is not None else {}
+    groups = {prep.region.total_col: "All residents", **dim_columns}
     col = f"degurba_l{level}"
     labels = L1_LABELS if level == 1 else L2_LABELS
     cls = urbanisation_of_origins(prep, params=params)[col].to_numpy()

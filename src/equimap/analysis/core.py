@@ -166,8 +166,8 @@ class Analysis:
         Parameters
         ----------
         by
-            A group dimension of the region (``"birth"``, ``"age"``, ``"sex"``); None gives
-            every dimension. The first row is always all residents (dimension ``all``).
+            A group dimension of the region's manifest (e.g. ``"birth"``); None gives
+            every dimension (none for a total-only region). The first row is always all residents (dimension ``all``).
         protect
             Hide small counts and round counts to 10 residents (the published figures).
 
@@ -209,7 +209,8 @@ class Analysis:
                 names = units.set_index("council_id")["name"]
                 table.insert(1, "council", table["council_id"].map(names))
             visible = table.assign(**{total: table[total].fillna(0.0)})  # a hidden count weighs nothing
-            table = table.join(diverse_underserved(visible, total_col=total))
+            if "simpson" in table.columns:  # the diversity of country of birth: only a region with that dimension
+                table = table.join(diverse_underserved(visible, total_col=total))
             squares = self.prepared.population.geometry.reindex(table.index)
             self._memo[key] = gpd.GeoDataFrame(table, geometry=squares.to_numpy(), crs=self.prepared.population.crs)
         return self._memo[key]
@@ -243,7 +244,7 @@ class Analysis:
         protect: bool = True,
         level: str | None = None,
         group: str | None = None,
-        dimension: str = "birth",
+        dimension: str | None = None,
     ) -> pd.DataFrame | None:
         """Return the ranked outreach targets (peri-urban and rural places) (None without a grid).
 
@@ -255,11 +256,12 @@ class Analysis:
         """
         if self._grid() is None:
             return None
-        if level is None and group is None and dimension == "birth":
+        dimension = self.prepared.region.dimension_or_default(dimension)
+        if level is None and group is None and dimension == self.prepared.region.default_dimension:
             return self._unprefix(self._result("outreach", protect).table)
         return self._targets(level or "cell", group, dimension, protect)
 
-    def _targets(self, level: str, group: str | None, dimension: str, protect: bool) -> gpd.GeoDataFrame:
+    def _targets(self, level: str, group: str | None, dimension: str | None, protect: bool) -> gpd.GeoDataFrame:
         key = ("targets", level, group, dimension, protect)
         if key in self._memo:
             return self._memo[key]

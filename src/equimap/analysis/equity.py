@@ -168,6 +168,8 @@ def inequality_table(
     for key, labels in (by or {}).items():
         d = theil_decomposition(t, w, labels.reindex(t.index))
         rows += [("theil_between", key, d.between), ("theil_within", key, d.within)]
+    if not prep.region.groups:  # a total-only region: no group decomposition, no group share to rank by
+        return pd.DataFrame(rows, columns=["index", "grouping", "value"])
     first = prep.region.groups[0]
     cells = prep.population
     foreign = cells[[c for c in first.columns if c != first.reference]].sum(axis=1) / cells[prep.region.total_col]

@@ -138,7 +138,7 @@ def outreach_targets(
     group: str | None = None,
     weights: OutreachWeights = OutreachWeights(),  # noqa: B008 - frozen, so a shared default is safe
     classes: Sequence[int] = OUTREACH_CLASSES,
-    dimension: str = "birth",
+    dimension: str | None = None,
     units_key: str = MAIN_BOUNDARY,
     params: DegurbaParams = DegurbaParams(),  # noqa: B008 - frozen, so a shared default is safe
     services: gpd.GeoDataFrame | None = None,
@@ -173,7 +173,8 @@ def outreach_targets(
     classes
         Level-2 codes of the places to rank.
     dimension
-        Group dimension whose counts are reported (``"birth"`` by default).
+        Group dimension whose counts are reported; None for the region's first (none for
+        a total-only region, whose places carry the total alone).
     units_key
         Boundary layer used for ``level="council"``.
     params
@@ -197,11 +198,14 @@ def outreach_targets(
         ``pop_in_classes``, ``beyond_in_classes`` and the outside counts.
     """
     region = prep.region
-    dim = region.group(dimension)
+    dimension = region.dimension_or_default(dimension)
+    dim = region.group(dimension) if dimension is not None else None
     total = region.total_col
-    groups = [*dim.columns, unknown_column(dim.key)]
+    groups = [*dim.columns, unknown_column(dim.key)] if dim is not None else []
     counts = [total, *groups]
-    _check_options(threshold_s=threshold_s, level=level, group=group, dim_columns=list(dim.columns), classes=classes)
+    _check_options(
+        threshold_s=threshold_s, level=level, group=group, dim_columns=list(dim.columns) if dim else [], classes=classes
+    )
     time_s = prep.access(mode, category, services=services)["time_nearest_s"]
     per = _per_origin(prep.origins, time_s, counts=counts, threshold_s=threshold_s, weights=weights)
     grid = grid_classes(prep.population, region=region, params=params)

@@ -250,7 +250,7 @@ def _density(total: pd.Series, geometry: gpd.GeoSeries) -> pd.Series:
 
 def classify(prep: Prepared) -> gpd.GeoDataFrame | None:
     """Return :func:`equimap.analysis.classes.grid_classes` of the census cells, or None when they are not a grid."""
-    if prep.region.population_kind != "grid":
+    if not prep.region.is_grid:
         return None
     return grid_classes(prep.population, region=prep.region)
 
@@ -401,7 +401,7 @@ def outreach_table(
     a: Question,
     cells: pd.DataFrame,
     *,
-    dimension: str = "birth",
+    dimension: str | None = None,
     services: gpd.GeoDataFrame | None = None,
     level: Literal["cell", "council"] = "cell",
     group: str | None = None,
@@ -429,9 +429,10 @@ def outreach_table(
         count columns, the cells column it repeats; for each derived column, the count
         columns it is computed from.
     """
-    dim = prep.region.group(dimension)
+    dimension = prep.region.dimension_or_default(dimension)
+    groups = [*prep.region.group(dimension).columns, unknown_column(dimension)] if dimension else []
     total = prep.region.total_col
-    members = [m for m in [total, *dim.columns, unknown_column(dim.key)] if m in cells.columns]
+    members = [m for m in [total, *groups] if m in cells.columns]
     t = outreach_targets(
         prep,
         mode=a.mode,

@@ -42,7 +42,7 @@ def urban_cells(population: gpd.GeoDataFrame, *, region: Region) -> gpd.GeoSerie
     region
         The region (its population kind, total column and cell size).
     """
-    if region.population_kind != "grid":
+    if not region.is_grid:
         log.info("%s: population zones, not a grid; every street counts as rural", region.key)
         return None
     classes = classify_grid(

@@ -126,10 +126,13 @@ def protect_areas(
             shares[c] = [total, *birth]
     if "density_km2" in table.columns:
         shares["density_km2"] = [total]
+    total_col: str | None = total
+    if not groups:  # a total-only region: the total is its own (one-column) set, with no sum to check
+        groups, total_col = {"all": [total]}, None
     return suppress_counts(
         table,
         count_groups=groups,
-        total_col=total,
+        total_col=total_col,
         threshold=threshold,
         share_cols=shares,
         group_totals=group_totals,

@@ -50,6 +50,8 @@ def load_population(region: Region) -> gpd.GeoDataFrame:
         was left out (``study_area``: see `restrict_population`) and, per dimension,
         the cells and residents reconciled (``reconciled``: ``cells``, ``residents``).
     """
+    if region.modelled_population:
+        return _from_buildings(region)
     src = region.population_path
     gdf = read_vector(src, layer=region.population_layer)
     where = src.name
@@ -168,3 +170,20 @@ def _apply_confidential(gdf: pd.DataFrame, counts: pd.DataFrame, region: Region)
                 log.info("%s: %d values of `%s` are confidential and unknown", region.key, int(hidden.sum()), c)
                 counts.loc[hidden, c] = np.nan
     return counts
+
+
+def _from_buildings(region: Region) -> gpd.GeoDataFrame:
+    """Return the cells of a ``kind = "buildings"`` region: its one total spread over the extract's buildings."""
+    from equimap.region.buildings import read_buildings, spread_over_buildings
+
+    buildings = read_buildings(region.osm_path, bbox=region.bbox).to_crs(region.crs)
+    total = int(round(region.population_residents or 0))
+    cells = spread_over_buildings(
+        buildings, total=total, cell_size_m=float(region.cell_size_m or 1000.0), total_col=region.total_col
+    )
+    out = gpd.GeoDataFrame(
+        {region.total_col: cells[region.total_col]}, geometry=cells.geometry.to_numpy(), crs=cells.crs
+    )
+    out["land_share"] = 1.0
+    out.index.name = "cell_id"
+    return out

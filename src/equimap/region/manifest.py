@@ -21,6 +21,15 @@ MANIFEST = "region.toml"
 #: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
 MAIN_BOUNDARY = "(main)"
 
+#: Columns of the Eurostat Census 2021 grid whose labels the message catalogues translate
+#: (``group.<col>``, ``people.<col>``), by the dimension they belong to. A column of the same
+#: name in another dimension (``NAT`` among nationalities, say) keeps its manifest label.
+CENSUS_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "birth": ("NAT", "EU_OTH", "OTH"),
+    "age": ("Y_LT15", "Y_1564", "Y_GE65"),
+    "sex": ("M", "F"),
+}
+
 
 @dataclass(frozen=True)
 class GroupDimension:
@@ -108,17 +117,66 @@ class Region:
             key = self.main_boundary
         return next((b for b in self.boundaries if b.key == key), None)
 
+    #: ``kind = "buildings"``: the one total spread over the extract's buildings, and what that figure is
+    population_residents: float | None = None
+    population_note: str | None = None
+
+    @property
+    def is_grid(self) -> bool:
+        """Return whether residents are counted in square cells (a census grid, or cells modelled from buildings)."""
+        return self.population_kind in ("grid", "buildings")
+
+    @property
+    def modelled_population(self) -> bool:
+        """Return whether residents are modelled from buildings (one total spread), not counted per cell or zone."""
+        return self.population_kind == "buildings"
+
     @property
     def group_columns(self) -> list[str]:
         """Return every population column named by a group dimension, in order."""
         return [c for g in self.groups for c in g.columns]
+
+    @property
+    def default_dimension(self) -> str | None:
+        """Return the key of the first group dimension the manifest names, or None for a total-only region."""
+        return self.groups[0].key if self.groups else None
+
+    def dimension_or_default(self, key: str | None) -> str | None:
+        """Return `key` checked against the region's dimensions, or the first dimension when `key` is None.
+
+        None comes back only for a region without groups (a total-only population).
+        """
+        if key is None:
+            return self.default_dimension
+        return self.group(key).key
+
+    def translated(self, col: str) -> bool:
+        """Return whether the catalogues' label of population column `col` applies in this region.
+
+        True for the total, the ``UNKNOWN_<DIM>`` columns and the census columns in the
+        dimension the catalogue knows them in (:data:`CENSUS_VOCABULARY`); False for any
+        other column, whose label is the manifest's.
+        """
+        if col == self.total_col or col.startswith("UNKNOWN_"):
+            return True
+        return any(col in g.columns and col in CENSUS_VOCABULARY.get(g.key, ()) for g in self.groups)
+
+    def label(self, col: str) -> str:
+        """Return the manifest's label of population column `col` (the column itself if none)."""
+        for g in self.groups:
+            if col in g.columns:
+                return g.columns[col]
+        return col
 
     def group(self, key: str) -> GroupDimension:
         """Return the group dimension `key` (e.g. ``"birth"``)."""
         for g in self.groups:
             if g.key == key:
                 return g
-        msg = f"Region `{self.key}` has no group dimension `{key}`; choose one of {[g.key for g in self.groups]}."
+        if not self.groups:
+            msg = f"Region `{self.key}` has no population groups (its manifest names only a total), so `{key}` cannot be used; leave the group option out."
+        else:
+            msg = f"Region `{self.key}` has no group dimension `{key}`; choose one of {[g.key for g in self.groups]}."
         raise RegionError(msg)
 
     def input_files(self) -> list[Path]:
@@ -275,9 +333,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     osm = raw.get("osm", {})
     pop = raw.get("population", {})
     osm_rel = _req(osm, "path", "osm", problems)
-    pop_rel = _req(pop, "path", "population", problems)
-    id_col = _req(pop, "id", "population", problems)
-    total = _req(pop, "total", "population", problems)
+    kind, pop_rel, id_col, total = _population_keys(pop, osm_rel, problems)
     groups = []
     for key, g in pop.get("groups", {}).items():
         cols = g.get("columns", {})
@@ -339,7 +395,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         osm_path=folder / osm_rel,
         population_path=folder / pop_rel,
         population_layer=pop.get("layer"),
-        population_kind=pop.get("kind", "grid"),
+        population_kind=kind,
         cell_size_m=pop.get("cell_size_m"),
         id_col=id_col,
         total_col=total,
@@ -358,6 +414,8 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         analyses=tuple(raw.get("default_analyses", [])),
         languages=tuple(raw.get("languages", [])),
         coverage_warn_share=float(raw.get("coverage", {}).get("warn_share", settings.COVERAGE_WARN_SHARE)),
+        population_residents=float(pop["residents"]) if kind == "buildings" else None,
+        population_note=pop.get("residents_note"),
     )
 
 
@@ -380,6 +438,33 @@ def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[st
             f"`area.boundary` = `{raw['boundary']}` is not the key of a `[[boundaries]]` layer {boundary_keys}"
         )
     return AreaSpec(boundary=raw["boundary"], filter={k: str(v) for k, v in raw.get("filter", {}).items()})
+
+
+def _population_keys(pop: dict[str, Any], osm_rel: str | None, problems: list[str]) -> tuple[str, Any, Any, Any]:
+    """Return ``(kind, path, id column, total column)`` of `[population]`, noting every problem.
+
+    ``kind = "buildings"`` has no file of its own (the OSM extract's buildings), and needs
+    ``residents`` (the total) and ``residents_note`` (where that figure comes from).
+    """
+    kind = pop.get("kind", "grid")
+    if kind != "buildings":
+        return (
+            kind,
+            _req(pop, "path", "population", problems),
+            _req(pop, "id", "population", problems),
+            _req(pop, "total", "population", problems),
+        )
+    residents = _req(pop, "residents", "population", problems)
+    if residents is not None and not (isinstance(residents, int | float) and residents > 0):
+        problems.append("`population.residents` must be a number of residents above 0, e.g. `residents = 20000`")
+    if not pop.get("residents_note"):
+        problems.append(
+            "`population.residents_note` is missing; say where the total comes from, "
+            'e.g. `residents_note = "Illustrative total, not an official figure"`'
+        )
+    if pop.get("groups"):
+        problems.append('`population.groups` cannot be used with `kind = "buildings"`: a single total has no groups')
+    return kind, osm_rel, "cell_id", pop.get("total", "T")
 
 
 def _ages(raw: object, cols: dict[str, str], where: str, problems: list[str]) -> dict[str, tuple[int, int]]:

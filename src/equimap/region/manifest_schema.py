@@ -32,7 +32,9 @@ SCHEMA: dict[str, Any] = {
     "population": {
         "path": "path",
         "layer": _STR,
-        "kind": ("grid", "zones"),
+        "kind": ("grid", "zones", "buildings"),
+        "residents": _NUM,
+        "residents_note": _STR,
         "cell_size_m": _NUM,
         "id": _STR,
         "total": _STR,

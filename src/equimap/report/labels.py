@@ -13,12 +13,9 @@ def minutes_text(value: float, lang: str) -> str:
 def group_label(bundle: Bundle, col: str, lang: str) -> str:
     """Return the label of population column `col` (``"Born outside the EU"``) in `lang`."""
     country = country_name(bundle, lang)
-    if has(f"group.{col}"):
+    if bundle.region.translated(col) and has(f"group.{col}"):
         return t(f"group.{col}", lang, country=country)
-    for g in bundle.region.groups:
-        if col in g.columns:
-            return g.columns[col]
-    return col
+    return bundle.region.label(col)
 
 
 def dimension_name(bundle: Bundle, key: str, lang: str) -> str:
@@ -28,7 +25,7 @@ def dimension_name(bundle: Bundle, key: str, lang: str) -> str:
 
 def group_who(bundle: Bundle, col: str, lang: str) -> str:
     """Return how a sentence names the members of group `col` (``"people born outside the EU"``, ``people.<col>``)."""
-    if has(f"people.{col}"):
+    if bundle.region.translated(col) and has(f"people.{col}"):
         return t(f"people.{col}", lang, country=country_name(bundle, lang))
     return group_label(bundle, col, lang)
 

@@ -60,11 +60,12 @@ def export_table(targets: pd.DataFrame, *, total_col: str = "T") -> pd.DataFrame
     groups = _group_columns(targets, total_col)
     needed = [total_col, f"beyond_{total_col}", "pop_unreachable", *groups, *[f"beyond_{g}" for g in groups]]
     missing = [c for c in needed if c not in targets.columns]
-    if missing or not groups:
-        msg = f"`targets` lacks column(s) {missing or ['beyond_<group>']}; pass the output of `outreach_targets`."
+    if missing:
+        msg = f"`targets` lacks column(s) {missing}; pass the output of `outreach_targets`."
         raise DataError(msg)
     geometry = [c for c in targets.columns if isinstance(targets[c].dtype, gpd.array.GeometryDtype)]
     out = pd.DataFrame(targets.drop(columns=geometry))
+    groups = groups or [total_col]  # a total-only region: the total is the one part to round
     gv = targets[groups].to_numpy(float)
     bv = targets[[f"beyond_{g}" for g in groups]].to_numpy(float)
     parts = np.hstack([bv, np.clip(gv - bv, 0.0, None)])
@@ -114,6 +115,13 @@ def protection_spec(targets: pd.DataFrame, *, total_col: str = "T") -> dict[str,
     share_cols: dict[str, list[str]] = {"share_beyond": [bt, total_col], "mean_excess_min": [bt]}
     share_cols.update({f"beyond_share_{g}": [f"beyond_{g}", bt] for g in groups})
     share_cols["score"] = [bt, f"beyond_{chosen}"] if chosen else [bt]
+    if not groups:  # a total-only region: residents and unserved residents, nothing to add up
+        return {
+            "count_groups": {"residents": [total_col], "beyond": [bt]},
+            "total_col": None,
+            "parents": {bt: total_col, "pop_unreachable": bt},
+            "share_cols": {k: v for k, v in share_cols.items() if k in targets.columns},
+        }
     return {
         "count_groups": {"residents": groups, "beyond": [f"beyond_{g}" for g in groups]},
         "total_col": total_col,

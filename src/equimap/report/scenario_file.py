@@ -205,7 +205,9 @@ def scenario_section(s: ScenarioAnalysis, st: Styles, lang: str) -> list[Flowabl
     for col, r in g.iterrows():
         rows.append(
             [
-                t(f"group.{col}", lang, country=country, default=str(r["label"])),
+                t(f"group.{col}", lang, country=country, default=str(r["label"]))
+                if prep.region.translated(str(col))
+                else str(r["label"]),
                 *_cells(r, "mean_min", "pop_beyond", lang),
             ]
         )

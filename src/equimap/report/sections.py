@@ -91,7 +91,7 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         (
             t("report.param.population", lang),
             t(
-                "report.param.population_value",
+                "groups.population_modelled" if region.modelled_population else "report.param.population_value",
                 lang,
                 residents=fmt_num(pop, lang),
                 cells=fmt_num(len(bundle.tables["cells"]), lang),
@@ -110,7 +110,14 @@ def title_page(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         ),
     ]
     out.append(grid_table([[k, v] for k, v in params], st, [4.5, 12.9], header=0))
+    if region.modelled_population:
+        out += [Spacer(1, 0.4 * cm), para(modelled_note(bundle, lang), st.warning)]
     return out
+
+
+def modelled_note(bundle: Bundle, lang: str) -> str:
+    """Return the sentence saying that residents are modelled from buildings, with the manifest's note on the total."""
+    return t("groups.modelled", lang, note=bundle.region.population_note or "")
 
 
 def largest_gaps(bundle: Bundle, n: int = 3) -> list[dict[str, Any]]:
@@ -200,10 +207,14 @@ def _top_places(bundle: Bundle, col: str, n: int = 3) -> list[tuple[str, float]]
 def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     """Return the one-page summary: the overall share beyond each threshold and the three largest gaps."""
     g = bundle.tables["groups"]
-    refs = [group_who(bundle, d.reference, lang) for d in bundle.region.groups]
-    refs_text = ", ".join(refs[:-1]) + f" {t('and', lang)} " + refs[-1] if len(refs) > 1 else "".join(refs)
+    refs = _and_list([group_who(bundle, d.reference, lang) for d in bundle.region.groups], lang)
     out: list[Flowable] = [para(t("report.summary.heading", lang), st.h1)]
-    out.append(para(t("report.summary.intro", lang, refs=refs_text), st.body))
+    if bundle.region.groups:
+        out.append(para(t("report.summary.intro", lang, refs=refs), st.body))
+    else:
+        out.append(para(t("groups.summary_intro", lang), st.body))
+    if bundle.region.modelled_population:
+        out.append(para(modelled_note(bundle, lang), st.body))
     for a in bundle.analyses:
         row = g[(g["analysis"] == a.key) & (g["dimension"] == "all")].iloc[0]
         out.append(
@@ -218,7 +229,13 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
                 st.bullet,
             )
         )
-    out.append(para(t("claims.dimensions_heading", lang), st.h2))
+    if not bundle.region.groups:  # a total-only region: one sentence instead of every comparison of groups
+        out.append(para(t("groups.none", lang, region=region_name(bundle, lang)), st.body))
+        out += [Spacer(1, 0.3 * cm), para(t("report.summary.reading", lang), st.small)]
+        return out
+    names = [dimension_name(bundle, d.key, lang) for d in bundle.region.groups]
+    heading = t("claims.dimensions_heading", lang, dimensions=_and_list([n[:1].lower() + n[1:] for n in names], lang))
+    out.append(para(heading, st.h2))
     for line in dimension_lines(bundle, lang):
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
     out.append(para(t("report.summary.gaps_heading", lang), st.h2))
@@ -264,6 +281,11 @@ def summary(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     return out
 
 
+def _and_list(items: list[str], lang: str) -> str:
+    """Return `items` joined as a sentence lists them ("a, b and c")."""
+    return ", ".join(items[:-1]) + f" {t('and', lang)} " + items[-1] if len(items) > 1 else "".join(items)
+
+
 # --- maps --------------------------------------------------------------------------------------
 
 
@@ -297,6 +319,8 @@ def methods(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         out.append(para(t("report.methods.ferries", lang, speed=speed, wait=wait), st.body))
     else:
         out.append(para(t("report.methods.ferries_off", lang), st.body))
+    if bundle.region.modelled_population:
+        out.append(para(modelled_note(bundle, lang), st.body))
     for key in ("population", "indicators", "groups"):
         out.append(para(t(f"report.methods.{key}", lang), st.body))
     for line in preparation_lines(bundle.preparation, bundle.region, lang):
@@ -389,7 +413,8 @@ def sources(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
     ]
     for line in attribution_lines(bundle, lang):
         out.append(Paragraph(escape(line), st.bullet, bulletText="•"))
-    for key in ("osm", "eurostat", "software"):
+    eurostat = any("eurostat" in line.casefold() for line in bundle.region.attribution)
+    for key in ("osm", *(["eurostat"] if eurostat else []), "software"):
         out.append(para(t(f"report.sources.{key}", lang), st.body))
     return out
 

@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, KeepTogether, TableStyle
 
 from equimap.analysis.bundle import CLASS_ROUNDING, OUTSIDE, TOTAL, Bundle
 from equimap.i18n import fmt_interval, fmt_num, fmt_pct, t
-from equimap.report.labels import analysis_title, group_label
+from equimap.report.labels import analysis_title, dimension_name, group_label
 from equimap.report.style import Styles, grid_table, missing, para
 
 
@@ -31,6 +31,9 @@ def group_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         para(t("report.groups.heading", lang), st.h1),
         para(t("report.groups.intro", lang), st.small),
     ]
+    if not bundle.region.groups:  # a total-only region: all residents only, and why
+        name = t(f"country.{bundle.region.name}", lang, default=bundle.region.name)
+        out.append(para(t("groups.none", lang, region=name), st.body))
     head = [t(f"report.groups.{k}", lang) for k in ("group", "residents", "mean", "median", "beyond", "gap", "ratio")]
     for a in bundle.analyses:
         rows: list[list[Any]] = [head]
@@ -39,7 +42,7 @@ def group_tables(bundle: Bundle, st: Styles, lang: str) -> list[Flowable]:
         for dim in dict.fromkeys(sub["dimension"]):
             if dim != "all":
                 spans.append(len(rows))
-                rows.append([t(f"dimension.{dim}", lang, default=dim), "", "", "", "", "", ""])
+                rows.append([dimension_name(bundle, dim, lang), "", "", "", "", "", ""])
             for _, r in sub[sub["dimension"] == dim].iterrows():
                 rows.append(_group_row(bundle, r, lang))
         out.append(

@@ -339,7 +339,7 @@ def check_locations(
     pts = [(i, c) for i, c in enumerate(scenario.changes) if c.lon is not None and c.kind != "remove"]
     if not pts:
         return
-    west, south, east, north = region.bbox
+    west, south, east, north = region.bbox or _population_box(region)
     outside = [i for i, c in pts if not (west <= c.lon <= east and south <= c.lat <= north)]
     problems = []
     if outside:
@@ -448,3 +448,11 @@ def _new_ids(adds: tuple[Change, ...], known: set[str]) -> list[str]:
             n += 1
         out.append(f"scenario/{n}")
     return out
+
+
+def _population_box(region: Region) -> tuple[float, float, float, float]:
+    """Return the lon/lat box of the region's population layer (for a manifest without `bbox`)."""
+    from equimap.region.census import load_population
+
+    w, s, e, n = load_population(region).to_crs("EPSG:4326").total_bounds
+    return float(w), float(s), float(e), float(n)

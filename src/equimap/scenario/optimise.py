@@ -330,10 +330,13 @@ def protect_gains(suggestion: Suggestion, *, threshold: int = DEFAULT_THRESHOLD)
         members = t.index[t["dimension"] == dim]
         groups[f"g:{dim}"], totals[f"g:{dim}"] = [f"g_{c}" for c in members], f"g_{total}"
         groups[f"p:{dim}"], totals[f"p:{dim}"] = [f"p_{c}" for c in members], f"p_{total}"
+    total_col: str | None = f"p_{total}"
+    if not groups:  # a total-only region: the residents and their gain, nothing to add up
+        groups, total_col = {"all": [f"p_{total}"], "gained": [f"g_{total}"]}, None
     res = suppress_counts(
         wide,
         count_groups=groups,
-        total_col=f"p_{total}",
+        total_col=total_col,
         threshold=threshold,
         group_totals=totals,
         parents={f"g_{c}": f"p_{c}" for c in t.index},
