@@ -201,6 +201,8 @@ def test_reconciled_groups_are_stated_in_prepare_and_the_methods(tmp_path):
     fr = preparation_lines(summary, region, "fr")
     assert len(en) == len(fr) == 1  # birth only; no study area
     assert en[0].startswith("In 1 census cells the groups of “Country of birth” added up to more than")
-    assert "moving 35 residents in all" in en[0]
-    assert "soit 35 habitants déplacés" in fr[0]
+    assert pop.attrs["reconciled"]["birth"]["residents"] == 35
+    # published like the region totals: to the nearest 10 (and "fewer than 10" below the minimum count)
+    assert "moving 40 residents in all" in en[0]
+    assert "soit 40 habitants déplacés" in fr[0]
     assert found_lines(summary, region) == en
