@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from bench.compare import verdict
+
 GOAL_S = 60.0
 
 
@@ -146,19 +148,19 @@ def _run_child(args: list[str]) -> dict:
 
 
 def _print_grid(r: dict) -> None:
-    verdict = "within" if r["pass_s"] <= GOAL_S else "over"
+    goal = "within" if r["pass_s"] <= GOAL_S else "over"
     print(
         f"synthetic street grid: {r['n_nodes']:,} nodes, {r['n_arcs']:,} arcs; built in {r['build_s']:.1f} s, "
         f"reversed arrays in {r['csr_s']:.1f} s; resident after building {r['rss_graph_mb']:,.0f} MB"
     )
     print(
         f"  nearest pass, {r['n_categories']} categories ({r['n_sites']:,} sites), every node, "
-        f"{r['threads']} thread(s): {r['pass_s']:.1f} s ({verdict} the {GOAL_S:.0f} s goal), "
+        f"{r['threads']} thread(s): {r['pass_s']:.1f} s ({goal} the {GOAL_S:.0f} s goal), "
         f"{r['settled_per_s'] / 1e6:.2f}M node labels/s; peak memory (VmHWM) {r['peak_mb']:,.0f} MB"
     )
     if "scipy_sub_s" in r:
         a, b = r["ours_sub_s"], r["scipy_sub_s"]
-        who = f"equimap {b / a:.1f}× faster than scipy" if a < b else f"equimap {a / b:.1f}× slower than scipy"
+        who = verdict(a, b, "scipy")
         print(
             f"  same pass on {len(r['peer_keys'])} categories ({', '.join(r['peer_keys'])}), one thread: "
             f"equimap {a:.1f} s, scipy dijkstra(min_only) {b:.1f} s: {who} (agree to 1e-6)"
@@ -167,7 +169,8 @@ def _print_grid(r: dict) -> None:
 
 def _print_malta(r: dict) -> None:
     parts = ", ".join(
-        f"{m} {v['n_nodes']:,} nodes {v['n_categories']} categories {v['s'] * 1000:.0f} ms" for m, v in r["modes"].items()
+        f"{m} {v['n_nodes']:,} nodes {v['n_categories']} categories {v['s'] * 1000:.0f} ms"
+        for m, v in r["modes"].items()
     )
     print(
         f"Malta (largest real extract held), nearest pass every category and node, {r['threads']} thread(s): "
