@@ -394,33 +394,36 @@ def build_network(
     for _, _, d in graph.edges(data=True):
         if d["delay_s"] > 0:
             d["travel_time"] = d["travel_time"] + d["delay_s"]
-    _project_in_place(graph, crs)
+    graph = _projected(graph, crs)
     net = Network.from_graph(graph, mode=mode, crs=crs)
     log.info("%s network (%s profile): %d nodes, %d edges", mode, profile.name, net.n_nodes, net.n_edges)
     return net
 
 
-def _project_in_place(graph: nx.MultiDiGraph, crs: str) -> None:
-    """Project node `x`/`y` and edge `geometry` to `crs` in place.
+def _projected(graph: nx.MultiDiGraph, crs: str) -> nx.MultiDiGraph:
+    """Return the graph with node `x`/`y` and edge `geometry` projected to `crs`.
 
-    The same transformation as osmnx's ``project_graph`` (GeoPandas ``to_crs`` on the node points
-    and on the edge geometries, so the coordinates are bit for bit the same), without building the
-    graph's GeoDataFrames and a new graph from them: that round trip was a quarter of the cold
-    preparation of Malta (pyinstrument, December 2026).
+    The same coordinates (GeoPandas ``to_crs`` on the node points and on the edge geometries, bit for
+    bit) and the same node and edge order as osmnx's ``project_graph``, which rebuilds the graph edge
+    by edge from GeoDataFrames; this skips the GeoDataFrames, a quarter of Malta's cold preparation
+    (pyinstrument, December 2026). `build_network`'s arrays are unchanged (tests/test_network.py).
     """
     nodes = list(graph.nodes)
     pts = gpd.GeoSeries(
         gpd.points_from_xy([graph.nodes[n]["x"] for n in nodes], [graph.nodes[n]["y"] for n in nodes]),
         crs=graph.graph["crs"],
     ).to_crs(crs)
+    edges = list(graph.edges(keys=True, data=True))
+    with_geom = [i for i, (_, _, _, d) in enumerate(edges) if "geometry" in d]
+    geoms = gpd.GeoSeries([edges[i][3]["geometry"] for i in with_geom], crs=graph.graph["crs"]).to_crs(crs)
+    new_geom = dict(zip(with_geom, geoms.to_numpy().tolist(), strict=True))
+    out = nx.MultiDiGraph(**{**graph.graph, "crs": pts.crs})
+    for i, (u, v, k, d) in enumerate(edges):
+        out.add_edge(u, v, key=k, **({**d, "geometry": new_geom[i]} if i in new_geom else d))
+    out.add_nodes_from(n for n in nodes if n not in out)
     for n, x, y in zip(nodes, pts.x.to_numpy().tolist(), pts.y.to_numpy().tolist(), strict=True):
-        graph.nodes[n]["x"], graph.nodes[n]["y"] = x, y
-    with_geom = [d for _, _, d in graph.edges(data=True) if "geometry" in d]
-    if with_geom:
-        geoms = gpd.GeoSeries([d["geometry"] for d in with_geom], crs=graph.graph["crs"]).to_crs(crs)
-        for d, g in zip(with_geom, geoms.to_numpy().tolist(), strict=True):
-            d["geometry"] = g
-    graph.graph["crs"] = pts.crs
+        out.nodes[n].update({**graph.nodes[n], "x": x, "y": y})
+    return out
 
 
 def _add_node_delays(
