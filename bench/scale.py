@@ -15,6 +15,8 @@ Cases:
 - ``malta``: the largest real extract the repository holds (Malta, all three modes, its own
   services snapped to each network), networks from the prepared cache.
 
+With ``EQUIMAP_SCALE_LOG=file``, the child appends a line per category done (time, peak memory).
+
 Run: ``python -m bench.scale`` (``--nodes N``, ``--threads T``, ``--case grid|malta|all``); the
 60 s goal is for the 10M-node grid on this 2-core machine.
 """
@@ -54,8 +56,16 @@ def _nearest_pass(net, sources: dict[str, np.ndarray], threads: int) -> tuple[di
     origins = np.arange(net.n_nodes, dtype=np.int64)
     _ = net.reverse_csr  # built once, before the clock of the pass
 
+    log = os.environ.get("EQUIMAP_SCALE_LOG")
+    t_start = time.perf_counter()
+
     def one(key):
-        return key, nearest_times(net, origins, sources[key], k=1)[0][:, 0]
+        out = key, nearest_times(net, origins, sources[key], k=1)[0][:, 0]
+        if log:  # progress of a long run, so that a stopped run still tells its rate and memory
+            with open(log, "a", encoding="utf-8") as f:
+                row = {"key": key, "sites": len(sources[key]), "at_s": time.perf_counter() - t_start}
+                f.write(json.dumps(row | {"peak_mb": _status_mb("VmHWM")}) + "\n")
+        return out
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
