@@ -49,9 +49,7 @@ def test_tiled_nearest_equals_the_whole_network(grid, k, key, buffers_m):
     s_t = np.linspace(0, 30, len(src))
     want_t, want_i = nearest_times(grid, np.arange(grid.n_nodes), src, service_time_s=s_t, k=k)
     # small buffers: some nodes need the second round, some the whole network
-    got_t, got_i, stats = partitioned_nearest(
-        grid, src, tile_m=2_000, buffers_m=buffers_m, service_time_s=s_t, k=k
-    )
+    got_t, got_i, stats = partitioned_nearest(grid, src, tile_m=2_000, buffers_m=buffers_m, service_time_s=s_t, k=k)
     np.testing.assert_array_equal(got_t, want_t)
     unique = np.isfinite(want_t).all(axis=1)
     np.testing.assert_array_equal(got_i[unique], want_i[unique])
@@ -77,9 +75,7 @@ def test_tiles_on_a_dask_local_cluster_equal_the_single_process_run(grid):
     origin = np.arange(0, grid.n_nodes, 3)
     want_c = count_within(grid, origin, src, thresholds_s=GRID_THRESHOLDS_S)
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
         got_t, _, _ = partitioned_nearest(grid, src, tile_m=2_000, buffers_m=[1_500], client=client)

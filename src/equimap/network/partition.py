@@ -101,7 +101,9 @@ def _nearest_task(sub: Network, origin: np.ndarray, source: np.ndarray, source_t
 
 def _count_task(sub: Network, origin: np.ndarray, origin_time_s, source: np.ndarray, source_time_s, thr: np.ndarray):
     """One tile's counts within each threshold for its origins."""
-    return count_within(sub, origin, source, thresholds_s=thr, origin_time_s=origin_time_s, service_time_s=source_time_s)
+    return count_within(
+        sub, origin, source, thresholds_s=thr, origin_time_s=origin_time_s, service_time_s=source_time_s
+    )
 
 
 def _run(client, fn, jobs: list[tuple]) -> list:
