@@ -19,11 +19,14 @@ $(STAMP): requirements.txt pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Leaflet and the other map assets come from npm, served locally by Streamlit.
-vendor: static/vendor/.installed
-static/vendor/.installed: package.json package-lock.json scripts/vendor.py
+# Both copies (the app's static/vendor and the package's, inlined in the HTML map) have a stamp:
+# a checkout holding one of them only (a copied folder) is rebuilt.
+VENDOR_STAMPS := static/vendor/.installed src/equimap/static/vendor/.installed
+vendor: $(VENDOR_STAMPS)
+$(VENDOR_STAMPS) &: package.json package-lock.json scripts/vendor.py
 	npm ci --silent --no-audit --no-fund
 	python3 scripts/vendor.py
-	touch $@
+	touch $(VENDOR_STAMPS)
 
 # OSRM's tools from PyPI's osrm-bindings wheel, the independent engine of tests/test_engine_check.py
 # and bench/engines.py (a check, not a dependency of equimap); see bench/osrm_engine.py.
@@ -45,8 +48,10 @@ test: venv vendor browser engine
 test-unit: venv
 	$(PY) -m pytest -m "not malta and not browser and not install and not slow"
 
+# Every benchmark, after building what they need (map assets, Chromium, OSRM); BENCH_ARGS=--quick
+# runs each with its smallest settings (a check that all of them run).
 bench: venv vendor browser engine
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -17,6 +17,7 @@ import argparse
 import statistics
 import time
 
+from bench.compare import against
 from equimap.analysis.bundle import build_bundle
 from equimap.analysis.core import Analysis
 from equimap.analysis.question import Question
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         ("equity_tables_s", "Equity page tables (groups + gaps)"),
         ("report_bundle_after_screen_s", "Report bundle after the pages"),
     ):
-        print(f"{label}: {res[key]:.2f} s = {res[key] / base:.2f}x the baseline")
+        print(f"{label}: {res[key]:.2f} s, {against(res[key], base)}")
     return res
 
 

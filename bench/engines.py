@@ -34,7 +34,6 @@ import pandas as pd
 import pyproj
 
 from bench import osrm_engine
-from equimap import settings
 from equimap.network.graph import Network
 from equimap.network.od import pair_times, path_nodes, path_time_s
 
@@ -335,12 +334,16 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         _print_summary(mode, results[mode])
         if mode == "drive":
             sp = osrm_speeds(df, classes)
+            prof = prep.travel.profile
+            urban_kmh, rural_kmh = prof.drive_speeds(urban=True), prof.drive_speeds(urban=False)
+            fb_urban, fb_rural = prof.drive_fallback_kmh
             print(
-                "      OSRM's own speeds on its routes (turn costs aside), by class; equimap's default where untagged:"
+                "      OSRM's own speeds on its routes (turn costs aside), by class; equimap's speed profile "
+                f"`{prof.name}` (urban / rural km/h) where untagged, the tag x {prof.maxspeed_factor:g} where tagged:"
             )
             for r in sp.itertuples():
-                ours = settings.DRIVE_SPEEDS_KMH.get(r[1], settings.DRIVE_FALLBACK_KMH)
-                eq = f"{ours:.0f}" if r.maxspeed == "untagged" else "the tag"
+                u_kmh, r_kmh = urban_kmh.get(r[1], fb_urban), rural_kmh.get(r[1], fb_rural)
+                eq = f"{u_kmh:.0f} / {r_kmh:.0f}" if r.maxspeed == "untagged" else "the tag"
                 print(
                     f"        {r[1]:15s} {r.maxspeed:8s} {100 * r.share_of_length:5.1f} % of length: "
                     f"OSRM {r.osrm_kmh:5.1f} km/h, equimap {eq}"

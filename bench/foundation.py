@@ -27,6 +27,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from bench.compare import verdict
 from equimap.network.prepare import prepare_region
 from equimap.network.routing import access_table, nearest_times, snap_points
 
@@ -94,15 +95,17 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"nearest-service pass, walk, all {len(keys)} categories, every node (agree to 1e-6):")
     print(f"  equimap numba kernel       {res['ours_s'] * 1000:8.0f} ms")
     print(
-        f"  scipy dijkstra(min_only)   {res['scipy_s'] * 1000:8.0f} ms   ({res['scipy_s'] / res['ours_s']:.1f}x ours)"
+        f"  scipy dijkstra(min_only)   {res['scipy_s'] * 1000:8.0f} ms   {verdict(res['ours_s'], res['scipy_s'], 'scipy')}"
     )
     print(
-        f"  networkx multi-source      {res['networkx_s'] * 1000:8.0f} ms   ({res['networkx_s'] / res['ours_s']:.0f}x ours)"
+        f"  networkx multi-source      {res['networkx_s'] * 1000:8.0f} ms   "
+        f"{verdict(res['ours_s'], res['networkx_s'], 'networkx')}"
     )
     if importlib.util.find_spec("pandana") is not None:
         res.update(_pandana(net, keys, nodes_by_key, a))
         print(
-            f"  pandana nearest_pois       {res['pandana_s'] * 1000:8.0f} ms   ({res['pandana_s'] / res['ours_s']:.0f}x ours)"
+            f"  pandana nearest_pois       {res['pandana_s'] * 1000:8.0f} ms   "
+            f"{verdict(res['ours_s'], res['pandana_s'], 'pandana')}"
             f", plus {res['pandana_build_s']:.1f} s to build its network"
         )
     else:

@@ -19,6 +19,7 @@ import argparse
 import statistics
 import time
 
+from bench.compare import against
 from equimap.network.prepare import prepare_region
 from equimap.scenario.optimise import suggest_sites
 
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             res[f"{objective}_k{k}_cost_table_s"], res[f"{objective}_k{k}_solve_s"] = cost, solve
             sz = out[0].sizes
             print(
-                f"{objective:8s} K={k:2d}: cost table {cost:.2f} s ({cost / res['baseline_access_s']:.2f}x baseline; "
-                f"{sz['pairs']} pairs), solve {solve:.2f} s ({solve / res['baseline_access_s']:.2f}x; model "
+                f"{objective:8s} K={k:2d}: cost table {cost:.2f} s ({against(cost, res['baseline_access_s'], 'the baseline access table')}; "
+                f"{sz['pairs']} pairs), solve {solve:.2f} s ({against(solve, res['baseline_access_s'], 'that baseline')}; model "
                 f"{sz['model_rows']} rows x {sz['model_columns']} candidates), median of {runs}"
             )
     return res

@@ -112,3 +112,38 @@ def test_network_save_load_roundtrip(tmp_path, grid_net):
     for f in ("osmid", "x", "y", "edge_u", "edge_v", "time_s", "length_m"):
         np.testing.assert_array_equal(getattr(back, f), getattr(grid_net, f))
     assert back.mode == "walk" and back.crs == grid_net.crs
+
+
+@pytest.mark.parametrize("mode", ["drive", "walk"])
+def test_build_network__projection_equals_osmnx_project_graph(tmp_path, monkeypatch, mode):
+    # `_projected` replaces osmnx's project_graph: the same arrays, bit for bit and in the same order
+    import osmnx as ox
+
+    from equimap.network import graph as graph_mod
+
+    extra = (
+        f'<node id="6001" lat="{_ll(tiny_region.X0 + 130, tiny_region.Y0 + 70)[1]:.9f}" '
+        f'lon="{_ll(tiny_region.X0 + 130, tiny_region.Y0 + 70)[0]:.9f}"/>'
+        f'<way id="902"><nd ref="{tiny_region.node_id(0, 0)}"/><nd ref="6001"/><nd ref="{tiny_region.node_id(1, 1)}"/>'
+        '<tag k="highway" v="residential"/></way>'
+    )
+    osm = tiny_region.write_osm(tmp_path / "t.osm", extra_ways=extra)
+    ex = read_osm(osm)
+    new = build_network(ex, mode=mode, crs="EPSG:3035")
+    monkeypatch.setattr(graph_mod, "_projected", lambda g, crs: ox.project_graph(g, to_crs=crs))
+    old = build_network(ex, mode=mode, crs="EPSG:3035")
+    assert new.geom_ptr is not None and np.diff(new.geom_ptr).max() > 2  # a bent edge is projected too
+    for name in (
+        "osmid",
+        "x",
+        "y",
+        "edge_u",
+        "edge_v",
+        "time_s",
+        "length_m",
+        "delay_s",
+        "geom_ptr",
+        "geom_x",
+        "geom_y",
+    ):
+        np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)
