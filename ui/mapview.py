@@ -19,7 +19,7 @@ from equimap.maps.base import base_map, land_layer, layer_control
 from equimap.maps.bivariate import bivariate_layer
 from equimap.maps.boundaries import boundaries_layer
 from equimap.maps.gaps import GAP_BREAKS, gaps_layer
-from equimap.maps.isochrone import isochrone_layer
+from equimap.maps.isochrone import ClickToStart, isochrone_layer
 from equimap.maps.legend import range_labels
 from equimap.maps.outreach import rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore
@@ -91,6 +91,7 @@ def build_map(
     dimension: str,
     group: str,
     basemap: bool = False,
+    click_to_start: bool = False,
 ) -> folium.Map:
     """Return the map with every layer: services, residents, access, gaps, councils, urbanisation, bivariate.
 
@@ -98,7 +99,8 @@ def build_map(
     is on; for a group, the layer of that group's residents beyond the
     threshold is on instead, with the group's name in its title and legend. A
     `equimap.maps.view.ViewKeeper` keeps the reader's view and layer choices
-    when the map is drawn again (see `OVERLAY_KEYS`).
+    when the map is drawn again (see `OVERLAY_KEYS`). With `click_to_start` a
+    click chooses the start point of an isochrone (`equimap.maps.isochrone.ClickToStart`).
     """
     region = prep.region
     fmt0 = lambda v: fmt_num(v, lang)  # noqa: E731
@@ -220,6 +222,8 @@ def build_map(
         ).add_to(m)
     control = layer_control(m)
     PrintControl(t("map.print", lang)).add_to(m)
+    if click_to_start:
+        ClickToStart().add_to(m)
     ViewKeeper(
         overlays, control=control, scope=region.key, group=group, group_layer=GROUP_LAYER, base_layer=BASE_LAYER
     ).add_to(m)
