@@ -32,14 +32,14 @@ assert pytestmark  # the same markers and skip as the other browser tests
 TABLE = '[data-testid="stTable"]'
 
 
-def _sent_counter(page) -> list[int]:
+def _sent_counter(pg) -> list[int]:
     """Count the messages the page sends to the server over its websockets (a rerun request is one)."""
     sent = [0]
 
     def on_ws(ws) -> None:
         ws.on("framesent", lambda _payload: sent.__setitem__(0, sent[0] + 1))
 
-    page.on("websocket", on_ws)
+    pg.on("websocket", on_ws)
     return sent
 
 
