@@ -108,6 +108,7 @@ def _map(p: Params) -> None:
         units=units,
         services=data.services(p.region, p.category),
         land=data.land(p.region),
+        council_gaps=data.council_gaps(p.region, p.mode, p.category, p.threshold_min, p.group, p.n_boot),
     )
     m = build_map(
         prep,

@@ -207,6 +207,13 @@ def councils(
     return analysis(region, mode, category, threshold_min, n_boot).councils()
 
 
+def council_gaps(
+    region: str, mode: str, category: str, threshold_min: int, group: str, n_boot: int = DEFAULT_N_BOOT
+) -> gpd.GeoDataFrame | None:
+    """Return each council's gap of `group` against its reference group (`Analysis.council_gaps`), or None."""
+    return analysis(region, mode, category, threshold_min, n_boot).council_gaps(group)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def access_png(region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str) -> bytes:
     """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected)."""
