@@ -136,9 +136,10 @@ def _map(p: Params) -> None:
         _residents_table(p, start, residents)
     elif iso_on:
         st.caption(t("map.isochrone_hint", p.lang))
+    view = st.query_params.get("view")  # the map's view, as the map last wrote it into the URL
     st.download_button(
         t("map.png", p.lang),
-        data=lambda: data.access_png(p.region, p.mode, p.category, p.threshold_min, p.n_boot, p.lang),
+        data=lambda: data.access_png(p.region, p.mode, p.category, p.threshold_min, p.n_boot, p.lang, view),
         file_name=f"equimap-{p.region}-{p.mode}-{p.category}-{p.threshold_min}min.png",
         mime="image/png",
         key="map_png",

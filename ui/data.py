@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 
 from equimap.analysis import tables
@@ -35,7 +36,7 @@ from equimap.region.boundaries import load_boundaries
 from equimap.region.land import clip_to_land
 from equimap.report.outreach_file import write_targets
 from equimap.report.staticmap import map_figure, to_png
-from ui import upload
+from ui import upload, urlstate
 
 
 @st.cache_resource(show_spinner=False)
@@ -215,10 +216,20 @@ def council_gaps(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def access_png(region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str) -> bytes:
-    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected)."""
+def access_png(
+    region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str, view: str | None = None
+) -> bytes:
+    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected).
+
+    `view` (the URL's ``lat,lon,zoom``, `ui.urlstate.parse_view`) draws the map's current view; None the region.
+    """
     a = analysis(region, mode, category, threshold_min, n_boot)
-    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang)
+    found = urlstate.parse_view(view)
+    extent = None
+    if found is not None:
+        lonlat = gpd.GeoSeries(shapely.box(*urlstate.view_bounds(found)), crs="EPSG:4326")
+        extent = tuple(lonlat.to_crs(a.prepared.region.crs).total_bounds)
+    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang, extent=extent)
     try:
         return to_png(fig)
     finally:
