@@ -10,7 +10,10 @@ Playwright and reports, in seconds:
    region and the tables are in the server's memory);
 3. the median of service switches in the sidebar, for services not shown
    before (their tables are computed) and then for services shown before
-   (their tables come from the cache).
+   (their tables come from the cache);
+4. the median of isochrone clicks on the Map page (isochrone mode on, a click
+   at each of five town centres → its area drawn and its residents listed),
+   also as a ratio against a page open of the same run.
 
 "Drawn" means Leaflet has drawn the cells of the new map in the map's frame,
 and for a switch that the map's layer control names the new service.
@@ -90,6 +93,28 @@ def _switch(page, label: str) -> float:
     return time.perf_counter() - t0
 
 
+#: Points clicked for isochrones (lat, lon): Valletta, Sliema, Birkirkara, Mosta, Rabat.
+ISO_POINTS = [(35.8989, 14.5146), (35.9122, 14.5042), (35.8958, 14.4622), (35.9092, 14.4256), (35.8817, 14.3989)]
+
+
+def _isochrones(page) -> list[float]:
+    """Switch isochrone mode on, then click each point of `ISO_POINTS`: seconds from click to area and table."""
+    page.get_by_text("Isochrone: click the map", exact=False).click()
+    page.frame_locator(MAP_FRAME).last.locator(".eqm-isochrone-mode").wait_for(state="attached", timeout=120_000)
+    frame = [f for f in page.frames if "st_folium" in f.url][-1]
+    out = []
+    for i, (lat, lon) in enumerate(ISO_POINTS):
+        frame.evaluate(f"() => window.map.setView([{lat}, {lon}], 15, {{animate: false}})")
+        page.wait_for_timeout(500)
+        box = frame.locator(".leaflet-container").bounding_box()
+        t0 = time.perf_counter()
+        frame.locator(".leaflet-container").click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+        page.get_by_text(f"latitude {lat:.5f}"[:15], exact=False).wait_for(timeout=120_000)  # the new point's table
+        frame.wait_for_function(f"() => window.feature_group && window.feature_group.length >= {i + 1}")
+        out.append(time.perf_counter() - t0)
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     """Run the benchmark, print a report and return the figures (seconds)."""
     ap = argparse.ArgumentParser(prog="python -m bench.app")
@@ -118,6 +143,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 new = [_switch(page, label) for label in SWITCHES]
                 again = [_switch(page, label) for label in SWITCHES]
                 ctx.close()
+                _, ctx, page = _open(browser, url)
+                iso = _isochrones(page)
+                ctx.close()
                 browser.close()
         finally:
             proc.terminate()
@@ -127,12 +155,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "open_median_s": statistics.median(opens),
         "switch_new_median_s": statistics.median(new),
         "switch_cached_median_s": statistics.median(again),
+        "isochrone_click_median_s": statistics.median(iso),
     }
+    res["isochrone_vs_open"] = res["isochrone_click_median_s"] / res["open_median_s"]
     print("app on Malta in Chromium (walking, 15 min, disk cache warm):")
     print(f"  first page open after server start → map drawn   {res['first_open_s']:6.2f} s")
     print(f"  page open → map drawn, median of {args.runs}               {res['open_median_s']:6.2f} s")
     print(f"  service switch → map redrawn, new service, median of {len(new)}  {res['switch_new_median_s']:6.2f} s")
     print(f"  service switch → map redrawn, seen before, median of {len(again)} {res['switch_cached_median_s']:6.2f} s")
+    print(
+        f"  isochrone click → area and table, median of {len(iso)}   {res['isochrone_click_median_s']:6.2f} s"
+        f"  ({res['isochrone_vs_open']:.2f} × a page open)"
+    )
     return res
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 
 from equimap.analysis import tables
@@ -36,7 +37,7 @@ from equimap.region.land import clip_to_land
 from equimap.region.manifest import MAIN_BOUNDARY
 from equimap.report.outreach_file import write_targets
 from equimap.report.staticmap import map_figure, to_png
-from ui import upload
+from ui import upload, urlstate
 
 
 @st.cache_resource(show_spinner=False)
@@ -208,11 +209,28 @@ def councils(
     return analysis(region, mode, category, threshold_min, n_boot).councils()
 
 
+def council_gaps(
+    region: str, mode: str, category: str, threshold_min: int, group: str, n_boot: int = DEFAULT_N_BOOT
+) -> gpd.GeoDataFrame | None:
+    """Return each council's gap of `group` against its reference group (`Analysis.council_gaps`), or None."""
+    return analysis(region, mode, category, threshold_min, n_boot).council_gaps(group)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def access_png(region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str) -> bytes:
-    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected)."""
+def access_png(
+    region: str, mode: str, category: str, threshold_min: int, n_boot: int, lang: str, view: str | None = None
+) -> bytes:
+    """Return the report's travel-time map of a question as PNG bytes (`equimap.report.staticmap`, protected).
+
+    `view` (the URL's ``lat,lon,zoom``, `ui.urlstate.parse_view`) draws the map's current view; None the region.
+    """
     a = analysis(region, mode, category, threshold_min, n_boot)
-    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang)
+    found = urlstate.parse_view(view)
+    extent = None
+    if found is not None:
+        lonlat = gpd.GeoSeries(shapely.box(*urlstate.view_bounds(found)), crs="EPSG:4326")
+        extent = tuple(lonlat.to_crs(a.prepared.region.crs).total_bounds)
+    fig = map_figure(a.bundle(), f"access:{a.question.key}", lang=lang, extent=extent)
     try:
         return to_png(fig)
     finally:

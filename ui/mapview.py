@@ -18,8 +18,8 @@ from equimap.maps.access import ACCESS_BREAKS_MIN, access_layer
 from equimap.maps.base import base_map, land_layer, layer_control
 from equimap.maps.bivariate import bivariate_layer
 from equimap.maps.boundaries import boundaries_layer
-from equimap.maps.gaps import GAP_BREAKS, gaps_layer
-from equimap.maps.isochrone import isochrone_layer
+from equimap.maps.gaps import GAP_BREAKS, gaps_layer, reference_gap_layer
+from equimap.maps.isochrone import ClickToStart, isochrone_layer
 from equimap.maps.legend import range_labels
 from equimap.maps.outreach import rank_ranges, targets_layer
 from equimap.maps.popups import PopupStore
@@ -49,6 +49,7 @@ class MapData:
     land: gpd.GeoDataFrame | None  # land masses, or None
     popups: dict[str, Popups] | None = None  # "cell"/"council" -> place_popups(...), computed when None
     isochrone: tuple[gpd.GeoDataFrame, tuple[float, float]] | None = None  # (area, clicked lon/lat), or None
+    council_gaps: gpd.GeoDataFrame | None = None  # Analysis.council_gaps of the chosen group, or None
 
 
 Popups = tuple[list[tuple[str, list[tuple[str, str]]]], dict[str, list[str]]]
@@ -74,7 +75,7 @@ def place_popups(
 #: The map's overlays by stable key (the URL's ``layers=`` and `equimap.maps.view.ViewKeeper` use these keys).
 OVERLAY_KEYS: tuple[str, ...] = (
     "access", "gaps", "density", "eu_share", "non_eu_share", "diversity", "bivariate", "urbanisation",
-    "councils", "services",
+    "councils", "services", "gap_ref",
 )  # fmt: skip
 #: The overlay that shows all residents, and the one that shows the chosen group (switched on with a new group).
 BASE_LAYER, GROUP_LAYER = "access", "gaps"
@@ -91,6 +92,7 @@ def build_map(
     dimension: str | None,
     group: str,
     basemap: bool = False,
+    click_to_start: bool = False,
 ) -> folium.Map:
     """Return the map with every layer: services, residents, access, gaps, councils, urbanisation, bivariate.
 
@@ -98,7 +100,8 @@ def build_map(
     is on; for a group, the layer of that group's residents beyond the
     threshold is on instead, with the group's name in its title and legend. A
     `equimap.maps.view.ViewKeeper` keeps the reader's view and layer choices
-    when the map is drawn again (see `OVERLAY_KEYS`).
+    when the map is drawn again (see `OVERLAY_KEYS`). With `click_to_start` a
+    click chooses the start point of an isochrone (`equimap.maps.isochrone.ClickToStart`).
     """
     region = prep.region
     fmt0 = lambda v: fmt_num(v, lang)  # noqa: E731
@@ -153,6 +156,22 @@ def build_map(
         show=for_group,
         **shared,
     )
+    if for_group and data.council_gaps is not None:
+        ref = group_label(region, next(d.reference for d in region.groups if group in d.columns), lang)
+        pts = lambda v: fmt_num(v, lang, sign=True)  # noqa: E731
+        overlays["gap_ref"] = reference_gap_layer(
+            data.council_gaps,
+            name=t("layer.gap_ref", lang, group=glabel, reference=ref),
+            title=t("legend.gap_ref", lang, group=glabel, reference=ref, threshold=threshold_min, mode_by=by),
+            class_labels=[
+                t("legend.gap_ref_below", lang, value=pts(-10)),
+                t("legend.gap_ref_range", lang, lo=pts(-10), hi=pts(-1)),
+                t("legend.gap_ref_within", lang, value=fmt_num(1, lang)),
+                t("legend.gap_ref_range", lang, lo=pts(1), hi=pts(10)),
+                t("legend.gap_ref_above", lang, value=pts(10)),
+            ],
+            note=t("legend.gap_ref_note", lang, group=glabel, reference=ref),
+        )
     overlays["density"] = density_layer(
         cells, name=t("layer.density", lang), title=t("legend.density", lang), fmt=fmt0, note=empty, **shared
     )
@@ -220,6 +239,8 @@ def build_map(
         ).add_to(m)
     control = layer_control(m)
     PrintControl(t("map.print", lang)).add_to(m)
+    if click_to_start:
+        ClickToStart().add_to(m)
     ViewKeeper(
         overlays, control=control, scope=region.key, group=group, group_layer=GROUP_LAYER, base_layer=BASE_LAYER
     ).add_to(m)

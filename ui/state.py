@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "profile": "",  # speed profile: "" the region's own (manifest, else default), or a shipped name
     "travel_suffix": "",  # profile and age-speed choice appended to the region key (ui.data.region_key)
     "basemap": False,
+    # the Map page's isochrone (app_pages/map.py, ui/isoclick.py): the mode switch, its start (lon, lat) and the clicks seen
+    "map_isochrone": False,
+    "iso_point": None,
+    "iso_seen": (None, None),
     "outreach_level": "cell",
     "outreach_unprotected": False,
     # the uploaded service list (ui.upload; the uploader itself is the widget "upload"):

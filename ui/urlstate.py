@@ -140,3 +140,20 @@ def defaults_for(key: str, options: list[str]) -> str:
     """Return the default of a choice when the options offer it, else the first option."""
     default = DEFAULTS.get(key)
     return default if default in options else options[0]
+
+
+#: Size (px) the map's view is taken to have when a view is turned into an extent (the Map page's map).
+VIEW_SIZE_PX: tuple[int, int] = (1000, 640)
+
+
+def view_bounds(view: tuple[float, float, int], *, size_px: tuple[int, int] = VIEW_SIZE_PX) -> tuple[float, ...]:
+    """Return (lon0, lat0, lon1, lat1) of a map of `size_px` (width, height) showing `view` (lat, lon, zoom).
+
+    Web Mercator, as Leaflet draws: a pixel is ``156543.03 * cos(lat) / 2**zoom`` metres.
+    """
+    lat, lon, zoom = view
+    m_per_px = 156543.03392 * math.cos(math.radians(lat)) / 2**zoom
+    half_w_m, half_h_m = size_px[0] / 2 * m_per_px, size_px[1] / 2 * m_per_px
+    dlat = math.degrees(half_h_m / 6378137.0)
+    dlon = math.degrees(half_w_m / (6378137.0 * math.cos(math.radians(lat))))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat

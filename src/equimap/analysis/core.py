@@ -26,6 +26,7 @@ from equimap._errors import DataError
 from equimap.analysis import bundle as bd
 from equimap.analysis import tables as tb
 from equimap.analysis.bundle import Bundle, assemble_bundle, check_analyses
+from equimap.analysis.place_gaps import place_gaps
 from equimap.analysis.places import diverse_underserved
 from equimap.analysis.question import Question
 from equimap.analysis.speeds import with_group_times
@@ -231,6 +232,21 @@ class Analysis:
             self._memo[key] = gpd.GeoDataFrame(table, geometry=polygons.to_numpy(), crs=units.crs)
         out = self._memo[key]
         return out if totals else out.drop(index=[tb.OUTSIDE, tb.TOTAL])
+
+    def council_gaps(self, group: str, *, protect: bool = True) -> gpd.GeoDataFrame | None:
+        """Return each council's gap of `group` against its dimension's reference group (points), or None.
+
+        None when the region has no councils, or `group` is all residents or a reference
+        group itself. Columns ``name``, ``share_group``, ``share_reference``, ``gap_pp``
+        (`equimap.analysis.place_gaps.place_gaps` on the protected councils, hidden where
+        either group has fewer residents than the small-count threshold) and the polygon.
+        """
+        dims = [d for d in self.prepared.region.groups if group in d.columns and d.reference != group]
+        places = self.councils(protect=protect)
+        if not dims or places is None:
+            return None
+        gaps = place_gaps(places, group=group, reference=dims[0].reference, min_count=self._threshold(protect))
+        return gpd.GeoDataFrame(places[["name"]].join(gaps), geometry=places.geometry, crs=places.crs)
 
     def classes(self, level: int = 2, *, protect: bool = True) -> pd.DataFrame | None:
         """Return residents and residents beyond per Degree of Urbanisation class (None without a grid)."""

@@ -23,6 +23,9 @@ SHARE_BREAKS_PCT: tuple[float, ...] = (5, 10, 20, 40)
 DIVERSITY_BREAKS: tuple[float, ...] = (0.1, 0.25, 0.4, 0.6)
 #: Residents beyond the threshold per cell (cells with nobody beyond are a class of their own).
 GAP_BREAKS: tuple[float, ...] = (10, 50, 200, 1000)
+#: Gap of a group's share beyond the threshold against its reference group's, in points; the middle
+#: class is within the smallest gap the claims call clear (`equimap.analysis.claims.MIN_GAP_PP`).
+REF_GAP_BREAKS_PP: tuple[float, ...] = (-10, -1, 1, 10)
 
 
 def classify(values: ArrayLike, breaks: Sequence[float]) -> np.ndarray:

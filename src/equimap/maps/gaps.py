@@ -9,11 +9,13 @@ import geopandas as gpd
 import numpy as np
 
 from equimap.maps._choropleth import GeometryStore, class_layer
-from equimap.maps.breaks import GAP_BREAKS, classify
+from equimap.maps.breaks import GAP_BREAKS, REF_GAP_BREAKS_PP, classify
 from equimap.maps.legend import legend_html
 
 #: Residents beyond the threshold per cell: a ColorBrewer RdPu ramp over `GAP_BREAKS`.
 GAP_COLOURS: tuple[str, ...] = ("#feebe2", "#fbb4b9", "#f768a1", "#c51b8a", "#7a0177")
+#: Gap against the reference group over `REF_GAP_BREAKS_PP`: ColorBrewer RdBu, blue where the group is nearer.
+REF_GAP_COLOURS: tuple[str, ...] = ("#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020")
 
 
 def gap_classes(beyond: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -70,4 +72,39 @@ def gaps_layer(
         fill_opacity=0.8,
         line_colour="#7a0177",
         line_weight=0.6,
+    )
+
+
+def reference_gap_layer(
+    places: gpd.GeoDataFrame,
+    *,
+    name: str,
+    title: str,
+    class_labels: Sequence[str],
+    note: str | None = None,
+    show: bool = False,
+    popup_store: str | None = "council",
+) -> folium.FeatureGroup:
+    """Return the places coloured by the gap of a group against its reference group (points).
+
+    `places` is `equimap.analysis.core.Analysis.council_gaps` (column ``gap_pp``, NaN where
+    hidden: not drawn). `class_labels` has one label per class of `REF_GAP_BREAKS_PP`.
+    """
+    if len(class_labels) != len(REF_GAP_COLOURS):
+        msg = f"`class_labels` needs {len(REF_GAP_COLOURS)} labels, got {len(class_labels)}."
+        raise ValueError(msg)
+    cls = classify(places["gap_pp"].to_numpy(float), REF_GAP_BREAKS_PP)
+    legend = legend_html(title, list(zip(REF_GAP_COLOURS, class_labels, strict=True)), note=note)
+    return class_layer(
+        places,
+        cls,
+        REF_GAP_COLOURS,
+        name=name,
+        legend=legend,
+        show=show,
+        popup_store=popup_store,
+        fill_opacity=0.75,
+        line_colour="#555555",
+        line_weight=0.8,
+        pane="eqm-cells",
     )

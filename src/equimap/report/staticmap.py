@@ -256,11 +256,18 @@ def report_maps(bundle: Bundle, *, lang: str = "en") -> list[tuple[str, Figure]]
     return [(spec.key, draw_map(bundle, spec, lang=lang)) for spec in map_specs(bundle, lang=lang)]
 
 
-def map_figure(bundle: Bundle, key: str, *, lang: str = "en") -> Figure:
-    """Return one map by key: ``density``, ``foreign``, ``access:<analysis key>``, ``gap:<analysis key>``, ``urban``."""
+#: A map's extent: x0, y0, x1, y1 in the region CRS.
+Extent = tuple[float, float, float, float]
+
+
+def map_figure(bundle: Bundle, key: str, *, lang: str = "en", extent: Extent | None = None) -> Figure:
+    """Return one map by key: ``density``, ``foreign``, ``access:<analysis key>``, ``gap:<analysis key>``, ``urban``.
+
+    `extent` (x0, y0, x1, y1 in the bundle's CRS) draws that part only (a view of the app's map); None the region.
+    """
     for spec in map_specs(bundle, lang=lang):
         if spec.key == key:
-            return draw_map(bundle, spec, lang=lang)
+            return draw_map(bundle, spec, lang=lang, extent=extent)
     msg = f"Map `{key}` is not available; choose one of {[s.key for s in map_specs(bundle, lang=lang)]}."
     raise DataError(msg)
 
@@ -300,13 +307,13 @@ def _range_labels(breaks: tuple[float, ...], fmt, lang: str, *, unit: str = "") 
     return out
 
 
-def draw_map(bundle: Bundle, spec: MapSpec, *, lang: str = "en") -> Figure:
-    """Draw one map: cells by class, councils, legend, scale bar, north arrow and credits."""
+def draw_map(bundle: Bundle, spec: MapSpec, *, lang: str = "en", extent: Extent | None = None) -> Figure:
+    """Draw one map: cells by class, councils, legend, scale bar, north arrow and credits (`extent`: see `map_figure`)."""
     canvas = _canvas(bundle)
     fig = Figure(figsize=FIGSIZE_IN)  # no Agg canvas yet: geopandas would redraw after every layer
     ax = fig.add_axes((0.01, 0.09, 0.64, 0.82))
     ax.set_axis_off()
-    x0, y0, x1, y1 = canvas.bounds
+    x0, y0, x1, y1 = canvas.bounds if extent is None else extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
@@ -349,7 +356,7 @@ def draw_map(bundle: Bundle, spec: MapSpec, *, lang: str = "en") -> Figure:
         alignment="left",
     )
     fig.suptitle(spec.title, x=0.02, y=0.975, ha="left", fontsize=10.5, fontweight="bold")
-    _scale_bar(ax, canvas.bounds, lang)
+    _scale_bar(ax, (x0, y0, x1, y1), lang)
     _north_arrow(ax, canvas.bounds, canvas.north_rad, label=t("map.north", lang))
     if spec.label_col is not None:
         _label_top_councils(ax, bundle, spec.label_col)
