@@ -30,9 +30,9 @@ Rules (documented settings, environment overrides in brackets):
 
 What this does not do: a text file (CSV, GeoJSON sequence) cut after a whole row,
 or inside the last number of its last row, is a valid shorter file that no check
-can tell from the real one; it cannot stop a read that hangs inside GDAL on a file
-within the size limits; the size, member and ratio caps are what bound the time
-and memory of a read.
+can tell from the real one. The read itself runs within ``EQUIMAP_READ_TIMEOUT_S``
+and ``EQUIMAP_READ_MEMORY_MB`` (`equimap.region.boundedread`), on top of the size,
+member and ratio caps.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ import shapely
 
 from equimap._errors import DataError
 from equimap._validate import read_vector
+from equimap.region.boundedread import bounded_call
 
 #: Largest user file (MB) unless ``EQUIMAP_MAX_FILE_MB`` says otherwise.
 MAX_FILE_MB = 200
@@ -198,7 +199,81 @@ def _check_text(path: Path) -> None:
         raise DataError(msg)
 
 
-def read_user_layer(path: Path, *, metric_crs: str | None = None) -> gpd.GeoDataFrame:
+def _parse(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Parse a checked file (run in the bounded child process of `equimap.region.boundedread`)."""
+    if path.suffix.lower() == ".csv":
+        _check_csv_degrees(path)
+    return read_vector(path, layer=layer)
+
+
+def read_checked_layer(
+    path: Path, *, layer: str | None = None, name: str | None = None, bounded: bool = True
+) -> gpd.GeoDataFrame:
+    """Read a file after the file checks, within the read limits, and check its CRS and coordinates.
+
+    Parameters
+    ----------
+    path
+        Any vector file `equimap._validate.read_vector` reads.
+    layer
+        The layer of a multi-layer file (GeoPackage), else the first.
+    name
+        The file name the sentences show (default: `path`'s own name); an upload gives
+        the user's file name here, never the server's scratch path.
+    bounded
+        Read in a child process within ``EQUIMAP_READ_TIMEOUT_S`` and
+        ``EQUIMAP_READ_MEMORY_MB`` (`equimap.region.boundedread`); False reads in this process.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The file's rows as they are, in its own CRS; the index is the row number (0...).
+    """
+    path = check_user_file(Path(path))
+    name = name or path.name
+    try:
+        if bounded:
+            gdf, seen = bounded_call(_parse, path, layer, name=name)
+        else:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                gdf = _parse(path, layer)
+            seen = [(str(w.message), w.category) for w in caught]
+    except DataError as exc:
+        raise DataError(_renamed(str(exc), path, name)) from None
+    except shapely.errors.GEOSException as exc:
+        msg = f"`{name}` has a broken geometry ({str(exc).splitlines()[0][:80]}); close every polygon ring and save it again."
+        raise DataError(msg) from None
+    except Exception as exc:  # noqa: BLE001 - a reader's failure on a user's file is bad input, never a traceback
+        first = _renamed(str(exc).splitlines()[0][:100], path, name) if str(exc) else type(exc).__name__
+        msg = f"`{name}` could not be read ({type(exc).__name__}: {first}); check it is a complete, valid file."
+        raise DataError(msg) from None
+    for text, category in seen:  # GDAL's "Non closed ring detected" is a broken geometry; other warnings pass on
+        if "closed ring" in text:
+            msg = f"`{name}` has a broken geometry (a polygon ring that is not closed); close every ring and save it again."
+            raise DataError(msg)
+        warnings.warn(_renamed(text, path, name), category, stacklevel=2)
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns or gdf.crs is None:
+        msg = f"`{name}` has no geometry or no CRS; save it with point geometries and a CRS (e.g. EPSG:4326)."
+        raise DataError(msg)
+    gdf = gdf.reset_index(drop=True)
+    _check_coordinates(gdf, name)
+    return gdf
+
+
+def _renamed(text: str, path: Path, name: str) -> str:
+    """Return `text` with the file's full path (a scratch copy of an upload, say) and its folder shown as `name`."""
+    for full in {str(path.resolve()), str(path.absolute()), str(path)}:
+        text = text.replace(full, name)
+    for folder in {str(path.resolve().parent), str(path.absolute().parent)}:
+        if folder not in (os.sep, "."):
+            text = text.replace(folder + os.sep, "").replace(folder, "")
+    return text
+
+
+def read_user_layer(
+    path: Path, *, metric_crs: str | None = None, name: str | None = None, bounded: bool = True
+) -> gpd.GeoDataFrame:
     """Read a user's facility file with every check of the module docstring; return one Point per site.
 
     Parameters
@@ -207,39 +282,16 @@ def read_user_layer(path: Path, *, metric_crs: str | None = None) -> gpd.GeoData
         GeoJSON, GeoPackage, CSV with lon/lat columns, or a zipped Shapefile.
     metric_crs
         The region's metric CRS, used to measure polygons (default: the file's own UTM zone).
+    name, bounded
+        As for :func:`read_checked_layer`.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The file's rows, in its own CRS, with Point geometries; the index is the row number (0...).
     """
-    path = check_user_file(Path(path))
-    name = path.name
-    if path.suffix.lower() == ".csv":
-        _check_csv_degrees(path)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            gdf = read_vector(path)
-    except DataError:
-        raise
-    except shapely.errors.GEOSException as exc:
-        msg = f"`{name}` has a broken geometry ({str(exc).splitlines()[0][:80]}); close every polygon ring and save it again."
-        raise DataError(msg) from None
-    except Exception as exc:  # noqa: BLE001 - a reader's failure on a user's file is bad input, never a traceback
-        first = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
-        msg = f"`{name}` could not be read ({type(exc).__name__}: {first}); check it is a complete, valid file."
-        raise DataError(msg) from None
-    for w in caught:  # GDAL's "Non closed ring detected" is a broken geometry; other warnings pass on
-        if "closed ring" in str(w.message):
-            msg = f"`{name}` has a broken geometry (a polygon ring that is not closed); close every ring and save it again."
-            raise DataError(msg)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns or gdf.crs is None:
-        msg = f"`{name}` has no geometry or no CRS; save it with point geometries and a CRS (e.g. EPSG:4326)."
-        raise DataError(msg)
-    gdf = gdf.reset_index(drop=True)
-    _check_coordinates(gdf, name)
+    name = name or Path(path).name
+    gdf = read_checked_layer(path, name=name, bounded=bounded)
     return _to_points(gdf, name, metric_crs=metric_crs)
 
 
