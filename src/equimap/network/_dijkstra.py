@@ -331,7 +331,24 @@ def nearest1_many(indptr, indices, weights, grp_ptr, src_node, src_time, cutoff)
 
 
 @numba.njit(**_JIT)
-def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):
+def _sort_labels(dist, lab):
+    """Sort each node's k labels by time, in place (insertion sort on k entries)."""
+    n, k = dist.shape
+    for v in range(n):
+        for a in range(1, k):
+            dk = dist[v, a]
+            lk = lab[v, a]
+            b = a - 1
+            while b >= 0 and dist[v, b] > dk:
+                dist[v, b + 1] = dist[v, b]
+                lab[v, b + 1] = lab[v, b]
+                b -= 1
+            dist[v, b + 1] = dk
+            lab[v, b + 1] = lk
+
+
+@numba.njit(**_JIT)
+def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):  # noqa: C901 (one hot loop)
     """Return, for every node, the times to its `k` nearest distinct sources and their ids, sorted.
 
     One search keeps k tentative labels (time, source) per node; a label is pushed only when
@@ -401,18 +418,7 @@ def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):
             lab[v, slot] = s
             hk, hv = _grow(hk, hv, size)
             size = _hpush(hk, hv, size, nd, v * k + slot)
-    # each node's labels in time order (insertion sort on k entries)
-    for v in range(n):
-        for a in range(1, k):
-            dk = dist[v, a]
-            lk = lab[v, a]
-            b = a - 1
-            while b >= 0 and dist[v, b] > dk:
-                dist[v, b + 1] = dist[v, b]
-                lab[v, b + 1] = lab[v, b]
-                b -= 1
-            dist[v, b + 1] = dk
-            lab[v, b + 1] = lk
+    _sort_labels(dist, lab)
     return dist, lab
 
 
