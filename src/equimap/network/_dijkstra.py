@@ -216,3 +216,295 @@ def pairs_within(indptr, indices, weights, src_node, src_time, cutoff, targets):
                 size_out += 1
             dist[v] = np.inf
     return out_s[:size_out].copy(), out_t[:size_out].copy(), out_d[:size_out].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Lean kernels: 32-bit node ids and labels, a heap entry pushed only when a label improves.
+# Times stay float64 (the graph's own weights, unquantised), so they equal networkx on the
+# same weights; the gain comes from fewer, smaller heap entries and (in `routing`) a graph in
+# Hilbert order.
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(**_JIT)
+def _hpush(hk, hv, size, key, val):
+    """Push (key, val) on a binary min-heap held in arrays `hk` (float64) and `hv` (int32)."""
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= key:
+            break
+        hk[i] = hk[p]
+        hv[i] = hv[p]
+        i = p
+    hk[i] = key
+    hv[i] = val
+    return size + 1
+
+
+@numba.njit(**_JIT)
+def _hpop(hk, hv, size):
+    """Pop the smallest entry; return (key, val, new size)."""
+    key, val = hk[0], hv[0]
+    size -= 1
+    lk, lv = hk[size], hv[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and hk[c + 1] < hk[c]:
+            c += 1
+        if lk <= hk[c]:
+            break
+        hk[i] = hk[c]
+        hv[i] = hv[c]
+        i = c
+    hk[i] = lk
+    hv[i] = lv
+    return key, val, size
+
+
+@numba.njit(**_JIT)
+def _grow(hk, hv, size):
+    if size < len(hk):
+        return hk, hv
+    nk = np.empty(2 * len(hk), dtype=hk.dtype)
+    nv = np.empty(2 * len(hv), dtype=hv.dtype)
+    nk[:size] = hk[:size]
+    nv[:size] = hv[:size]
+    return nk, nv
+
+
+@numba.njit(**_JIT)
+def nearest1(indptr, indices, weights, src_node, src_time, cutoff):
+    """Return every node's time to its nearest source and which source it is (int32, -1: none).
+
+    Multi-source Dijkstra: a node is pushed only when its time improves.
+    """
+    n = len(indptr) - 1
+    dist = np.full(n, np.inf)
+    lab = np.full(n, -1, dtype=np.int32)
+    hk = np.empty(n + len(src_node) + 16)
+    hv = np.empty(n + len(src_node) + 16, dtype=np.int32)
+    size = 0
+    for s in range(len(src_node)):
+        t = src_time[s]
+        u = src_node[s]
+        if t <= cutoff and t < dist[u]:
+            dist[u] = t
+            lab[u] = s
+            hk, hv = _grow(hk, hv, size)
+            size = _hpush(hk, hv, size, t, u)
+    while size > 0:
+        d, u, size = _hpop(hk, hv, size)
+        if d > dist[u]:
+            continue
+        lu = lab[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + weights[e]
+            if nd < dist[v] and nd <= cutoff:
+                dist[v] = nd
+                lab[v] = lu
+                hk, hv = _grow(hk, hv, size)
+                size = _hpush(hk, hv, size, nd, v)
+    return dist, lab
+
+
+@numba.njit(parallel=True, cache=True)
+def nearest1_many(indptr, indices, weights, grp_ptr, src_node, src_time, cutoff):
+    """Return `nearest1` for several source sets at once (one per row), the sets in parallel.
+
+    Set g is ``src_node[grp_ptr[g]:grp_ptr[g+1]]``; labels are positions within the set.
+    """
+    n = len(indptr) - 1
+    m = len(grp_ptr) - 1
+    dist = np.empty((m, n))
+    lab = np.empty((m, n), dtype=np.int32)
+    for g in numba.prange(m):
+        a, b = grp_ptr[g], grp_ptr[g + 1]
+        d, lb = nearest1(indptr, indices, weights, src_node[a:b], src_time[a:b], cutoff)
+        dist[g] = d
+        lab[g] = lb
+    return dist, lab
+
+
+@numba.njit(**_JIT)
+def _sort_labels(dist, lab):
+    """Sort each node's k labels by time, in place (insertion sort on k entries)."""
+    n, k = dist.shape
+    for v in range(n):
+        for a in range(1, k):
+            dk = dist[v, a]
+            lk = lab[v, a]
+            b = a - 1
+            while b >= 0 and dist[v, b] > dk:
+                dist[v, b + 1] = dist[v, b]
+                lab[v, b + 1] = lab[v, b]
+                b -= 1
+            dist[v, b + 1] = dk
+            lab[v, b + 1] = lk
+
+
+@numba.njit(**_JIT)
+def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):  # noqa: C901 (one hot loop)
+    """Return, for every node, the times to its `k` nearest distinct sources and their ids, sorted.
+
+    One search keeps k tentative labels (time, source) per node; a label is pushed only when
+    it enters a node's k best (a new source better than the node's worst, or a better time
+    for a source it holds); a popped entry that no longer matches its label is skipped. A
+    label evicted from a node's k best can never return to them, so the result is exact.
+    Heap entries are (time, node * k + slot) in 4 bytes of payload.
+    """
+    n = len(indptr) - 1
+    dist = np.full((n, k), np.inf)
+    lab = np.full((n, k), -1, dtype=np.int32)
+    done = np.zeros((n, k), dtype=np.bool_)
+    n_done = np.zeros(n, dtype=np.int32)
+    cap = 2 * n + len(src_node) + 16
+    hk = np.empty(cap)
+    hv = np.empty(cap, dtype=np.int32)
+    size = 0
+    for s in range(len(src_node)):
+        t = src_time[s]
+        if t > cutoff:
+            continue
+        v = src_node[s]
+        worst = 0
+        for j in range(1, k):
+            if dist[v, j] > dist[v, worst]:
+                worst = j
+        if t < dist[v, worst]:
+            dist[v, worst] = t
+            lab[v, worst] = s
+            hk, hv = _grow(hk, hv, size)
+            size = _hpush(hk, hv, size, t, v * k + worst)
+    while size > 0:
+        d, code, size = _hpop(hk, hv, size)
+        u = code // k
+        j = code - u * k
+        if done[u, j] or dist[u, j] != d:
+            continue
+        done[u, j] = True
+        n_done[u] += 1
+        s = lab[u, j]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            if n_done[v] >= k:
+                continue
+            nd = d + weights[e]
+            if nd > cutoff:
+                continue
+            slot = -1
+            worst = 0
+            for i in range(k):
+                if lab[v, i] == s:
+                    slot = i
+                    break
+                if dist[v, i] > dist[v, worst]:
+                    worst = i
+            if slot >= 0:
+                if done[v, slot] or nd >= dist[v, slot]:
+                    continue
+            else:
+                for i in range(worst + 1, k):
+                    if dist[v, i] > dist[v, worst]:
+                        worst = i
+                if nd >= dist[v, worst]:
+                    continue
+                slot = worst
+            dist[v, slot] = nd
+            lab[v, slot] = s
+            hk, hv = _grow(hk, hv, size)
+            size = _hpush(hk, hv, size, nd, v * k + slot)
+    _sort_labels(dist, lab)
+    return dist, lab
+
+
+@numba.njit(**_JIT)
+def _bounded32(indptr, indices, weights, start, cutoff, dist, touched, hk, hv):
+    """Bounded Dijkstra from `start` (time 0), push on improvement; return (touched count, hk, hv)."""
+    nt = 0
+    dist[start] = 0.0
+    touched[0] = start
+    nt = 1
+    size = _hpush(hk, hv, 0, 0.0, start)
+    while size > 0:
+        d, u, size = _hpop(hk, hv, size)
+        if d > dist[u]:
+            continue
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + weights[e]
+            if nd <= cutoff and nd < dist[v]:
+                if dist[v] == np.inf:
+                    touched[nt] = v
+                    nt += 1
+                dist[v] = nd
+                hk, hv = _grow(hk, hv, size)
+                size = _hpush(hk, hv, size, nd, v)
+    return nt, hk, hv
+
+
+@numba.njit(**_JIT)
+def _count_chunk32(indptr, indices, weights, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, lo, hi, by_a):
+    """Count pairs within each cutoff for the start groups lo..hi (one thread's share).
+
+    A start group g is a node `a_node[g]` with members ``a_ptr[g]:a_ptr[g+1]`` (their own times
+    `a_time`, sorted); the far side sits at nodes (CSR `b_ptr`/`b_idx`, times `b_time`). The
+    time of a pair is ``(dist + b_time) + a_time`` — the order of today's sums. Counts go to
+    the members of the start group when `by_a`, else to the far side.
+    """
+    n = len(indptr) - 1
+    m = len(cutoffs)
+    counts = np.zeros((n_out, m), dtype=np.int32)
+    dist = np.full(n, np.inf)
+    touched = np.empty(n, dtype=np.int32)
+    hk = np.empty(1024)
+    hv = np.empty(1024, dtype=np.int32)
+    top = cutoffs[m - 1]
+    for g in range(lo, hi):
+        t0 = a_time[a_ptr[g]]
+        if t0 > top:
+            continue
+        nt, hk, hv = _bounded32(indptr, indices, weights, a_node[g], top - t0, dist, touched, hk, hv)
+        for i in range(nt):
+            v = touched[i]
+            for p in range(b_ptr[v], b_ptr[v + 1]):
+                o = b_idx[p]
+                base = dist[v] + b_time[o]
+                for q in range(a_ptr[g], a_ptr[g + 1]):
+                    d = base + a_time[q]
+                    if d > top:
+                        break
+                    for j in range(m):
+                        if d <= cutoffs[j]:
+                            if by_a:
+                                counts[q, j] += 1
+                            else:
+                                counts[o, j] += 1
+            dist[v] = np.inf
+    return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def count_pairs(indptr, indices, weights, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, n_chunks, by_a):
+    """Return how many pairs lie within each cutoff (sorted ascending), per far-side or start-side point.
+
+    One bounded search from each start group (see `_count_chunk32`), the groups split into
+    `n_chunks` parallel chunks with their own search arrays; only touched nodes are reset.
+    """
+    n_grp = len(a_node)
+    m = len(cutoffs)
+    parts = np.zeros((n_chunks, n_out, m), dtype=np.int32)
+    for c in numba.prange(n_chunks):
+        lo = c * n_grp // n_chunks
+        hi = (c + 1) * n_grp // n_chunks
+        parts[c] = _count_chunk32(
+            indptr, indices, weights, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, lo, hi, by_a
+        )
+    out = np.zeros((n_out, m), dtype=np.int32)
+    for c in range(n_chunks):
+        out += parts[c]
+    return out

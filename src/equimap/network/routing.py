@@ -22,6 +22,7 @@ import pandas as pd
 from equimap import settings
 from equimap.network import _dijkstra
 from equimap.network.graph import Network
+from equimap.network.layout import search_layout
 
 TIME_COLUMNS = ["time_nearest_s", "time_mean3_s"]
 
@@ -96,14 +97,19 @@ def nearest_times(
     s_t = np.zeros(len(service_node)) if service_time_s is None else np.asarray(service_time_s, float)
     ok = service_node >= 0
     src = np.flatnonzero(ok)
-    indptr, indices, weights = net.reverse_csr
     times = np.full((len(origin_node), k), np.inf)
     ids = np.full((len(origin_node), k), -1, dtype=np.int64)
     if len(src) == 0 or len(origin_node) == 0:
         return times, ids
-    dist, lab = _dijkstra.k_nearest(indptr, indices, weights, service_node[src], s_t[src], k, float(cutoff_s))
+    lay = search_layout(net)
+    args = (lay.rev_indptr, lay.rev_indices, lay.rev_weights, lay.to_new(service_node[src]), s_t[src])
+    if k == 1:
+        d1, l1 = _dijkstra.nearest1(*args, float(cutoff_s))
+        dist, lab = d1[:, None], l1[:, None]
+    else:
+        dist, lab = _dijkstra.k_nearest_lean(*args, k, float(cutoff_s))
     has = origin_node >= 0
-    on = origin_node[has]
+    on = lay.to_new(origin_node[has])
     times[has] = dist[on] + o_t[has, None]
     lab_o = lab[on]
     ids[has] = np.where(lab_o >= 0, src[np.maximum(lab_o, 0)], -1)
@@ -130,15 +136,28 @@ def count_within(
     src = np.flatnonzero(service_node >= 0)
     if len(src) == 0 or len(origin_node) == 0:
         return np.zeros((len(origin_node), len(thr)), dtype=np.int32)
-    indptr, indices, weights = net.reverse_csr
-    ptr, idx = _origin_csr(net.n_nodes, origin_node)
+    lay = search_layout(net)
+    s_new = lay.to_new(service_node)
+    ptr, idx = _origin_csr(net.n_nodes, lay.to_new(origin_node).astype(np.int64))
     # one search per distinct service node; its services sorted by their own walking time
-    order = np.lexsort((s_t[src], service_node[src]))
-    g_node, g_start = np.unique(service_node[src][order], return_index=True)
+    order = np.lexsort((s_t[src], s_new[src]))
+    g_node, g_start = np.unique(s_new[src][order], return_index=True)
     g_ptr = np.append(g_start, len(order)).astype(np.int64)
     n_chunks = max(1, min(numba.get_num_threads() * 4, len(g_node)))
-    return _dijkstra.count_within(
-        indptr, indices, weights, g_node, g_ptr, s_t[src][order], thr, ptr, idx, o_t, n_chunks
+    return _dijkstra.count_pairs(
+        lay.rev_indptr,
+        lay.rev_indices,
+        lay.rev_weights,
+        g_node.astype(np.int32),
+        g_ptr,
+        s_t[src][order],
+        thr,
+        ptr,
+        idx,
+        o_t,
+        len(origin_node),
+        n_chunks,
+        False,
     )
 
 
