@@ -7,7 +7,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from equimap.i18n import fmt_num, fmt_pct, t
-from equimap.protect.policy import min_count
 from ui import data
 from ui.errors import shown_as_error
 from ui.labels import degurba_labels, group_label, mode_by, people_phrase, reach_phrase
@@ -41,11 +40,15 @@ def _table(p: Params, targets: pd.DataFrame, level: str) -> None:
 def _downloads(p: Params, level: str, group: str | None) -> None:
     L = p.lang  # noqa: N806
     st.subheader(t("outreach.download_title", L))
-    allowed = min_count() == 0  # unprotected files only on an installation that allows them (EQUIMAP_MIN_COUNT=0)
+    allowed = (
+        data.region_min_count(p.region) == 0
+    )  # unprotected files only on an installation that allows them (EQUIMAP_MIN_COUNT=0)
     unprotected = st.checkbox(
         t("outreach.unprotect", L),
         key="outreach_unprotected",
-        help=t("outreach.unprotect_help", L) if allowed else t("report_page.min_count", L, n=min_count()),
+        help=t("outreach.unprotect_help", L)
+        if allowed
+        else t("report_page.min_count", L, n=data.region_min_count(p.region)),
         disabled=not allowed,
     )
     unprotected = unprotected and allowed

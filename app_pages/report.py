@@ -16,7 +16,6 @@ import streamlit as st
 from equimap.analysis.bundle import Question, build_bundle
 from equimap.analysis.question import region_analyses
 from equimap.i18n import fmt_num, language_name, languages, t
-from equimap.protect.policy import min_count
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.report.files import write_bundle
 from ui import data
@@ -66,7 +65,9 @@ def _build(p, analyses: list[Question], formats: list[str], out_lang: str, off: 
         if len(analyses) == 1 and shown.protected != off:  # the very tables the other pages show, computed once
             bundle = shown.bundle()
         else:
-            threshold = max(0 if off else DEFAULT_THRESHOLD, min_count())  # never below the installation's minimum
+            threshold = max(
+                0 if off else DEFAULT_THRESHOLD, data.region_min_count(p.region)
+            )  # never below the installation's minimum
             prep = data.prepared(p.region, lang)
             bundle = build_bundle(
                 prep, tuple(analyses), threshold=threshold, n_boot=p.n_boot, seed=0, progress=progress
@@ -136,10 +137,14 @@ with st.form("report_form"):
         default=["pdf", "xlsx", "gpkg", "html"],
         format_func=lambda f: t(f"report_page.format_{f}", lang),
     )
-    allowed = min_count() == 0  # unprotected files only on an installation that allows them (EQUIMAP_MIN_COUNT=0)
+    allowed = (
+        data.region_min_count(p.region) == 0
+    )  # unprotected files only on an installation that allows them (EQUIMAP_MIN_COUNT=0)
     off = st.checkbox(
         t("outreach.unprotect", lang),
-        help=t("outreach.unprotect_help", lang) if allowed else t("report_page.min_count", lang, n=min_count()),
+        help=t("outreach.unprotect_help", lang)
+        if allowed
+        else t("report_page.min_count", lang, n=data.region_min_count(p.region)),
         disabled=not allowed,
     )
     off = off and allowed

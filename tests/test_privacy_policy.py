@@ -149,3 +149,21 @@ def test_attacker_combining_every_output_finds_no_hidden_count(malta, tmp_path, 
     for (p, c), v in solved.items():
         if c in raw.columns and c in counts:
             assert v == pytest.approx(float(raw.at[type(raw.index[0])(p), c]), abs=1e-6)
+
+
+def test_screen_uses_the_region_minimum(tmp_path, monkeypatch):
+    # a region's `[privacy] min_count` raises the screen's threshold like its exports'; control: without it, 10
+    from test_any_region import write_tiny
+
+    from ui.data import region_min_count, screen_threshold
+
+    write_tiny(tmp_path / "tiny", kind="total")
+    monkeypatch.setenv("EQUIMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv("EQUIMAP_SCREEN_PROTECTION", raising=False)
+    assert region_min_count("tiny") == 10 and screen_threshold("tiny") == 10
+    manifest = tmp_path / "tiny" / "region.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n[privacy]\nmin_count = 20\n", encoding="utf-8")
+    assert region_min_count("tiny") == 20 and screen_threshold("tiny") == 20
+    monkeypatch.setenv("EQUIMAP_SCREEN_PROTECTION", "off")  # the operator's "off" cannot go below the region's minimum
+    assert screen_threshold("tiny") == 20

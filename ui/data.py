@@ -34,7 +34,7 @@ from equimap.protect.policy import min_count
 from equimap.protect.suppression import DEFAULT_THRESHOLD
 from equimap.region.boundaries import load_boundaries
 from equimap.region.land import clip_to_land
-from equimap.region.manifest import MAIN_BOUNDARY
+from equimap.region.manifest import MAIN_BOUNDARY, load_region
 from equimap.report.outreach_file import write_targets
 from equimap.report.staticmap import map_figure, to_png
 from ui import upload, urlstate
@@ -140,7 +140,7 @@ def on_land(region: str, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 SCREEN_PROTECTION_ENV = "EQUIMAP_SCREEN_PROTECTION"
 
 
-def screen_threshold() -> int:
+def screen_threshold(region: str | None = None) -> int:
     """Return the small-count threshold of every figure on screen: the exports' rule, unless the operator turned it off.
 
     The operator of the server (not a visitor) turns it off by starting the app with
@@ -150,11 +150,24 @@ def screen_threshold() -> int:
     Either way the threshold never goes below the installation's minimum
     (:func:`equimap.protect.policy.min_count`, ``EQUIMAP_MIN_COUNT``): "off" shows
     unprotected figures only on an installation that allows them (``EQUIMAP_MIN_COUNT=0``),
-    and elsewhere keeps that minimum.
+    and elsewhere keeps that minimum. A region's own ``[privacy] min_count`` raises it for that
+    region's figures, as in its exports (`region`, else the sidebar's region).
     """
     value = os.environ.get(SCREEN_PROTECTION_ENV, "on").strip().lower()
     wanted = 0 if value in ("off", "0", "false", "no") else DEFAULT_THRESHOLD
-    return max(wanted, min_count())
+    if region is None:
+        region = st.session_state.get("region") if st.runtime.exists() else None
+    return max(wanted, region_min_count(region))
+
+
+def region_min_count(region: str | None) -> int:
+    """Return the smallest count a region's figures may show: the installation's minimum, raised by its manifest.
+
+    `region` is a key of `region_key` (None: the installation's minimum alone).
+    """
+    if not region:
+        return min_count()
+    return min_count(load_region(_split(region)[0]).folder)
 
 
 def screen_note() -> None:
@@ -183,7 +196,7 @@ def analysis(region: str, mode: str, category: str, threshold_min: int, n_boot: 
     (`ui.upload`) has a category key of its own, made from the file's digest, so its
     analysis is cached apart.
     """
-    return _analysis(region, mode, category, threshold_min, n_boot, screen_threshold())
+    return _analysis(region, mode, category, threshold_min, n_boot, screen_threshold(region))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -356,7 +369,9 @@ def targets_file(
         write_targets(
             table,
             path,
-            threshold=max(DEFAULT_THRESHOLD if protected else 0, min_count()),  # never below the installation's
+            threshold=max(
+                DEFAULT_THRESHOLD if protected else 0, region_min_count(region)
+            ),  # never below the installation's
             total_col=_prep(region).region.total_col,
             lang=lang,
         )
@@ -370,6 +385,6 @@ def isochrone(
     """Return the isochrone from (lon, lat) by `mode` within `threshold_min`: its area and its protected residents."""
     point = gpd.GeoSeries.from_xy([lon], [lat], crs="EPSG:4326")
     iso = compute_isochrone(
-        _prep(region), point, mode=mode, threshold_min=threshold_min, suppress_below=screen_threshold()
+        _prep(region), point, mode=mode, threshold_min=threshold_min, suppress_below=screen_threshold(region)
     )
     return iso.area, iso.residents
