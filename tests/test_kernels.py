@@ -89,3 +89,13 @@ def test_random_graph_matches_old_kernel() -> None:
 def test_hilbert_order_is_a_permutation() -> None:
     x = np.random.default_rng(1).uniform(0, 1, 1000)
     assert sorted(hilbert_order(x, x[::-1]).tolist()) == list(range(1000))
+
+
+def test_hilbert_order_takes_nodes_without_coordinates():
+    from equimap.network.layout import hilbert_order
+
+    x = np.array([0.0, np.nan, 10.0, 5.0])
+    y = np.array([0.0, 3.0, np.nan, 5.0])
+    order = hilbert_order(x, y)
+    assert sorted(order.tolist()) == [0, 1, 2, 3]
+    assert sorted(hilbert_order(np.full(3, np.nan), np.full(3, np.nan)).tolist()) == [0, 1, 2]

@@ -26,6 +26,12 @@ def hilbert_order(x: np.ndarray, y: np.ndarray, *, bits: int = HILBERT_BITS) -> 
     y = np.asarray(y, float)
     if len(x) == 0:
         return np.empty(0, dtype=np.int64)
+    # a node without coordinates (NaN; a test graph, a split point) goes to the corner: the order
+    # only decides how fast a search runs, never what it finds
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.all():
+        x = np.where(ok, x, np.min(x[ok]) if ok.any() else 0.0)
+        y = np.where(ok, y, np.min(y[ok]) if ok.any() else 0.0)
     side = (1 << bits) - 1
     span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
     xi = np.clip(((x - x.min()) / span * side).astype(np.int64), 0, side)

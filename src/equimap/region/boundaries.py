@@ -9,8 +9,9 @@ import shapely
 
 from equimap import i18n
 from equimap._errors import RegionError
-from equimap._validate import read_vector, require_columns
+from equimap._validate import require_columns
 from equimap.region.manifest import Region
+from equimap.region.userfile import read_region_layer
 
 #: A unit is in the study area when at least this share of its area lies inside it.
 IN_AREA_SHARE = 0.5
@@ -39,7 +40,7 @@ def load_boundaries(region: Region, key: str) -> gpd.GeoDataFrame:
             else f"Region `{region.key}` has no boundary layer `{key}`; choose one of {known}."
         )
         raise RegionError(msg)
-    gdf = read_vector(spec.path)
+    gdf = read_region_layer(spec.path, key=f"boundaries.{spec.key}")
     require_columns(gdf, [*spec.filter, *([spec.name] if spec.name else [])], where=spec.path.name)
     for col, val in spec.filter.items():
         gdf = gdf[gdf[col].astype(str) == val]

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from equimap._errors import DataError
-from equimap._validate import read_vector, require_columns, require_counts
+from equimap._validate import require_columns, require_counts
 from equimap.region.manifest import Region
+from equimap.region.userfile import read_region_layer
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def load_population(region: Region) -> gpd.GeoDataFrame:
     if region.modelled_population:
         return _from_buildings(region)
     src = region.population_path
-    gdf = read_vector(src, layer=region.population_layer)
+    gdf = read_region_layer(src, key="population.path", layer=region.population_layer)
     where = src.name
     needed = [region.id_col, region.total_col, *region.group_columns]
     if region.land_share_col:

@@ -29,9 +29,9 @@ import numpy as np
 import shapely
 
 from equimap._errors import RegionError
-from equimap._validate import read_vector
 from equimap.indicators.areal import area_shares
 from equimap.region.manifest import Region
+from equimap.region.userfile import read_region_layer
 
 
 def load_study_area(region: Region) -> shapely.Geometry | None:
@@ -40,14 +40,14 @@ def load_study_area(region: Region) -> shapely.Geometry | None:
     if spec is None:
         return None
     if spec.path is not None:
-        gdf = read_vector(spec.path)
+        gdf = read_region_layer(spec.path, key="area.path")
         where = spec.path.name
     else:
         layer = region.boundary(spec.boundary or "")
         if layer is None:
             msg = f"`area.boundary` = `{spec.boundary}` is not a boundary layer of region `{region.key}`."
             raise RegionError(msg)
-        gdf = read_vector(layer.path)
+        gdf = read_region_layer(layer.path, key=f"boundaries.{layer.key}")
         where = layer.path.name
         for col, val in (spec.filter or layer.filter).items():
             if col not in gdf.columns:

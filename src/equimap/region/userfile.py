@@ -420,3 +420,44 @@ def check_extent(points: gpd.GeoDataFrame, *, bbox: tuple[float, float, float, f
             f"lon {x[i]:.5g}, lat {y[i]:.5g}; remove them or check the file's CRS."
         )
     raise DataError(msg)
+
+
+#: Geometry types of a region's own area layers: the census grid, population zones, boundaries, the study area.
+AREA_TYPES = ("Polygon", "MultiPolygon")
+
+
+def read_region_layer(path: Path, *, key: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read one of a region's own area layers with the checks of a user's file, naming its manifest key.
+
+    The region's files are the operator's, read in this process (no child process, and no
+    upload size cap: a national census grid can be large), but with the same checks as a
+    user's file after reading: features present, a CRS, finite coordinates that fit the CRS
+    (no metres labelled as degrees, no degrees labelled as metres), and polygons only.
+
+    Parameters
+    ----------
+    path
+        The file the manifest names.
+    key
+        The manifest key that names it (``population.path``, ``boundaries.councils``...),
+        shown in every sentence so that the operator knows which entry to fix.
+    layer
+        The layer of a multi-layer file (GeoPackage), else the first.
+    """
+    path = Path(path)
+    try:
+        gdf = read_vector(path, layer=layer)
+        _check_coordinates(gdf, path.name)
+    except DataError as exc:
+        msg = f"The region manifest's `{key}`: {exc}"
+        raise DataError(msg) from None
+    kinds = gdf.geometry.geom_type.to_numpy()
+    wrong = ~np.isin(kinds, AREA_TYPES)
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        msg = (
+            f"The region manifest's `{key}`: `{path.name}` has {int(wrong.sum())} feature(s) that are {kinds[i]}s "
+            f"(first at row {i}); this layer must hold polygons (cells, zones or boundaries)."
+        )
+        raise DataError(msg)
+    return gdf
