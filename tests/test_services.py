@@ -116,10 +116,10 @@ def test_load_service_file__malformed_zip(tmp_path):
 
 
 def test_load_service_file__too_large(tmp_path, monkeypatch):
-    import equimap._validate as v
-
-    monkeypatch.setattr(v, "MAX_FILE_BYTES", 2_000_000)
+    monkeypatch.setenv("EQUIMAP_MAX_FILE_MB", "2")
     p = tmp_path / "list.csv"
     p.write_text("name,lon,lat\n" + "a,14.5,35.9\n" * 200_000, encoding="utf-8")
-    with pytest.raises(DataError, match="is 2.4 MB, over the 2.0 MB limit; clip it to the region first"):
+    with pytest.raises(
+        DataError, match=r"is 2.4 MB, over the 2 MB limit \(EQUIMAP_MAX_FILE_MB\); clip it to the region first"
+    ):
         load_service_file(p, category="x", crs="EPSG:3035")
