@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from equimap import settings
 from equimap._errors import RegionError
+from equimap.region.manifest_schema import shorten, is_file, is_there
 
 MANIFEST = "region.toml"
 #: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
@@ -302,21 +304,35 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
         raise RegionError(msg)
     from equimap.region.manifest_schema import read_manifest_text, schema_problems
 
+    text = None
     try:
-        raw = tomllib.loads(read_manifest_text(manifest))
+        text = read_manifest_text(manifest)
+        raw = tomllib.loads(text)
     except ValueError as exc:  # not UTF-8 (TOMLDecodeError is a ValueError too)
-        first = str(exc).splitlines()[0]
-        msg = (
-            first
-            if first.startswith("`")
-            else f"`{manifest}` is not valid TOML ({first}); fix the manifest or write it again with `python -m equimap add-region`."
-        )
-        raise RegionError(msg) from None
+        raise RegionError(_toml_problem(manifest, exc, text)) from None
     problems = schema_problems(raw, folder)
     if problems:
         msg = f"`{manifest}`: " + "; ".join(problems) + "."
         raise RegionError(msg)
     return _parse(raw, folder, manifest)
+
+
+def _toml_problem(manifest: Path, exc: ValueError, text: str | None) -> str:
+    """Return the sentence of a manifest that cannot be decoded or parsed, quoting the line TOML stopped at."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if first.startswith("`"):
+        return first
+    if text is None:  # a UTF-16 file cut in the middle of a character
+        return f"`{manifest}` cannot be decoded ({first}); save the manifest as UTF-8."
+    where = ""
+    if (m := re.search(r"at line (\d+)", first)) and 0 < int(m[1]) <= len(lines := text.splitlines()):
+        line = lines[int(m[1]) - 1].strip()
+        shown = line if len(line) <= 80 else line[:60] + "…"
+        where = f"; line {m[1]} reads `{shown}`" if shown else ""
+    return (
+        f"`{manifest}` is not valid TOML ({first}{where}); "
+        "fix the manifest or write it again with `python -m equimap add-region`."
+    )
 
 
 def _req(d: dict[str, Any], key: str, where: str, problems: list[str]) -> Any:
@@ -350,14 +366,22 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     if profile is not None and not (isinstance(profile, str) and profile.strip()):
         problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
         profile = None
+    if profile is not None:
+        from equimap.network.profile import shipped_profiles
 
-    def layer(d: dict[str, Any], kind: str) -> LayerSpec | None:
+        if profile not in shipped_profiles() and not is_file(folder / profile):
+            problems.append(
+                f"`travel.profile` = `{shorten(profile)}` is neither a shipped profile {shipped_profiles()} "
+                f"nor a file of {folder}"
+            )
+
+    def layer(d: dict[str, Any], kind: str, i: int) -> LayerSpec | None:
         if "path" not in d or "key" not in d:
-            problems.append(f"each `[[{kind}]]` needs `key` and `path`")
+            problems.append(f"each `[[{kind}]]` needs `key` and `path` (`{kind}[{i}]` lacks one)")
             return None
         path = folder / d["path"]
-        if not path.exists():
-            problems.append(f"`{kind}` file `{d['path']}` does not exist in {folder}")
+        if not is_there(path):
+            problems.append(f"`{kind}[{i}].path` = `{shorten(d['path'])}` does not exist in {folder}")
         return LayerSpec(
             key=d["key"],
             label=d.get("label", d["key"]),
@@ -370,11 +394,11 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
             attribution=d.get("attribution"),
         )
 
-    boundaries = [layer(b, "boundaries") for b in raw.get("boundaries", [])]
-    services = [layer(s, "services") for s in raw.get("services", [])]
-    for rel, what in ((osm_rel, "osm.path"), (pop_rel, "population.path")):
-        if rel is not None and not (folder / rel).exists():
-            problems.append(f"`{what}` = `{rel}` does not exist in {folder}")
+    boundaries = [layer(b, "boundaries", i) for i, b in enumerate(raw.get("boundaries", []))]
+    services = [layer(s, "services", i) for i, s in enumerate(raw.get("services", []))]
+    for rel, what, there in ((osm_rel, "osm.path", is_file), (pop_rel, "population.path", is_there)):
+        if rel is not None and not there(folder / rel):
+            problems.append(f"`{what}` = `{shorten(rel)}` is not a file of {folder}")
     if crs is not None and (bad := crs_problem(crs)):
         problems.append(bad)
     area = _area(raw.get("area"), folder, [b.key for b in boundaries if b], problems)
@@ -382,8 +406,13 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     if main is not None and main not in [b.key for b in boundaries if b]:
         problems.append(f"`main_boundary` = `{main}` is not the key of a `[[boundaries]]` layer")
     bbox = raw.get("bbox")
-    if bbox is not None and (len(bbox) != 4 or not (bbox[0] < bbox[2] and bbox[1] < bbox[3])):
-        problems.append("`bbox` must be [west, south, east, north] in degrees")
+    west_south_east_north = bbox is not None and len(bbox) == 4
+    if west_south_east_north and not (-180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90):
+        west_south_east_north = False
+    if bbox is not None and not west_south_east_north:
+        problems.append(
+            f"`bbox` = {list(bbox)} must be [west, south, east, north] in degrees, west below east and south below north"
+        )
     if problems:
         msg = f"`{manifest}`: " + "; ".join(problems) + "."
         raise RegionError(msg)
@@ -430,8 +459,8 @@ def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[st
         return None
     if "path" in raw:
         path = folder / raw["path"]
-        if not path.exists():
-            problems.append(f"`area.path` = `{raw['path']}` does not exist in {folder}")
+        if not is_there(path):
+            problems.append(f"`area.path` = `{shorten(raw['path'])}` does not exist in {folder}")
         return AreaSpec(path=path)
     if raw["boundary"] not in boundary_keys:
         problems.append(
