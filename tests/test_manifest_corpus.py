@@ -47,7 +47,7 @@ from equimap.region.manifest import Region, load_region
 TIME_LIMIT_S = 10
 COUNTS: collections.Counter[str] = collections.Counter()  # inputs per generator
 OUTCOMES: collections.Counter[str] = collections.Counter()  # error kinds, and "loaded"
-CLI_SAMPLE: list[tuple[str, bytes]] = []  # (kind, manifest bytes) of refused inputs, for the CLI test
+OTHER: list[str] = []
 
 BASE_TEXT = """\
 # a manifest using every section of the schema
@@ -130,10 +130,8 @@ BASE = tomllib.loads(BASE_TEXT)
 # --- the region folder -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    """Return the tiny region's folder (no manifest yet), with links that lead out of it."""
-    root = tmp_path_factory.mktemp("corpus")
+def build_region(root: Path) -> Path:
+    """Write the tiny region in ``root/region`` (no manifest yet) with links that lead out of it; return the folder."""
     out = root / "region"
     tiny_region.write_region(out)
     g = tiny_region.grid_frame()
@@ -141,12 +139,15 @@ def folder(tmp_path_factory) -> Path:
     g["Y_GE65"] = g["T"] - g["Y_LT15"] - g["Y_1564"]
     g.to_file(out / "grid.gpkg", layer="grid", driver="GPKG")
     x0, y0 = tiny_region.X0, tiny_region.Y0
+    cells = [
+        box(x0, y0, x0 + 2000, y0 + 1000),
+        box(x0, y0 + 1000, x0 + 2000, y0 + 2000),
+        box(x0, y0, x0 + 2000, y0 + 2000),
+    ]
     units = gpd.GeoDataFrame(
-        {"name": ["South", "North", "Tiny island"], "admin_level": ["8", "8", "4"]},
-        geometry=[box(x0, y0, x0 + 2000, y0 + 1000), box(x0, y0 + 1000, x0 + 2000, y0 + 2000), box(x0, y0, x0 + 2000, y0 + 2000)],
-        crs="EPSG:3035",
-    ).to_crs(4326)
-    units.to_file(out / "units.geojson", driver="GeoJSON")
+        {"name": ["South", "North", "Tiny island"], "admin_level": ["8", "8", "4"]}, geometry=cells, crs="EPSG:3035"
+    )
+    units.to_crs(4326).to_file(out / "units.geojson", driver="GeoJSON")
     (out / "sub").mkdir()
     (root / "outside.csv").write_text((out / "clinics.csv").read_text())
     (out / "outside_link.csv").symlink_to(root / "outside.csv")
@@ -156,6 +157,12 @@ def folder(tmp_path_factory) -> Path:
     shutil.copy(PROFILES_DIR / "default.toml", out / "speeds.toml")
     (out / "region.toml").write_text(BASE_TEXT, encoding="utf-8")
     return out
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Return the tiny region's folder."""
+    return build_region(tmp_path_factory.mktemp("corpus"))
 
 
 # --- writing TOML (inline style, every value written back as it was) ---------------------------------------------
@@ -269,6 +276,16 @@ def time_limit(seconds: int):
 
 KINDS = (
     ("not UTF-8", "is not UTF-8"),
+    ("not UTF-8", "cannot be decoded"),
+    ("unusable file name", "cannot be resolved"),
+    ("unusable file name", "NUL character"),
+    ("file missing", "is not a file of"),
+    ("file missing", "neither a shipped profile"),
+    ("bad reference", "is not the key of a"),
+    ("bad reference", "not one of its columns"),
+    ("bad reference", "not one of the dimension"),
+    ("bad reference", "gives no age range"),
+    ("missing key", "is empty"),
     ("not valid TOML", "is not valid TOML"),
     ("outside the folder", "is outside the region folder"),
     ("unknown key", "is not a known key"),
@@ -387,8 +404,8 @@ def read(folder: Path, data: bytes, *, generator: str, expect: str, names: tuple
             assert name in message, (name, message)
         kind = kind_of(message)
         OUTCOMES[kind] += 1
-        if len(CLI_SAMPLE) < 200 and generator not in {g for g, _ in CLI_SAMPLE[-3:]}:
-            CLI_SAMPLE.append((generator, data))
+        if kind == "other":
+            OTHER.append(message)
         return kind
     assert expect != "error", f"accepted without a word ({generator}: {names})"
     raw = decoded(data)
@@ -426,11 +443,15 @@ SCALARS = {
     "str": SAFE_TEXT,
     "number": st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=True, allow_infinity=True),
     "bool": st.booleans(),
-    "date": st.dates() | st.datetimes().map(lambda d: d.replace(microsecond=0)) | st.times().map(lambda t: t.replace(microsecond=0)),
+    "date": st.dates()
+    | st.datetimes().map(lambda d: d.replace(microsecond=0))
+    | st.times().map(lambda t: t.replace(microsecond=0)),
 }
 ANY_VALUE = st.recursive(
     st.one_of(*SCALARS.values()),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 #: Leaves whose value may be any scalar: a filter compares its value as text (8 and "8" match the same features).
@@ -519,7 +540,9 @@ def test_manifest_corpus__missing_keys(folder, data):
     if path in REQUIRED:
         read_raw(folder, deleted(path), generator="missing key", expect="error", names=(REQUIRED[path],))
     elif len(path) > 1 and path[-2] == "columns" and get(BASE, path[:-2]).get("reference") == path[-1]:
-        read_raw(folder, deleted(path), generator="missing key", expect="error", names=(dotted((*path[:-2], "reference")),))
+        read_raw(
+            folder, deleted(path), generator="missing key", expect="error", names=(dotted((*path[:-2], "reference")),)
+        )
     elif len(path) > 1 and (path[-2] == "ages" or (path[-2] == "columns" and "ages" in get(BASE, path[:-2]))):
         read_raw(folder, deleted(path), generator="missing key", expect="error", names=(dotted((*path[:-2], "ages")),))
     else:
@@ -531,7 +554,20 @@ ESCAPING = [
     "..", "../x.csv", "../../..", "../outside.csv", "sub/../../outside.csv", "/etc/passwd", "/", "//etc/hosts",
     "outside_link.csv", "outside_dir/outside.csv", ".", "./", "sub/..",
 ]  # fmt: skip
-BROKEN = ["", " ", "\t", "nul\u0000byte", "x" * 300, "a/" * 3000, "loop_a", "~/x.csv", "..\\..\\x", "C:\\x.csv", "sub", "sub/"]
+BROKEN = [
+    "",
+    " ",
+    "\t",
+    "nul\u0000byte",
+    "x" * 300,
+    "a/" * 3000,
+    "loop_a",
+    "~/x.csv",
+    "..\\..\\x",
+    "C:\\x.csv",
+    "sub",
+    "sub/",
+]
 
 
 @settings(SETTINGS, max_examples=160)
@@ -599,7 +635,11 @@ def test_manifest_corpus__encodings(folder, data):
         st.sampled_from(["encoding", "junk", "truncated", "insert", "empty", "utf16 odd", "replace byte"]), label="what"
     )
     if choice == "encoding":
-        enc = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252", "mac-roman"]))
+        enc = data.draw(
+            st.sampled_from(
+                ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252", "mac-roman"]
+            )
+        )
         body = BASE_TEXT.encode(enc)
         if enc == "utf-16-be" and data.draw(st.booleans()):
             body = b"\xfe\xff" + body
@@ -621,7 +661,9 @@ def test_manifest_corpus__encodings(folder, data):
         full = BASE_TEXT.encode("utf-16")
         body = full[: data.draw(st.integers(2, len(full) - 1))]
     else:
-        body = data.draw(st.sampled_from([b"", b" ", b"\n\n", b"# only a comment\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00" * 16]))
+        body = data.draw(
+            st.sampled_from([b"", b" ", b"\n\n", b"# only a comment\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00" * 16])
+        )
     read(folder, body, generator="encoding", expect="either")
 
 
@@ -663,10 +705,10 @@ def test_manifest_corpus__impossible_numbers(folder, data):
     plausible = {
         ("population", "cell_size_m"): lambda v: 0 < v < math.inf,
         ("coverage", "warn_share"): lambda v: 0 <= v <= 1,
-        ("privacy", "min_count"): lambda v: isinstance(v, int) and 0 <= v,
+        ("privacy", "min_count"): lambda v: isinstance(v, int) and v >= 0,
         ("bbox", 0): lambda v: -180 <= v < 10.2,
         ("bbox", 3): lambda v: 52.0 < v <= 90,
-        ("population", "groups", "age", "ages", "Y_GE65", 1): lambda v: isinstance(v, int) and 65 <= v,
+        ("population", "groups", "age", "ages", "Y_GE65", 1): lambda v: isinstance(v, int) and v >= 65,
         ("population", "groups", "age", "ages", "Y_LT15", 0): lambda v: isinstance(v, int) and 0 <= v <= 14,
     }[path]
     expect = "ok" if plausible(value) else "error"
@@ -677,70 +719,137 @@ def test_manifest_corpus__impossible_numbers(folder, data):
 # --- the CLI -----------------------------------------------------------------------------------------------------
 
 
-def test_manifest_corpus__cli(tmp_path):
-    """About 20 refused manifests through ``python -m equimap regions --data-dir``: exit 2, one line, no traceback."""
-    assert CLI_SAMPLE, "run with the generated tests"
-    by_kind: dict[str, list[bytes]] = collections.defaultdict(list)
-    for generator, data in CLI_SAMPLE:
-        by_kind[generator].append(data)
-    sample = []
-    while len(sample) < 20 and any(by_kind.values()):
-        for kind in list(by_kind):
-            if by_kind[kind] and len(sample) < 20:
-                sample.append(by_kind[kind].pop(0))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
-    procs = []
-    src = Path(__file__).parent  # noqa: F841
-    for n, data in enumerate(sample):
-        data_dir = tmp_path / f"d{n}"
-        region = data_dir / "r"
-        data_dir.mkdir()
-        _copy_region(region)
+def _line_twice(key: str) -> bytes:
+    i = next(i for i, line in enumerate(LINES) if line.startswith(f"{key} = "))
+    return "".join(LINES[: i + 1] + LINES[i:]).encode("utf-8")
+
+
+#: One refused input of each kind, and the word the CLI's sentence must hold.
+CLI_CASES: dict[str, tuple[bytes, str]] = {
+    "columns as a list": (dumps(replaced(("population", "groups", "birth", "columns"), ["NAT", "OTH"])).encode(), "population.groups.birth.columns"),
+    "filter as a string": (dumps(replaced(("boundaries", 0, "filter"), "admin_level=8")).encode(), "boundaries[0].filter"),
+    "cell size as a string": (dumps(replaced(("population", "cell_size_m"), "1000")).encode(), "population.cell_size_m"),
+    "date as a TOML date": (dumps(replaced(("osm", "date"), dt.date(2024, 1, 1))).encode(), "osm.date"),
+    "unknown key": (dumps(replaced(("osm", "file"), "x")).encode(), "osm.file"),
+    "no name": (dumps(deleted(("name",))).encode(), "name"),
+    "no osm path": (dumps(deleted(("osm", "path"))).encode(), "osm.path"),
+    "climbing out": (dumps(replaced(("osm", "path"), "../../..")).encode(), "outside the region folder"),
+    "absolute": (dumps(replaced(("services", 0, "path"), "/etc/passwd")).encode(), "outside the region folder"),
+    "symlink out": (dumps(replaced(("services", 0, "path"), "outside_link.csv")).encode(), "outside the region folder"),
+    "symlink loop": (dumps(replaced(("population", "path"), "loop_a")).encode(), "population.path"),
+    "NUL in a path": (dumps(replaced(("population", "path"), "grid\0.gpkg")).encode(), "NUL"),
+    "profile outside": (dumps(replaced(("travel", "profile"), "../outside.csv")).encode(), "travel.profile"),
+    "CRS in degrees": (dumps(replaced(("crs",), "EPSG:4326")).encode(), "in degrees"),
+    "unknown EPSG": (dumps(replaced(("crs",), "EPSG:99999")).encode(), "crs"),
+    "UTF-16 without mark": (BASE_TEXT.encode("utf-16-le"), "not UTF-8"),
+    "Latin-1": (BASE_TEXT.encode("latin-1"), "not UTF-8"),
+    "binary junk": (bytes(range(256)) * 3, "region.toml"),
+    "truncated": (ENCODED[: len(ENCODED) // 2], "not valid TOML"),
+    "empty": (b"", "`name` is missing"),
+    "duplicate key": (_line_twice("name"), "line 3 reads `name = "),
+    "infinite cell size": (dumps(replaced(("population", "cell_size_m"), math.inf)).encode(), "population.cell_size_m"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_manifest_corpus__cli_in_process(case, tmp_path, capsys):
+    """Each kind through `equimap.cli.main` (``regions --data-dir``): exit 2 and one sentence on standard error."""
+    from equimap.cli import main
+
+    data, words = CLI_CASES[case]
+    region = build_region(tmp_path)
+    (region / "region.toml").write_bytes(data)
+    assert main(["regions", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and words in err[0], err
+    assert_sentence(err[0])
+
+
+@pytest.mark.slow
+def test_manifest_corpus__cli_subprocess(tmp_path):
+    """The same inputs through ``python -m equimap regions --data-dir`` (two at a time): exit 2, one line, no traceback."""
+    src = str(Path(__file__).parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    commands = []
+    for n, (data, words) in enumerate(CLI_CASES.values()):
+        region = build_region(tmp_path / f"d{n}")
         (region / "region.toml").write_bytes(data)
-        procs.append([sys.executable, "-m", "equimap", "regions", "--data-dir", str(data_dir)])
-    results = []
-    running: list[subprocess.Popen] = []
-    for cmd in procs:  # two at a time: the machine has two cores
-        running.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+        commands.append(([sys.executable, "-m", "equimap", "regions", "--data-dir", str(region.parent)], words))
+    results, running = [], []
+    for cmd, words in commands:
+        running.append((subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env), words))
         if len(running) == 2:
-            results.append(_finish(running.pop(0)))
-    results += [_finish(p) for p in running]
-    assert len(results) == len(sample) >= 15
-    for code, err in results:
-        assert code == 2, err
+            results.append(_finish(*running.pop(0)))
+    results += [_finish(*r) for r in running]
+    assert len(results) == len(CLI_CASES) >= 20
+    for code, err, words in results:
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+        assert code == 2 and "Traceback" not in err, err
+        assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], err
         assert_sentence(lines[0])
+    COUNTS["CLI exit 2"] += len(results)
 
 
-def _finish(p: subprocess.Popen) -> tuple[int, str]:
+def _finish(p: subprocess.Popen, words: str) -> tuple[int, str, str]:
     _, err = p.communicate(timeout=120)
-    return p.returncode, err.decode("utf-8", "replace")
+    return p.returncode, err.decode("utf-8", "replace"), words
 
 
-REGION_FILES = ("tiny.osm", "grid.gpkg", "clinics.csv", "units.geojson")
-
-
-def _copy_region(dest: Path) -> None:
-    src = _FOLDER[0]
-    dest.mkdir(parents=True)
-    for name in REGION_FILES:
-        shutil.copy(src / name, dest / name)
-    (dest / "sub").mkdir()
-
-
-_FOLDER: list[Path] = []
-
-
-@pytest.fixture(autouse=True)
-def _remember(folder):
-    if not _FOLDER:
-        _FOLDER.append(folder)
-
-
-def test_manifest_corpus__counts():
+def test_manifest_corpus__counts(capsys):
     """The corpus holds at least 1,000 generated inputs; print the count of each outcome."""
-    total = sum(v for k, v in COUNTS.items() if k != "valid")
-    print(f"\nmanifest corpus: {total} inputs by generator {dict(COUNTS)}; outcomes {dict(OUTCOMES)}")
-    assert total >= 1000, COUNTS
-    assert OUTCOMES["other"] == 0 or True
+    total = sum(v for k, v in COUNTS.items() if k not in ("valid", "CLI exit 2"))
+    with capsys.disabled():
+        print(f"\nmanifest corpus: {total} inputs by generator {dict(COUNTS)}; outcomes {dict(OUTCOMES.most_common())}")
+    if COUNTS["wrong type"]:  # when the generated corpus ran in this session
+        assert total >= 1000, COUNTS
+        assert OUTCOMES["other"] == 0, f"errors of a kind the corpus does not know: {sorted(set(OTHER))[:5]}"
+
+
+# --- what the corpus found: hand regression cases -----------------------------------------------------------------
+
+#: Each input the corpus found mishandled before the fix (a traceback, or accepted without a word), and its sentence.
+REGRESSIONS: dict[str, tuple[bytes, str]] = {
+    # ValueError "embedded null byte" out of Path.resolve
+    "NUL in a path": (dumps(replaced(("osm", "path"), "tiny\0.osm")).encode(), r"`osm\.path` = `tiny\\0\.osm` holds a NUL"),
+    # RuntimeError "Symlink loop" out of Path.resolve
+    "symlink loop": (dumps(replaced(("services", 0, "path"), "loop_a")).encode(), r"`services\[0\]\.path` = `loop_a` cannot be resolved"),
+    # OSError "File name too long" out of Path.exists, and a 6,000-character sentence
+    "name too long": (dumps(replaced(("population", "path"), "a/" * 3000)).encode(), r"`population\.path` = `a/a/.{0,80}` is not a file"),
+    "part too long": (dumps(replaced(("boundaries", 1, "path"), "x" * 300)).encode(), r"`boundaries\[1\]\.path` = `x+…x+` does not exist"),
+    # accepted: a speed profile read from anywhere
+    "profile climbing out": (dumps(replaced(("travel", "profile"), "../outside.csv")).encode(), r"`travel\.profile` = `\.\./outside\.csv` is outside"),
+    "profile absolute": (dumps(replaced(("travel", "profile"), "/etc/passwd")).encode(), r"`travel\.profile` = `/etc/passwd` is outside"),
+    "profile in home": (dumps(replaced(("travel", "profile"), "~/speeds.toml")).encode(), r"`travel\.profile` = `~/speeds\.toml` is outside"),
+    "profile a folder": (dumps(replaced(("travel", "profile"), "sub")).encode(), r"`travel\.profile` = `sub` is neither a shipped"),
+    # accepted: an OSM extract that is a folder
+    "osm a folder": (dumps(replaced(("osm", "path"), "sub")).encode(), r"`osm\.path` = `sub` is not a file"),
+    # accepted: numbers no region has
+    "infinite cell size": (dumps(replaced(("population", "cell_size_m"), math.inf)).encode(), r"`population\.cell_size_m` is inf; it must be a number"),
+    "bbox beyond the globe": (dumps(replaced(("bbox",), [-200.0, 52.0, 200.0, 52.2])).encode(), r"`bbox` = \[-200\.0, .* in degrees"),
+    "infinite bbox": (dumps(replaced(("bbox",), [-math.inf, 52.0, 10.2, 52.2])).encode(), r"`bbox` = \[-inf, .* in degrees"),
+    # a generic sentence that did not name the group
+    "group as a list": (dumps(replaced(("population", "groups", "age"), [])).encode(), r"`population\.groups\.age` is \[\]; it must be a table"),
+    # a duplicate key named only by its line number
+    "duplicate key": (_line_twice("crs"), r"Cannot overwrite a value .*; line 4 reads `crs = \"EPSG:3035\"`"),
+    # the whole value in the sentence
+    "long list": (dumps(replaced(("languages",), list(range(5000)))).encode(), r"`languages` is \[0, 1, 2, 3, 4, 5, \.\.\.\]; it must be"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", REGRESSIONS)
+def test_manifest_corpus__regressions(case, folder):
+    data, pattern = REGRESSIONS[case]
+    (folder / "region.toml").write_bytes(data)
+    with pytest.raises(RegionError, match=pattern) as info:
+        load_region(folder)
+    assert_sentence(str(info.value))
+    assert len(str(info.value)) < 400
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_manifest_corpus__privacy_floor_of_any_encoding(encoding, folder, monkeypatch):
+    """A manifest with a byte-order mark loads; its `[privacy] min_count` held too (it was read as 0 before)."""
+    monkeypatch.setenv("EQUIMAP_MIN_COUNT", "0")
+    (folder / "region.toml").write_bytes(BASE_TEXT.encode(encoding))
+    assert load_region(folder).name == "Tiny région"
+    assert min_count(folder) == 12

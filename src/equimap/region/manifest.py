@@ -17,7 +17,7 @@ from typing import Any
 
 from equimap import settings
 from equimap._errors import RegionError
-from equimap.region.manifest_schema import shorten, is_file, is_there
+from equimap.region.manifest_schema import is_file, is_there, shorten
 
 MANIFEST = "region.toml"
 #: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
@@ -361,19 +361,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
             problems.append(f"`population.groups.{key}.reference` = `{ref}` is not one of its columns")
         ages = _ages(g.get("ages"), cols, f"population.groups.{key}.ages", problems)
         groups.append(GroupDimension(key=key, label=g.get("label", key), columns=dict(cols), reference=ref, ages=ages))
-    travel = raw.get("travel", {})
-    profile = travel.get("profile") if isinstance(travel, dict) else None
-    if profile is not None and not (isinstance(profile, str) and profile.strip()):
-        problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
-        profile = None
-    if profile is not None:
-        from equimap.network.profile import shipped_profiles
-
-        if profile not in shipped_profiles() and not is_file(folder / profile):
-            problems.append(
-                f"`travel.profile` = `{shorten(profile)}` is neither a shipped profile {shipped_profiles()} "
-                f"nor a file of {folder}"
-            )
+    profile = _profile(raw.get("travel", {}), folder, problems)
 
     def layer(d: dict[str, Any], kind: str, i: int) -> LayerSpec | None:
         if "path" not in d or "key" not in d:
@@ -406,13 +394,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     if main is not None and main not in [b.key for b in boundaries if b]:
         problems.append(f"`main_boundary` = `{main}` is not the key of a `[[boundaries]]` layer")
     bbox = raw.get("bbox")
-    west_south_east_north = bbox is not None and len(bbox) == 4
-    if west_south_east_north and not (-180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90):
-        west_south_east_north = False
-    if bbox is not None and not west_south_east_north:
-        problems.append(
-            f"`bbox` = {list(bbox)} must be [west, south, east, north] in degrees, west below east and south below north"
-        )
+    _check_bbox(bbox, problems)
     if problems:
         msg = f"`{manifest}`: " + "; ".join(problems) + "."
         raise RegionError(msg)
@@ -446,6 +428,34 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
         population_residents=float(pop["residents"]) if kind == "buildings" else None,
         population_note=pop.get("residents_note"),
     )
+
+
+def _profile(travel: object, folder: Path, problems: list[str]) -> str | None:
+    """Return `[travel] profile` (a shipped profile name or a file of `folder`), or None, noting every problem."""
+    profile = travel.get("profile") if isinstance(travel, dict) else None
+    if profile is not None and not (isinstance(profile, str) and profile.strip()):
+        problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
+        return None
+    if profile is not None:
+        from equimap.network.profile import shipped_profiles
+
+        if profile not in shipped_profiles() and not is_file(folder / profile):
+            problems.append(
+                f"`travel.profile` = `{shorten(profile)}` is neither a shipped profile {shipped_profiles()} "
+                f"nor a file of {folder}"
+            )
+    return profile
+
+
+def _check_bbox(bbox: list[float] | None, problems: list[str]) -> None:
+    """Note a `bbox` that is not [west, south, east, north] in degrees, west below east and south below north."""
+    if bbox is None:
+        return
+    ok = len(bbox) == 4 and -180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90
+    if not ok:
+        problems.append(
+            f"`bbox` = {list(bbox)} must be [west, south, east, north] in degrees, west below east and south below north"
+        )
 
 
 def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[str]) -> AreaSpec | None:
