@@ -338,12 +338,14 @@ def assert_honoured(region: Region, raw: dict[str, Any], folder: Path) -> None:
         "analyses": tuple(raw.get("default_analyses", [])),
         "osm_path": folder / osm["path"],
         "osm_date": osm.get("date"),
-        "population_path": folder / pop["path"],
+        "population_path": folder / (osm["path"] if pop.get("kind") == "buildings" else pop["path"]),
         "population_layer": pop.get("layer"),
         "population_kind": pop.get("kind", "grid"),
         "cell_size_m": pop.get("cell_size_m"),
-        "id_col": pop["id"],
-        "total_col": pop["total"],
+        "id_col": "cell_id" if pop.get("kind") == "buildings" else pop["id"],
+        "total_col": pop.get("total", "T") if pop.get("kind") == "buildings" else pop["total"],
+        "population_residents": float(pop["residents"]) if pop.get("kind") == "buildings" else None,
+        "population_note": pop.get("residents_note"),
         "land_share_col": pop.get("land_share"),
         "confidential_suffix": pop.get("confidential_suffix"),
         "attribution": tuple(raw.get("attribution", {}).get("lines", [])),
@@ -714,6 +716,52 @@ def test_manifest_corpus__impossible_numbers(folder, data):
     read_raw(folder, replaced(path, value), generator="impossible number", expect=expect, names=(owner(path),))
 
 
+BUILDINGS = {
+    **{k: v for k, v in BASE.items() if k != "population"},
+    "population": {
+        "kind": "buildings",
+        "cell_size_m": 1000,
+        "total": "T",
+        "residents": 20000,
+        "residents_note": "Illustrative total, not an official figure",
+    },
+}
+GRID_ONLY = {k: BASE["population"][k] for k in ("path", "layer", "id", "land_share", "confidential_suffix")}
+BUILDINGS_REQUIRED = {
+    "residents": "population.residents",
+    "residents_note": "population.residents_note",
+    "kind": "population.path",  # a grid then, which needs its file
+}
+
+
+@settings(SETTINGS, max_examples=100)
+@given(data=st.data())
+def test_manifest_corpus__buildings(folder, data):
+    """A population modelled from buildings (one total): its keys of the wrong type, missing, or with groups."""
+    key = data.draw(st.sampled_from([*BUILDINGS["population"], "groups", *GRID_ONLY]), label="key")
+    what = data.draw(st.sampled_from(["wrong type", "missing"]), label="what")
+    raw = copy(BUILDINGS)
+    pop = raw["population"]
+    if key == "groups":  # a single total has no groups
+        pop["groups"] = copy(BASE["population"]["groups"])
+        expect, names = "error", ("population.groups",)
+    elif key in GRID_ONLY:  # no file of its own: a key of the population file would be dropped without a word
+        pop[key] = GRID_ONLY[key]
+        expect, names = "error", (f"population.{key}", "cannot be used with")
+    elif what == "missing":
+        del pop[key]
+        expect = "error" if key in BUILDINGS_REQUIRED else "ok"
+        names = (BUILDINGS_REQUIRED[key],) if key in BUILDINGS_REQUIRED else ()
+    else:
+        old = type_class(pop[key])
+        if key == "kind":
+            pop[key] = data.draw(ANY_VALUE.filter(lambda v: v not in ("grid", "zones", "buildings")), label="value")
+        else:
+            pop[key] = data.draw(ANY_VALUE.filter(lambda v: type_class(v) != old), label="value")
+        expect, names = "error", ("population.",)
+    read_raw(folder, raw, generator="buildings", expect=expect, names=names)
+
+
 # --- the CLI -----------------------------------------------------------------------------------------------------
 
 
@@ -815,6 +863,11 @@ REGRESSIONS: dict[str, tuple[bytes, str]] = {
     "infinite cell size": (dumps(replaced(("population", "cell_size_m"), math.inf)).encode(), r"`population\.cell_size_m` is inf; it must be a number"),
     "bbox beyond the globe": (dumps(replaced(("bbox",), [-200.0, 52.0, 200.0, 52.2])).encode(), r"`bbox` = \[-200\.0, .* in degrees"),
     "infinite bbox": (dumps(replaced(("bbox",), [-math.inf, 52.0, 10.2, 52.2])).encode(), r"`bbox` = \[-inf, .* in degrees"),
+    # accepted: a population file named with `kind = "buildings"`, and dropped
+    "buildings with a file": (
+        dumps({**BUILDINGS, "population": {**BUILDINGS["population"], "path": "grid.gpkg", "id": "GRD_ID"}}).encode(),
+        r'`population\.path` cannot be used with `kind = "buildings"`.*leave out `path`, `id`',
+    ),
     # a generic sentence that did not name the group
     "group as a list": (dumps(replaced(("population", "groups", "age"), [])).encode(), r"`population\.groups\.age` is \[\]; it must be a table"),
     # a duplicate key named only by its line number

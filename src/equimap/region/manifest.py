@@ -503,6 +503,12 @@ def _population_keys(pop: dict[str, Any], osm_rel: str | None, problems: list[st
         )
     if pop.get("groups"):
         problems.append('`population.groups` cannot be used with `kind = "buildings"`: a single total has no groups')
+    unused = [k for k in ("path", "layer", "id", "land_share", "confidential_suffix") if k in pop]
+    if unused:  # they would be dropped without a word
+        problems.append(
+            f'`population.{unused[0]}` cannot be used with `kind = "buildings"`: residents are modelled from the '
+            f"OSM extract's buildings, which have no population file; leave out {', '.join(f'`{k}`' for k in unused)}"
+        )
     return kind, osm_rel, "cell_id", pop.get("total", "T")
 
 
