@@ -287,6 +287,7 @@ KINDS = (
     ("bad reference", "not one of the dimension"),
     ("bad reference", "gives no age range"),
     ("missing key", "is empty"),
+    ("not with buildings", "cannot be used with `kind = \"buildings\"`"),
     ("not valid TOML", "is not valid TOML"),
     ("outside the folder", "is outside the region folder"),
     ("unknown key", "is not a known key"),
