@@ -287,7 +287,7 @@ KINDS = (
     ("bad reference", "not one of the dimension"),
     ("bad reference", "gives no age range"),
     ("missing key", "is empty"),
-    ("not with buildings", "cannot be used with `kind = \"buildings\"`"),
+    ("not with buildings", 'cannot be used with `kind = "buildings"`'),
     ("not valid TOML", "is not valid TOML"),
     ("outside the folder", "is outside the region folder"),
     ("unknown key", "is not a known key"),
@@ -851,7 +851,7 @@ REGRESSIONS: dict[str, tuple[bytes, str]] = {
     # RuntimeError "Symlink loop" out of Path.resolve
     "symlink loop": (dumps(replaced(("services", 0, "path"), "loop_a")).encode(), r"`services\[0\]\.path` = `loop_a` cannot be resolved"),
     # OSError "File name too long" out of Path.exists, and a 6,000-character sentence
-    "name too long": (dumps(replaced(("population", "path"), "a/" * 3000)).encode(), r"`population\.path` = `a/a/.{0,80}` is not a file"),
+    "name too long": (dumps(replaced(("population", "path"), "a/" * 3000)).encode(), r"`population\.path` = `a/a/.{0,80}` does not exist"),
     "part too long": (dumps(replaced(("boundaries", 1, "path"), "x" * 300)).encode(), r"`boundaries\[1\]\.path` = `x+…x+` does not exist"),
     # accepted: a speed profile read from anywhere
     "profile climbing out": (dumps(replaced(("travel", "profile"), "../outside.csv")).encode(), r"`travel\.profile` = `\.\./outside\.csv` is outside"),

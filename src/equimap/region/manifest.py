@@ -384,9 +384,10 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
 
     boundaries = [layer(b, "boundaries", i) for i, b in enumerate(raw.get("boundaries", []))]
     services = [layer(s, "services", i) for i, s in enumerate(raw.get("services", []))]
-    for rel, what, there in ((osm_rel, "osm.path", is_file), (pop_rel, "population.path", is_there)):
-        if rel is not None and not there(folder / rel):
-            problems.append(f"`{what}` = `{shorten(rel)}` is not a file of {folder}")
+    if osm_rel is not None and not is_file(folder / osm_rel):  # an extract is one file
+        problems.append(f"`osm.path` = `{shorten(osm_rel)}` is not a file of {folder}")
+    if pop_rel is not None and not is_there(folder / pop_rel):  # a layer may be a folder (a FileGDB)
+        problems.append(f"`population.path` = `{shorten(pop_rel)}` does not exist in {folder}")
     if crs is not None and (bad := crs_problem(crs)):
         problems.append(bad)
     area = _area(raw.get("area"), folder, [b.key for b in boundaries if b], problems)
