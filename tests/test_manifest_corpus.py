@@ -6,13 +6,17 @@ section of the schema. Hypothesis mutates it: a value of the wrong type for
 every key, unknown keys, missing keys, paths that leave the folder (``..``,
 absolute, symbolic links, NUL bytes), bad CRS, bad encodings (UTF-16 without
 its mark, Latin-1, binary junk, truncated text), empty files, duplicate keys and
-impossible numbers. For each, reading the region (`load_region`, then the
-privacy floor `min_count` that the CLI reads next) must either succeed with
-every value of the file honoured, or raise a `RegionError`/`DataError` of one
-sentence that names the key; never another exception, never a hang. A sample goes
-through ``python -m equimap regions`` as a subprocess (exit 2, one line, no
-traceback). `test_manifest_corpus__counts` (last) checks the total and prints the
-count of each kind of error.
+impossible numbers; and a population modelled from buildings with keys it cannot
+use. All runs are deterministic (``derandomize=True``, no example database). For
+each, reading the region (`load_region`, then the privacy floor `min_count` that
+the CLI reads next) must either succeed with every value of the file honoured,
+or raise a `RegionError`/`DataError` of one sentence that names the key; never
+another exception, never a hang (an alarm of :data:`TIME_LIMIT_S`). 22 refused
+inputs, one of each kind, go through the CLI's ``regions --data-dir`` in process
+and (marked slow) as ``python -m equimap`` subprocesses: exit 2, one line, no
+traceback. `REGRESSIONS` holds, by hand, each input the corpus found mishandled.
+`test_manifest_corpus__counts` (last) checks the total and prints the count of
+each kind of error.
 """
 
 from __future__ import annotations
