@@ -49,9 +49,11 @@ def _env_min_count() -> int:
 
 def _manifest_min_count(folder: Path) -> int:
     manifest = Path(folder) / "region.toml"
-    try:
-        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    from equimap.region.manifest_schema import read_manifest_text
+
+    try:  # read as the manifest loader reads it: UTF-8 with or without its mark, UTF-16 with its mark
+        raw = tomllib.loads(read_manifest_text(manifest))
+    except (OSError, ValueError):  # not UTF-8 or UTF-16, not TOML
         return 0  # the manifest loader reports a broken manifest in its own words
     value = raw.get("privacy", {}).get("min_count", 0) if isinstance(raw.get("privacy"), dict) else 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from equimap import settings
 from equimap._errors import RegionError
+from equimap.region.manifest_schema import is_file, is_there, shorten
 
 MANIFEST = "region.toml"
 #: Stands for a region's main boundary layer (`Region.main_boundary`) wherever a boundary layer key is asked for.
@@ -302,21 +304,35 @@ def load_region(name_or_path: str | Path = settings.DEFAULT_REGION, *, data_dir:
         raise RegionError(msg)
     from equimap.region.manifest_schema import read_manifest_text, schema_problems
 
+    text = None
     try:
-        raw = tomllib.loads(read_manifest_text(manifest))
+        text = read_manifest_text(manifest)
+        raw = tomllib.loads(text)
     except ValueError as exc:  # not UTF-8 (TOMLDecodeError is a ValueError too)
-        first = str(exc).splitlines()[0]
-        msg = (
-            first
-            if first.startswith("`")
-            else f"`{manifest}` is not valid TOML ({first}); fix the manifest or write it again with `python -m equimap add-region`."
-        )
-        raise RegionError(msg) from None
+        raise RegionError(_toml_problem(manifest, exc, text)) from None
     problems = schema_problems(raw, folder)
     if problems:
         msg = f"`{manifest}`: " + "; ".join(problems) + "."
         raise RegionError(msg)
     return _parse(raw, folder, manifest)
+
+
+def _toml_problem(manifest: Path, exc: ValueError, text: str | None) -> str:
+    """Return the sentence of a manifest that cannot be decoded or parsed, quoting the line TOML stopped at."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if first.startswith("`"):
+        return first
+    if text is None:  # a UTF-16 file cut in the middle of a character
+        return f"`{manifest}` cannot be decoded ({first}); save the manifest as UTF-8."
+    where = ""
+    if (m := re.search(r"at line (\d+)", first)) and 0 < int(m[1]) <= len(lines := text.splitlines()):
+        line = lines[int(m[1]) - 1].strip()
+        shown = line if len(line) <= 80 else line[:60] + "…"
+        where = f"; line {m[1]} reads `{shown}`" if shown else ""
+    return (
+        f"`{manifest}` is not valid TOML ({first}{where}); "
+        "fix the manifest or write it again with `python -m equimap add-region`."
+    )
 
 
 def _req(d: dict[str, Any], key: str, where: str, problems: list[str]) -> Any:
@@ -345,19 +361,15 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
             problems.append(f"`population.groups.{key}.reference` = `{ref}` is not one of its columns")
         ages = _ages(g.get("ages"), cols, f"population.groups.{key}.ages", problems)
         groups.append(GroupDimension(key=key, label=g.get("label", key), columns=dict(cols), reference=ref, ages=ages))
-    travel = raw.get("travel", {})
-    profile = travel.get("profile") if isinstance(travel, dict) else None
-    if profile is not None and not (isinstance(profile, str) and profile.strip()):
-        problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
-        profile = None
+    profile = _profile(raw.get("travel", {}), folder, problems)
 
-    def layer(d: dict[str, Any], kind: str) -> LayerSpec | None:
+    def layer(d: dict[str, Any], kind: str, i: int) -> LayerSpec | None:
         if "path" not in d or "key" not in d:
-            problems.append(f"each `[[{kind}]]` needs `key` and `path`")
+            problems.append(f"each `[[{kind}]]` needs `key` and `path` (`{kind}[{i}]` lacks one)")
             return None
         path = folder / d["path"]
-        if not path.exists():
-            problems.append(f"`{kind}` file `{d['path']}` does not exist in {folder}")
+        if not is_there(path):
+            problems.append(f"`{kind}[{i}].path` = `{shorten(d['path'])}` does not exist in {folder}")
         return LayerSpec(
             key=d["key"],
             label=d.get("label", d["key"]),
@@ -370,11 +382,12 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
             attribution=d.get("attribution"),
         )
 
-    boundaries = [layer(b, "boundaries") for b in raw.get("boundaries", [])]
-    services = [layer(s, "services") for s in raw.get("services", [])]
-    for rel, what in ((osm_rel, "osm.path"), (pop_rel, "population.path")):
-        if rel is not None and not (folder / rel).exists():
-            problems.append(f"`{what}` = `{rel}` does not exist in {folder}")
+    boundaries = [layer(b, "boundaries", i) for i, b in enumerate(raw.get("boundaries", []))]
+    services = [layer(s, "services", i) for i, s in enumerate(raw.get("services", []))]
+    if osm_rel is not None and not is_file(folder / osm_rel):  # an extract is one file
+        problems.append(f"`osm.path` = `{shorten(osm_rel)}` is not a file of {folder}")
+    if pop_rel is not None and not is_there(folder / pop_rel):  # a layer may be a folder (a FileGDB)
+        problems.append(f"`population.path` = `{shorten(pop_rel)}` does not exist in {folder}")
     if crs is not None and (bad := crs_problem(crs)):
         problems.append(bad)
     area = _area(raw.get("area"), folder, [b.key for b in boundaries if b], problems)
@@ -382,8 +395,7 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     if main is not None and main not in [b.key for b in boundaries if b]:
         problems.append(f"`main_boundary` = `{main}` is not the key of a `[[boundaries]]` layer")
     bbox = raw.get("bbox")
-    if bbox is not None and (len(bbox) != 4 or not (bbox[0] < bbox[2] and bbox[1] < bbox[3])):
-        problems.append("`bbox` must be [west, south, east, north] in degrees")
+    _check_bbox(bbox, problems)
     if problems:
         msg = f"`{manifest}`: " + "; ".join(problems) + "."
         raise RegionError(msg)
@@ -419,6 +431,34 @@ def _parse(raw: dict[str, Any], folder: Path, manifest: Path) -> Region:
     )
 
 
+def _profile(travel: object, folder: Path, problems: list[str]) -> str | None:
+    """Return `[travel] profile` (a shipped profile name or a file of `folder`), or None, noting every problem."""
+    profile = travel.get("profile") if isinstance(travel, dict) else None
+    if profile is not None and not (isinstance(profile, str) and profile.strip()):
+        problems.append('`travel.profile` must be a shipped profile name or a file, e.g. `profile = "default"`')
+        return None
+    if profile is not None:
+        from equimap.network.profile import shipped_profiles
+
+        if profile not in shipped_profiles() and not is_file(folder / profile):
+            problems.append(
+                f"`travel.profile` = `{shorten(profile)}` is neither a shipped profile {shipped_profiles()} "
+                f"nor a file of {folder}"
+            )
+    return profile
+
+
+def _check_bbox(bbox: list[float] | None, problems: list[str]) -> None:
+    """Note a `bbox` that is not [west, south, east, north] in degrees, west below east and south below north."""
+    if bbox is None:
+        return
+    ok = len(bbox) == 4 and -180 <= bbox[0] < bbox[2] <= 180 and -90 <= bbox[1] < bbox[3] <= 90
+    if not ok:
+        problems.append(
+            f"`bbox` = {list(bbox)} must be [west, south, east, north] in degrees, west below east and south below north"
+        )
+
+
 def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[str]) -> AreaSpec | None:
     """Return the `[area]` table as an `AreaSpec`, noting every problem."""
     if raw is None:
@@ -430,8 +470,8 @@ def _area(raw: object, folder: Path, boundary_keys: list[str], problems: list[st
         return None
     if "path" in raw:
         path = folder / raw["path"]
-        if not path.exists():
-            problems.append(f"`area.path` = `{raw['path']}` does not exist in {folder}")
+        if not is_there(path):
+            problems.append(f"`area.path` = `{shorten(raw['path'])}` does not exist in {folder}")
         return AreaSpec(path=path)
     if raw["boundary"] not in boundary_keys:
         problems.append(
@@ -464,6 +504,12 @@ def _population_keys(pop: dict[str, Any], osm_rel: str | None, problems: list[st
         )
     if pop.get("groups"):
         problems.append('`population.groups` cannot be used with `kind = "buildings"`: a single total has no groups')
+    unused = [k for k in ("path", "layer", "id", "land_share", "confidential_suffix") if k in pop]
+    if unused:  # they would be dropped without a word
+        problems.append(
+            f'`population.{unused[0]}` cannot be used with `kind = "buildings"`: residents are modelled from the '
+            f"OSM extract's buildings, which have no population file; leave out {', '.join(f'`{k}`' for k in unused)}"
+        )
     return kind, osm_rel, "cell_id", pop.get("total", "T")
 
 

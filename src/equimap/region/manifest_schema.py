@@ -12,6 +12,7 @@ feature. `equimap.region.manifest.load_region` raises them together.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ def read_manifest_text(path: Path) -> str:
 def _type_ok(value: Any, kind: Any) -> bool:
     checks = {
         _STR: lambda v: isinstance(v, str),
-        _NUM: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+        _NUM: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf,
         _INT: lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         _BOOL: lambda v: isinstance(v, bool),
         "path": lambda v: isinstance(v, str) and v.strip() != "",
@@ -107,6 +108,15 @@ def _describe(kind: Any) -> str:
     }.get(kind, kind)
 
 
+def _shown(value: Any) -> str:
+    """Return `value` as a sentence shows it: its repr, cut short (a long list or text stays one short clause)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlist, r.maxdict, r.maxlevel = 60, 60, 6, 6, 3
+    return r.repr(value)
+
+
 def _walk(raw: Any, schema: Any, where: str, problems: list[str]) -> None:
     if isinstance(schema, dict):
         if not isinstance(raw, dict):
@@ -125,21 +135,61 @@ def _walk(raw: Any, schema: Any, where: str, problems: list[str]) -> None:
         for i, item in enumerate(raw):
             _walk(item, schema[0], f"{where}[{i}]", problems)
     elif schema == "groups":
-        if not isinstance(raw, dict) or not all(isinstance(g, dict) for g in raw.values()):
+        if not isinstance(raw, dict):
             problems.append(f"`{where}` must hold tables `[{where}.KEY]`")
             return
         for key, g in raw.items():
-            _walk(g, _GROUP, f"{where}.{key}", problems)
+            if isinstance(g, dict):
+                _walk(g, _GROUP, f"{where}.{key}", problems)
+            else:
+                problems.append(f"`{where}.{key}` is {_shown(g)}; it must be a table `[{where}.{key}]`")
     elif not _type_ok(raw, schema):
-        problems.append(f"`{where}` is {raw!r}; it must be {_describe(schema)}")
+        problems.append(f"`{where}` is {_shown(raw)}; it must be {_describe(schema)}")
 
 
-def _inside(folder: Path, rel: str) -> bool:
-    if Path(rel).is_absolute():
+def shorten(text: str, n: int = 80) -> str:
+    """Return `text` shortened to about `n` characters for a sentence."""
+    return text if len(text) <= n else text[: n - 20] + "…" + text[-10:]
+
+
+def path_problem(folder: Path, rel: str, where: str) -> str | None:
+    """Return why `rel` (a manifest's file name) cannot name a file of `folder`, or None.
+
+    Refused: a NUL character, an absolute path or one starting with ``~``, a name the
+    system cannot resolve (a loop of symbolic links, too long), and any path that
+    leads out of the folder, by ``..`` or through a symbolic link.
+    """
+    shown = shorten(rel).replace("\0", "\\0")
+    if "\0" in rel:
+        return f"`{where}` = `{shown}` holds a NUL character; name a file of the region folder"
+    outside = f"`{where}` = `{shown}` is outside the region folder; put the file in {folder} and name it there"
+    if Path(rel).is_absolute() or rel.startswith("~"):
+        return outside
+    try:
+        root = folder.resolve()
+        target = (folder / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # a loop of symbolic links, a name too long
+        why = getattr(exc, "strerror", None) or "a loop of symbolic links"
+        return f"`{where}` = `{shown}` cannot be resolved ({why}); name a file of the region folder"
+    if target == root or root not in target.parents:
+        return outside
+    return None
+
+
+def is_there(path: Path) -> bool:
+    """Return whether `path` exists (a file, or a folder such as a FileGDB), False for a name the system refuses."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
         return False
-    root = folder.resolve()
-    target = (folder / rel).resolve()
-    return target != root and root in target.parents
+
+
+def is_file(path: Path) -> bool:
+    """Return whether `path` is a file (or a link to one), False for a name the system refuses (too long, NUL, a loop)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def schema_problems(raw: dict[str, Any], folder: Path) -> list[str]:
@@ -153,12 +203,16 @@ def schema_problems(raw: dict[str, Any], folder: Path) -> list[str]:
         layers = raw.get(kind, [])
         if isinstance(layers, list):
             paths += [(f"{kind}[{i}].path", d) for i, d in enumerate(layers)]
+    travel = raw.get("travel")
+    if isinstance(travel, dict) and isinstance(travel.get("profile"), str):
+        from equimap.network.profile import shipped_profiles
+
+        if travel["profile"] not in shipped_profiles():  # else a file, which must be in the folder too
+            paths.append(("travel.profile", {"path": travel["profile"]}))
     for where, d in paths:
         rel = d.get("path") if isinstance(d, dict) else None
-        if isinstance(rel, str) and rel.strip() and not _inside(folder, rel):
-            problems.append(
-                f"`{where}` = `{rel}` is outside the region folder; put the file in {folder} and name it there"
-            )
+        if isinstance(rel, str) and rel.strip() and (bad := path_problem(folder, rel, where)):
+            problems.append(bad)
     if not problems:
         problems += _column_problems(raw, folder)
     return problems
@@ -179,7 +233,7 @@ def _column_problems(raw: dict[str, Any], folder: Path) -> list[str]:
     for kind in ("services", "boundaries"):
         for i, d in enumerate(raw.get(kind, [])):
             path = folder / d.get("path", "")
-            if not path.is_file():
+            if not is_file(path):
                 continue
             fields = _fields(path)
             if fields is None:
