@@ -5,7 +5,7 @@ three networks, extracts the services and places residents, and writes all of
 it under the cache folder (:mod:`equimap.network.cache` says what that folder is
 keyed on). A second call (or the app's start) only reads the cache.
 `Prepared.access` then gives, per origin, the access indicators for one mode and
-service category, also cached.
+service category, also cached; a theme's are derived from its categories', never searched again.
 """
 
 from __future__ import annotations
@@ -282,6 +282,15 @@ class Prepared:
         coordinates and on `travel`'s `n_nearest` and `count_thresholds_min`;
         everything else it depends on keys the folder it sits in.
 
+        No work is done twice: a theme of two or more categories is derived from its
+        categories' results (`theme_parts`, `equimap.network.routing.merge_parts`: the
+        nearest is the minimum over them, the k nearest are merged with a site in two
+        categories kept once, the counts added less those sites), equal to one search
+        over the theme's sites; and a key with the same sites as one already cached (a
+        theme of one category) reads that key's table. Each key's k nearest times and
+        sites are kept beside its table in ``<mode>__<digest>.near.npz`` (uncompressed),
+        so a theme asked for later is derived from the cache.
+
         Parameters
         ----------
         mode
@@ -353,7 +362,8 @@ class Prepared:
 
         Read from the cache when both the table (of this key or of another with the same
         sites) and the nearest-sites file (keyed on the sites alone) are there; otherwise
-        computed, a theme from its categories (`theme_parts`), and both files written.
+        computed, a theme from its categories (`theme_parts`), and the table written (and
+        the nearest-sites file, for a category a theme is derived from).
         """
         path = self.access_file(mode, category)
         near = _near_file(path)
@@ -390,7 +400,9 @@ class Prepared:
         pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape).astype(np.int32)
         path.parent.mkdir(parents=True, exist_ok=True)
         table = parts_table(*parts, thresholds_min=self.travel.count_thresholds_min, index=self.origins.index)
-        write_atomic(near, lambda p: np.savez(p, times=times, pos=pos))
+        cat = self.taxonomy.categories.get(category)
+        if cat is not None and self.theme_parts(cat.theme):  # kept only where a theme is derived from it
+            write_atomic(near, lambda p: np.savez(p, times=times, pos=pos))
         write_atomic(path, table.to_parquet)
         return parts
 
