@@ -5,7 +5,7 @@ three networks, extracts the services and places residents, and writes all of
 it under the cache folder (:mod:`equimap.network.cache` says what that folder is
 keyed on). A second call (or the app's start) only reads the cache.
 `Prepared.access` then gives, per origin, the access indicators for one mode and
-service category, also cached.
+service category, also cached; a theme's are derived from its categories', never searched again.
 """
 
 from __future__ import annotations
@@ -36,7 +36,16 @@ from equimap.network.ferries import add_ferries
 from equimap.network.graph import Network, build_network
 from equimap.network.profile import Profile
 from equimap.network.residents import home_nodes, place_residents
-from equimap.network.routing import access_table, nearest_times, snap_points
+from equimap.network.routing import (
+    access_parts,
+    access_table,
+    count_column,
+    count_within,
+    merge_parts,
+    nearest_times,
+    parts_table,
+    snap_points,
+)
 from equimap.network.snapping import join_points, snap_to_edges
 from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
@@ -273,6 +282,15 @@ class Prepared:
         coordinates and on `travel`'s `n_nearest` and `count_thresholds_min`;
         everything else it depends on keys the folder it sits in.
 
+        No work is done twice: a theme of two or more categories is derived from its
+        categories' results (`theme_parts`, `equimap.network.routing.merge_parts`: the
+        nearest is the minimum over them, the k nearest are merged with a site in two
+        categories kept once, the counts added less those sites), equal to one search
+        over the theme's sites; and a key with the same sites as one already cached (a
+        theme of one category) reads that key's table. Each key's k nearest times and
+        sites are kept beside its table in ``<mode>__<digest>.near.npz`` (uncompressed),
+        so a theme asked for later is derived from the cache.
+
         Parameters
         ----------
         mode
@@ -299,25 +317,118 @@ class Prepared:
             return pd.read_parquet(path)
         if services is not None and ("held_access", path) in self._memo:
             return self._memo[("held_access", path)]
-        svc = self.services_for(category) if services is None else services
-        net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
-        out = access_table(
-            net,
-            o_node,
-            s_node,
-            origin_time_s=o_t,
-            service_time_s=s_t,
-            service_ids=svc["service_id"].to_numpy(),
-            k=self.travel.n_nearest,
+        if services is not None:
+            net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, services)
+            out = access_table(
+                net,
+                o_node,
+                s_node,
+                origin_time_s=o_t,
+                service_time_s=s_t,
+                service_ids=services["service_id"].to_numpy(),
+                k=self.travel.n_nearest,
+                thresholds_min=self.travel.count_thresholds_min,
+                index=self.origins.index,
+            )
+            self.keep_access(mode, category, services=services, table=out)
+            return out
+        same = _same_content(path)
+        if same is not None:  # another key with the same sites (a theme of one category, say): computed once
+            out = pd.read_parquet(same)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, out.to_parquet)
+            return out
+        return parts_table(
+            *self._access_parts(mode, category),
             thresholds_min=self.travel.count_thresholds_min,
             index=self.origins.index,
         )
-        if services is not None:
-            self.keep_access(mode, category, services=services, table=out)
-            return out
+
+    def theme_parts(self, category: str) -> list[str]:
+        """Return the categories whose results give `category`'s (a theme of two or more), else an empty list.
+
+        A theme's sites are exactly the union of its categories' (`services_for`), so its
+        access table is derived from theirs (`equimap.network.routing.merge_parts`), not searched again.
+        """
+        if category in self.taxonomy.categories or category in {s.key for s in self.region.services}:
+            return []
+        if category not in self.taxonomy.themes:
+            return []
+        cats = self.taxonomy.keys_for(category)
+        return cats if len(cats) > 1 else []
+
+    def _access_parts(self, mode: Mode, category: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return `equimap.network.routing.access_parts` of a key of the region, cached with its access table.
+
+        Read from the cache when both the table (of this key or of another with the same
+        sites) and the nearest-sites file (keyed on the sites alone) are there; otherwise
+        computed, a theme from its categories (`theme_parts`), and the table written (and
+        the nearest-sites file, for a category a theme is derived from).
+        """
+        path = self.access_file(mode, category)
+        near = _near_file(path)
+        svc = self.services_for(category)
+        svc_ids = svc["service_id"].to_numpy()
+        table_path = path if path.exists() else _same_content(path)
+        thresholds = sorted(self.travel.count_thresholds_min)
+        if table_path is not None and near.exists():
+            with np.load(near) as f:
+                times, pos = f["times"], f["pos"]
+            ids = np.full(pos.shape, None, dtype=object)
+            ids[pos >= 0] = svc_ids[pos[pos >= 0]]
+            table = pd.read_parquet(table_path)
+            counts = table[[count_column(t) for t in thresholds]].to_numpy()
+            return times, ids, counts
+        cats = self.theme_parts(category)
+        if cats:
+            parts = merge_parts(
+                [self._access_parts(mode, c) for c in cats], repeated_counts=self._repeated_counts(mode, cats)
+            )
+        else:
+            net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
+            parts = access_parts(
+                net,
+                o_node,
+                s_node,
+                origin_time_s=o_t,
+                service_time_s=s_t,
+                service_ids=svc_ids,
+                k=self.travel.n_nearest,
+                thresholds_min=self.travel.count_thresholds_min,
+            )
+        times, ids, _ = parts
+        pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape).astype(np.int32)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, out.to_parquet)
-        return out
+        table = parts_table(*parts, thresholds_min=self.travel.count_thresholds_min, index=self.origins.index)
+        cat = self.taxonomy.categories.get(category)
+        if cat is not None and self.theme_parts(cat.theme):  # kept only where a theme is derived from it
+            write_atomic(near, lambda p: np.savez(p, times=times, pos=pos))
+        write_atomic(path, table.to_parquet)
+        return parts
+
+    def _repeated_counts(self, mode: Mode, categories: list[str]) -> np.ndarray | None:
+        """Return, per origin and threshold, how many sites in several of `categories` are counted more than once.
+
+        A site (a `service_id`) in m of them is counted m - 1 times too many when the
+        categories' counts are added; a search from those sites alone counts them. None
+        when no site is in two categories.
+        """
+        rows = self.services[self.services["category"].isin(categories)]
+        ids = rows["service_id"]
+        times = ids.map(ids.value_counts()) - 1
+        first = rows[~ids.duplicated() & (times > 0)]
+        if first.empty:
+            return None
+        rep = first.loc[first.index.repeat(times[first.index])]
+        net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, rep)
+        return count_within(
+            net,
+            o_node,
+            s_node,
+            thresholds_s=np.array(sorted(self.travel.count_thresholds_min), float) * 60,
+            origin_time_s=o_t,
+            service_time_s=s_t,
+        ).astype(np.int64)
 
     def keep_access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
         """Keep `table` in memory as the access of `services` (what `access` returns for them, computed elsewhere).
@@ -334,6 +445,21 @@ class Prepared:
         for old in held[: max(0, len(held) - HELD_ACCESS + 1)]:
             self._memo.pop(old, None)
         self._memo[key] = table
+
+
+def _near_file(path: Path) -> Path:
+    """Return the nearest-sites file of an access table: keyed on the mode and the sites' digest, not the key."""
+    mode, digest = path.stem.partition("__")[0], path.stem.rsplit("__", 1)[1]
+    return path.parent / f"{mode}__{digest}.near.npz"
+
+
+def _same_content(path: Path) -> Path | None:
+    """Return the access table of another key with the same sites and settings as `path`, if one is cached."""
+    if path.exists():
+        return path
+    mode, digest = path.stem.partition("__")[0], path.stem.rsplit("__", 1)[1]
+    found = sorted(path.parent.glob(f"{mode}__*__{digest}.parquet")) if path.parent.exists() else []
+    return found[0] if found else None
 
 
 def prepare_region(
