@@ -99,3 +99,139 @@ def test_hilbert_order_takes_nodes_without_coordinates():
     order = hilbert_order(x, y)
     assert sorted(order.tolist()) == [0, 1, 2, 3]
     assert sorted(hilbert_order(np.full(3, np.nan), np.full(3, np.nan)).tolist()) == [0, 1, 2]
+
+
+def _nx_nearest(net: Network, services: np.ndarray, service_time_s: np.ndarray, cutoff_s: float) -> np.ndarray:
+    """Every node's time to its nearest service by networkx: a super-source on the reversed graph."""
+    out = np.full(net.n_nodes, np.inf)
+    if len(services) == 0:
+        return out
+    g = net.to_networkx().reverse(copy=True)
+    for s, t in zip(services.tolist(), service_time_s.tolist(), strict=True):
+        if g.has_edge("src", s):
+            t = min(t, g["src"][s]["time_s"])
+        g.add_edge("src", s, time_s=t)
+    d = nx.single_source_dijkstra_path_length(g, "src", cutoff=cutoff_s, weight="time_s")
+    for v, t in d.items():
+        if v != "src":
+            out[v] = t
+    return out
+
+
+# the service sets of the parallel kernels: a tie (3 and 4 joined by zero-weight arcs), a source
+# repeated with two times, an unreachable node (5), an empty set, and sources with their own times
+SETS = [
+    (np.array([3]), np.array([0.0])),
+    (np.array([3, 4]), np.array([0.5, 0.0])),
+    (np.array([2, 4, 6, 2]), np.array([0.0, 1.0, 0.25, 0.75])),
+    (np.array([5]), np.array([0.0])),
+    (np.array([], dtype=np.int64), np.array([])),
+    (np.arange(N), np.linspace(0, 3, N)),
+]
+
+
+@pytest.mark.parametrize("cutoff", [np.inf, 1.5, 0.0])
+def test_nearest1_many_equals_networkx_and_serial(cutoff: float) -> None:
+    net = _net(EDGES, N)
+    ip, ix, w = net.reverse_csr
+    ptr = np.cumsum([0] + [len(s) for s, _ in SETS])
+    nodes = np.concatenate([s for s, _ in SETS]).astype(np.int32)
+    times = np.concatenate([t for _, t in SETS])
+    dist, lab = _dijkstra.nearest1_many(ip, ix.astype(np.int32), w, ptr, nodes, times, cutoff)
+    for g, (s, t) in enumerate(SETS):
+        want = _nx_nearest(net, s, t, cutoff)
+        assert np.array_equal(np.isfinite(dist[g]), np.isfinite(want))
+        np.testing.assert_allclose(dist[g][np.isfinite(want)], want[np.isfinite(want)], atol=1e-6)
+        one_d, one_l = _dijkstra.nearest1(ip, ix.astype(np.int32), w, s.astype(np.int32), t, cutoff)
+        assert np.array_equal(dist[g], one_d) and np.array_equal(lab[g], one_l)
+        reached = np.isfinite(dist[g])
+        assert ((lab[g] >= 0) == reached).all()
+        # each label names a source from which the node's time is reached
+        for v in np.flatnonzero(reached):
+            j = lab[g][v]
+            assert _nx_nearest(net, s[j : j + 1], t[j : j + 1], np.inf)[v] == pytest.approx(dist[g][v], abs=1e-6)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("cutoff", [np.inf, 1.5])
+def test_nearest_times_many_equals_serial(k: int, cutoff: float) -> None:
+    from equimap.network.routing import nearest_times_many
+
+    net = _net(EDGES, N)
+    origins = np.array([0, 1, 2, 3, 4, 5, 6, -1, 3])
+    o_t = np.linspace(0, 0.5, len(origins))
+    many = nearest_times_many(
+        net,
+        origins,
+        [s for s, _ in SETS],
+        origin_time_s=o_t,
+        service_times_s=[t for _, t in SETS],
+        k=k,
+        cutoff_s=cutoff,
+    )
+    for (s, t), (times, ids) in zip(SETS, many, strict=True):
+        want_t, want_i = nearest_times(net, origins, s, origin_time_s=o_t, service_time_s=t, k=k, cutoff_s=cutoff)
+        assert np.array_equal(times, want_t) and np.array_equal(ids, want_i)
+
+
+def test_k_nearest_many_equals_networkx() -> None:
+    net = _net(EDGES, N)
+    ip, ix, w = net.reverse_csr
+    sets = [np.array([3]), np.array([3, 4]), np.array([2, 4, 6]), np.arange(N)]
+    ptr = np.cumsum([0] + [len(s) for s in sets])
+    nodes = np.concatenate(sets).astype(np.int32)
+    dist, _ = _dijkstra.k_nearest_many(ip, ix.astype(np.int32), w, ptr, nodes, np.zeros(len(nodes)), 3, np.inf)
+    for g, s in enumerate(sets):
+        want = _nx_k(net, s, 3)
+        assert np.array_equal(np.isfinite(dist[g]), np.isfinite(want))
+        np.testing.assert_allclose(dist[g][np.isfinite(want)], want[np.isfinite(want)], atol=1e-6)
+
+
+def test_nearest_kernels_on_random_graph_with_zero_arcs() -> None:
+    rng = np.random.default_rng(5)
+    n, m = 300, 1200
+    w = np.where(rng.random(m) < 0.2, 0.0, np.round(rng.uniform(0, 30, m), 1))  # zeros and many ties
+    best: dict[tuple[int, int], float] = {}  # one arc per pair (the networkx reference is a DiGraph)
+    for a, b, c in zip(rng.integers(0, n, m).tolist(), rng.integers(0, n, m).tolist(), w.tolist(), strict=True):
+        best[(a, b)] = min(c, best.get((a, b), np.inf))
+    net = _net([(a, b, c) for (a, b), c in best.items()], n)
+    sets = [rng.choice(n, c, replace=False) for c in (1, 5, 40)]
+    from equimap.network.routing import nearest_times_many
+
+    for cutoff in (np.inf, 40.0):
+        many = nearest_times_many(net, np.arange(n), sets, k=3, cutoff_s=cutoff)
+        for s, (times, _) in zip(sets, many, strict=True):
+            want = _nx_nearest(net, s, np.zeros(len(s)), cutoff)
+            got = times[:, 0]
+            assert np.array_equal(np.isfinite(got), np.isfinite(want))
+            np.testing.assert_allclose(got[np.isfinite(want)], want[np.isfinite(want)], atol=1e-6)
+            k3 = _nx_k(net, s, 3)
+            if cutoff == np.inf:
+                np.testing.assert_allclose(times[np.isfinite(k3)], k3[np.isfinite(k3)], atol=1e-6)
+                assert np.array_equal(np.isfinite(times), np.isfinite(k3))
+
+
+def test_nearest_times_many_on_malta(malta) -> None:
+    """Malta's walking network: the parallel pass equals networkx and the serial pass, for three categories."""
+    from equimap.network.routing import nearest_times_many, snap_points
+
+    net = malta.networks["walk"]
+    keys = [k for k in ("pharmacy", "school", "hospital") if k in malta.category_keys()]
+    assert keys
+    nodes = []
+    for key in keys:
+        svc = malta.services_for(key)
+        node, _ = snap_points(net, svc.geometry.x.to_numpy(), svc.geometry.y.to_numpy())
+        nodes.append(node)
+    every = np.arange(net.n_nodes)
+    many1 = nearest_times_many(net, every, nodes, k=1)
+    many3 = nearest_times_many(net, every, nodes, k=3)
+    for node, (t1, i1), (t3, i3) in zip(nodes, many1, many3, strict=True):
+        want = _nx_nearest(net, node[node >= 0], np.zeros(int((node >= 0).sum())), np.inf)
+        assert np.array_equal(np.isfinite(t1[:, 0]), np.isfinite(want))
+        np.testing.assert_allclose(t1[np.isfinite(want), 0], want[np.isfinite(want)], atol=1e-6)
+        np.testing.assert_allclose(t3[np.isfinite(want), 0], want[np.isfinite(want)], atol=1e-6)
+        s1 = nearest_times(net, every, node, k=1)
+        s3 = nearest_times(net, every, node, k=3)
+        assert np.array_equal(t1, s1[0]) and np.array_equal(i1, s1[1])
+        assert np.array_equal(t3, s3[0]) and np.array_equal(i3, s3[1])

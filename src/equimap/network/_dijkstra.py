@@ -280,13 +280,17 @@ def _grow(hk, hv, size):
 def nearest1(indptr, indices, weights, src_node, src_time, cutoff):
     """Return every node's time to its nearest source and which source it is (int32, -1: none).
 
-    Multi-source Dijkstra: a node is pushed only when its time improves.
+    Multi-source Dijkstra: a node is pushed only when its time improves. Each push follows
+    a source or the relaxation of one arc from a settled node, so the heap never holds more
+    than ``len(indices) + len(src_node)`` entries: its arrays are allocated once at that size
+    (growing them inside the loop, which rebinds arrays on every push, cost about 20 %).
     """
     n = len(indptr) - 1
     dist = np.full(n, np.inf)
     lab = np.full(n, -1, dtype=np.int32)
-    hk = np.empty(n + len(src_node) + 16)
-    hv = np.empty(n + len(src_node) + 16, dtype=np.int32)
+    cap = len(indices) + len(src_node) + 1
+    hk = np.empty(cap)
+    hv = np.empty(cap, dtype=np.int32)
     size = 0
     for s in range(len(src_node)):
         t = src_time[s]
@@ -294,7 +298,6 @@ def nearest1(indptr, indices, weights, src_node, src_time, cutoff):
         if t <= cutoff and t < dist[u]:
             dist[u] = t
             lab[u] = s
-            hk, hv = _grow(hk, hv, size)
             size = _hpush(hk, hv, size, t, u)
     while size > 0:
         d, u, size = _hpop(hk, hv, size)
@@ -307,7 +310,6 @@ def nearest1(indptr, indices, weights, src_node, src_time, cutoff):
             if nd < dist[v] and nd <= cutoff:
                 dist[v] = nd
                 lab[v] = lu
-                hk, hv = _grow(hk, hv, size)
                 size = _hpush(hk, hv, size, nd, v)
     return dist, lab
 
@@ -316,7 +318,9 @@ def nearest1(indptr, indices, weights, src_node, src_time, cutoff):
 def nearest1_many(indptr, indices, weights, grp_ptr, src_node, src_time, cutoff):
     """Return `nearest1` for several source sets at once (one per row), the sets in parallel.
 
-    Set g is ``src_node[grp_ptr[g]:grp_ptr[g+1]]``; labels are positions within the set.
+    Set g is ``src_node[grp_ptr[g]:grp_ptr[g+1]]`` with times ``src_time[grp_ptr[g]:grp_ptr[g+1]]``;
+    labels are positions within the set. Each set runs the serial `nearest1` on its own
+    arrays, so every row equals a serial call exactly; the sets are shared among the threads.
     """
     n = len(indptr) - 1
     m = len(grp_ptr) - 1
@@ -362,7 +366,8 @@ def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):  # 
     lab = np.full((n, k), -1, dtype=np.int32)
     done = np.zeros((n, k), dtype=np.bool_)
     n_done = np.zeros(n, dtype=np.int32)
-    cap = 2 * n + len(src_node) + 16
+    # each push is a source or one arc relaxed from one of at most k settled labels per node
+    cap = k * len(indices) + len(src_node) + 1
     hk = np.empty(cap)
     hv = np.empty(cap, dtype=np.int32)
     size = 0
@@ -378,7 +383,6 @@ def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):  # 
         if t < dist[v, worst]:
             dist[v, worst] = t
             lab[v, worst] = s
-            hk, hv = _grow(hk, hv, size)
             size = _hpush(hk, hv, size, t, v * k + worst)
     while size > 0:
         d, code, size = _hpop(hk, hv, size)
@@ -416,9 +420,27 @@ def k_nearest_lean(indptr, indices, weights, src_node, src_time, k, cutoff):  # 
                 slot = worst
             dist[v, slot] = nd
             lab[v, slot] = s
-            hk, hv = _grow(hk, hv, size)
             size = _hpush(hk, hv, size, nd, v * k + slot)
     _sort_labels(dist, lab)
+    return dist, lab
+
+
+@numba.njit(parallel=True, cache=True)
+def k_nearest_many(indptr, indices, weights, grp_ptr, src_node, src_time, k, cutoff):
+    """Return `k_nearest_lean` for several source sets at once (one per leading index), the sets in parallel.
+
+    Set g is ``src_node[grp_ptr[g]:grp_ptr[g+1]]``; labels are positions within the set. Every
+    set runs the serial kernel on its own arrays, so each result equals a serial call exactly.
+    """
+    n = len(indptr) - 1
+    m = len(grp_ptr) - 1
+    dist = np.empty((m, n, k))
+    lab = np.empty((m, n, k), dtype=np.int32)
+    for g in numba.prange(m):
+        a, b = grp_ptr[g], grp_ptr[g + 1]
+        d, lb = k_nearest_lean(indptr, indices, weights, src_node[a:b], src_time[a:b], k, cutoff)
+        dist[g] = d
+        lab[g] = lb
     return dist, lab
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from equimap import settings
+from equimap._errors import DataError
 from equimap.network import _dijkstra
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
@@ -116,6 +117,96 @@ def nearest_times(
     times[times > cutoff_s] = np.inf
     ids[~np.isfinite(times)] = -1
     return times, ids
+
+
+def nearest_times_many(
+    net: Network,
+    origin_node: np.ndarray,
+    service_nodes: list[np.ndarray],
+    *,
+    origin_time_s: np.ndarray | None = None,
+    service_times_s: list[np.ndarray | None] | None = None,
+    k: int = settings.N_NEAREST,
+    cutoff_s: float = np.inf,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return `nearest_times` for several sets of services on one network, the sets searched in parallel.
+
+    One call runs every set's search (for instance every category of a mode) on numba's
+    threads, one whole search per thread at a time; each set's result is exactly what
+    `nearest_times` returns for it alone.
+
+    Parameters
+    ----------
+    net
+        The network to travel on.
+    origin_node
+        Node index of each origin (-1: off the network).
+    service_nodes
+        One array of service nodes per set (-1: off the network).
+    origin_time_s
+        Extra time at the origins' end; 0 when None.
+    service_times_s
+        One array of extra times per set (or None for 0), or None for 0 everywhere.
+    k
+        How many nearest distinct services to keep.
+    cutoff_s
+        Ignore services further than this.
+
+    Returns
+    -------
+    list of (times, services)
+        Per set, as `nearest_times`: arrays of shape (n_origins, k), sorted by time, ``inf``
+        and -1 where fewer than k services are in reach; `services` are positions within the set.
+    """
+    origin_node = np.asarray(origin_node, dtype=np.int64)
+    o_t = np.zeros(len(origin_node)) if origin_time_s is None else np.asarray(origin_time_s, float)
+    if service_times_s is None:
+        service_times_s = [None] * len(service_nodes)
+    if len(service_times_s) != len(service_nodes):
+        msg = "Pass one array of service times per set of service nodes (or None for all of them)."
+        raise DataError(msg)
+    lay = search_layout(net)
+    srcs, s_new, s_time = [], [], []
+    for nodes, times in zip(service_nodes, service_times_s, strict=True):
+        nodes = np.asarray(nodes, dtype=np.int64)
+        t = np.zeros(len(nodes)) if times is None else np.asarray(times, float)
+        src = np.flatnonzero(nodes >= 0)
+        srcs.append(src)
+        s_new.append(lay.to_new(nodes[src]))
+        s_time.append(t[src])
+    grp_ptr = np.zeros(len(srcs) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in srcs], out=grp_ptr[1:])
+    out = []
+    if len(origin_node) == 0 or grp_ptr[-1] == 0:
+        for _ in srcs:
+            out.append((np.full((len(origin_node), k), np.inf), np.full((len(origin_node), k), -1, dtype=np.int64)))
+        return out
+    args = (
+        lay.rev_indptr,
+        lay.rev_indices,
+        lay.rev_weights,
+        grp_ptr,
+        np.concatenate(s_new).astype(np.int32),
+        np.concatenate(s_time).astype(float),
+    )
+    if k == 1:
+        d1, l1 = _dijkstra.nearest1_many(*args, float(cutoff_s))
+        dist, lab = d1[:, :, None], l1[:, :, None]
+    else:
+        dist, lab = _dijkstra.k_nearest_many(*args, k, float(cutoff_s))
+    has = origin_node >= 0
+    on = lay.to_new(origin_node[has])
+    for g, src in enumerate(srcs):
+        times = np.full((len(origin_node), k), np.inf)
+        ids = np.full((len(origin_node), k), -1, dtype=np.int64)
+        if len(src):
+            times[has] = dist[g][on] + o_t[has, None]
+            lab_o = lab[g][on]
+            ids[has] = np.where(lab_o >= 0, src[np.maximum(lab_o, 0)], -1)
+            times[times > cutoff_s] = np.inf
+            ids[~np.isfinite(times)] = -1
+        out.append((times, ids))
+    return out
 
 
 def count_within(
