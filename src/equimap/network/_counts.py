@@ -342,10 +342,58 @@ def _core_search(core_ptr, core_to, seq_ptr, seq_w, start, cutoff, dist, touched
 
 
 @numba.njit(**_JIT)
-def _add(counts, d_node, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top):
-    """Count the pairs (origin at a node at time `d_node`, service of group g), today's sums."""
+def _core_search_buckets(core_ptr, core_to, seq_ptr, seq_w, start, cutoff, width, dist, touched, head, pool):
+    """Bounded search on the core arcs from `start` (time 0) with a bucket queue; return (touched count, pool).
+
+    Buckets of `width` seconds, each a linked list in `pool` (rows: node, next). A node is
+    pushed when its time improves and skipped when popped with a time that is no longer its own;
+    one popped from a bucket may later improve within it and is then popped again (label
+    correcting). The times found are the least fixed point of ``dist[v] = min(dist[u] + w)``,
+    which does not depend on the order: the same times, bit for bit, as a binary-heap Dijkstra.
+    """
+    n_b = len(head)
+    dist[start] = 0.0
+    touched[0] = start
+    nt = 1
+    pool[0, 0] = start
+    pool[0, 1] = -1
+    head[0] = 0
+    used = 1
+    for b in range(n_b):
+        while head[b] >= 0:
+            it = head[b]
+            head[b] = pool[it, 1]
+            u = pool[it, 0]
+            d = dist[u]
+            if int(d / width) != b:  # improved since into an earlier bucket: already handled there
+                continue
+            for e in range(core_ptr[u], core_ptr[u + 1]):
+                nd = d
+                for q in range(seq_ptr[e], seq_ptr[e + 1]):
+                    nd = nd + seq_w[q]
+                v = core_to[e]
+                if nd <= cutoff and nd < dist[v]:
+                    if dist[v] == np.inf:
+                        touched[nt] = v
+                        nt += 1
+                    dist[v] = nd
+                    if used == len(pool):
+                        grown = np.empty((2 * len(pool), 2), dtype=np.int32)
+                        grown[:used] = pool[:used]
+                        pool = grown
+                    bv = int(nd / width)
+                    pool[used, 0] = v
+                    pool[used, 1] = head[bv]
+                    head[bv] = used
+                    used += 1
+    return nt, pool
+
+
+@numba.njit(**_JIT)
+def _add(counts, d_node, v, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top):
+    """Count the pairs (origin at node v at time `d_node`, service of group g), today's sums."""
     m = len(cutoffs)
-    for p in range(o_ptr[0], o_ptr[1]):
+    for p in range(o_ptr[v], o_ptr[v + 1]):
         o = o_idx[p]
         base = d_node + o_time[o]
         for q in range(a_ptr[g], a_ptr[g + 1]):
@@ -358,7 +406,7 @@ def _add(counts, d_node, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top):
 
 
 @numba.njit(**_JIT)
-def _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi):
+def _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, width):
     core_ptr, core_to, seq_ptr, seq_w, ch_a, ch_b, ch_ptr, ch_node, ch_f, ch_r, end_ptr, end_ch = graph
     m = len(cutoffs)
     counts = np.zeros((n_out, m), dtype=np.int32)
@@ -366,19 +414,21 @@ def _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n,
     touched = np.empty(n, dtype=np.int32)
     fwd = np.empty(len(ch_node) + 1)
     stamp = np.full(len(ch_a), -1, dtype=np.int64)
-    hk = np.empty(1024)
-    hv = np.empty(1024, dtype=np.int32)
     top = cutoffs[m - 1]
+    head = np.full(int(top / width) + 1, -1, dtype=np.int32)
+    pool = np.empty((1024, 2), dtype=np.int32)
     for g in range(lo, hi):
         t0 = a_time[a_ptr[g]]
         if t0 > top:
             continue
         cutoff = top - t0
-        nt, hk, hv = _core_search(core_ptr, core_to, seq_ptr, seq_w, a_node[g], cutoff, dist, touched, hk, hv)
+        nt, pool = _core_search_buckets(
+            core_ptr, core_to, seq_ptr, seq_w, a_node[g], cutoff, width, dist, touched, head, pool
+        )
         for i in range(nt):
             v = touched[i]
             if b_ptr[v + 1] > b_ptr[v]:
-                _add(counts, dist[v], b_ptr[v : v + 2], b_idx, b_time, a_ptr, a_time, g, cutoffs, top)
+                _add(counts, dist[v], v, b_ptr, b_idx, b_time, a_ptr, a_time, g, cutoffs, top)
         # interior nodes holding origins: the smaller running sum from either end of their chain
         for i0 in range(nt):
             for pc in range(end_ptr[touched[i0]], end_ptr[touched[i0] + 1]):
@@ -401,18 +451,20 @@ def _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n,
                     d = fwd[i] if fwd[i] < run else run
                     v = ch_node[i]
                     if d <= cutoff and b_ptr[v + 1] > b_ptr[v]:
-                        _add(counts, d, b_ptr[v : v + 2], b_idx, b_time, a_ptr, a_time, g, cutoffs, top)
+                        _add(counts, d, v, b_ptr, b_idx, b_time, a_ptr, a_time, g, cutoffs, top)
         for i in range(nt):
             dist[touched[i]] = np.inf
     return counts
 
 
 @numba.njit(parallel=True, cache=True)
-def count_pairs_contracted(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, n_chunks):
+def count_pairs_contracted(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, n_chunks, width):
     """Return, per origin, how many services lie within each cutoff (sorted ascending).
 
     Same inputs and result as ``_dijkstra.count_pairs(..., by_a=False)``, with the search graph
     given as `contract`'s output (`graph`); the start nodes `a_node` must be core nodes there.
+    The searches use a bucket queue of `width` seconds (`_core_search_buckets`; the largest
+    cutoff must be finite).
     """
     n_grp = len(a_node)
     m = len(cutoffs)
@@ -420,7 +472,7 @@ def count_pairs_contracted(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, 
     for c in numba.prange(n_chunks):
         lo = c * n_grp // n_chunks
         hi = (c + 1) * n_grp // n_chunks
-        parts[c] = _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi)
+        parts[c] = _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, width)
     out = np.zeros((n_out, m), dtype=np.int32)
     for c in range(n_chunks):
         out += parts[c]
