@@ -58,6 +58,10 @@ NX_MAX_SETTLED = 3_000_000
 FULL_SEARCH_MAX_SETTLED = 30_000_000
 #: pandana's search radius (s) for the nearest: no trip in these rows is longer.
 PANDANA_MAX_S = 4 * 3600.0
+#: pandana's counts are a range search from every node, per category: run when nodes × categories is this small.
+PANDANA_MAX_RANGE_SEARCHES = 200_000
+#: pandana's contraction hierarchies are built for graphs up to this size (the 5M row skips it).
+PANDANA_MAX_NODES = 2_000_000
 #: A pass longer than this (s) is run once, whatever ``--runs`` says.
 LONG_RUN_S = 20.0
 #: Under ``--quick``, Malta's counts row keeps the categories with fewer sites than this (not the bus stops).
@@ -274,6 +278,16 @@ def _pandana(net: Network, row: Row) -> Callable[[], dict]:
     import pandana
     import pandas as pd
 
+    if net.n_nodes > PANDANA_MAX_NODES:
+        raise UnsupportedError(
+            f"skipped over {PANDANA_MAX_NODES / 1e6:.0f}M nodes (its contraction hierarchies take minutes)"
+        )
+    searches = net.n_nodes * len(row.sources)
+    if row.kind == "count" and searches > PANDANA_MAX_RANGE_SEARCHES:
+        raise UnsupportedError(
+            f"skipped: its counts are a 15-min range search from every node for each category "
+            f"({searches:,} searches; on Malta's drive network they ran over 3 min without ending)"
+        )
     # pandana searches forward from each node, to the sites: the forward arcs, as equimap's times
     pn = pandana.Network(
         pd.Series(net.x),
