@@ -48,9 +48,11 @@ test: venv vendor browser engine
 test-unit: venv
 	$(PY) -m pytest -m "not malta and not browser and not install and not slow"
 
-# Every benchmark, after building what they need (map assets, Chromium, OSRM); BENCH_ARGS=--quick
-# runs each with its smallest settings (a check that all of them run).
+# Every benchmark, after building what they need (map assets, Chromium, OSRM, the peer engines of
+# bench/kernels.py: pyproject's `bench` extra); BENCH_ARGS=--quick runs each with its smallest settings
+# (a check that all of them run).
 bench: venv vendor browser engine
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: venv

@@ -21,7 +21,7 @@ import traceback
 #: (module, full arguments, --quick arguments)
 MODULES: list[tuple[str, list[str], list[str]]] = [
     ("foundation", [], ["--quick"]),
-    ("kernels", [], []),
+    ("kernels", [], ["--quick"]),
     ("engines", [], ["--pairs", "100"]),
     ("report", [], ["--runs", "1"]),
     ("analysis", [], ["--runs", "1"]),
