@@ -1,15 +1,18 @@
-"""Benchmark of "do no work twice": the whole Malta indicator pass, themes derived vs searched again.
+"""Benchmark of the whole Malta indicator pass: each step of issue 16 against the one before, in one process.
 
 The pass is what the app, the report and the indicator CLI ask of a prepared region:
 `Prepared.access` for every key of `Prepared.category_keys` (themes, categories, official
-lists) by every mode, from an empty access cache. Measured in one process, alternated:
+lists) by every mode, from an empty access cache. Passes, alternated in each round:
 
-- ``before``: each key searched on its own sites (the code before themes were derived:
-  a file already there under the key's own name is read, anything else searched);
-- ``after``: `Prepared.access` as it is (a theme from its categories, keys with the same
-  sites once).
+- ``searched``: each key searched on its own sites, with the binary-heap kernels (the code
+  before themes were derived; a file already there under the key's own name is read);
+- ``derived``: `Prepared.access` one key at a time, themes derived from their categories, heap
+  kernels (as at the end of session 4);
+- ``buckets``: the same with the bucket-queue nearest kernels (`equimap.network._buckets`);
+- ``threads``: `equimap.network.access_pass.access_many`, the categories' routing inputs and
+  nearest searches on worker threads beside the counts.
 
-Both write the same tables; the check at the end says they agree. Run:
+All write the same tables; the check at the end says they agree. Run:
 ``nice python -m bench.reuse [--rounds 2]``.
 """
 
@@ -25,6 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.compare import against
+from equimap.network import routing
+from equimap.network.access_pass import access_many
 from equimap.network.cache import write_atomic
 from equimap.network.prepare import Prepared, prepare_region
 from equimap.network.routing import access_table
@@ -61,8 +67,33 @@ def before_pass(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def after_pass(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
-    """Return every (mode, key) table from `Prepared.access` as it is now."""
+    """Return every (mode, key) table from `Prepared.access`, one key at a time."""
     return {(mode, key): prep.access(mode, key) for mode in MODES for key in prep.category_keys()}
+
+
+def threads_pass(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
+    """Return every (mode, key) table from `access_many`."""
+    return {(mode, key): t for mode in MODES for key, t in access_many(prep, mode).items()}
+
+
+def _with_method(method: str, run):  # noqa: ANN001, ANN202 - a pass run with the given nearest kernels
+    def go(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
+        old = routing.DEFAULT_NEAREST_METHOD
+        routing.DEFAULT_NEAREST_METHOD = method
+        try:
+            return run(prep)
+        finally:
+            routing.DEFAULT_NEAREST_METHOD = old
+
+    return go
+
+
+PASSES = {
+    "searched": _with_method("heap", before_pass),
+    "derived": _with_method("heap", after_pass),
+    "buckets": _with_method("buckets", after_pass),
+    "threads": _with_method("buckets", threads_pass),
+}
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -78,35 +109,44 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:  # compile the kernels once
         after_pass_one = dataclasses.replace(base, folder=Path(tmp), _memo=dict(shared))
         after_pass_one.access("walk", "health")
-    times: dict[str, list[float]] = {"before": [], "after": []}
-    cpu: dict[str, list[float]] = {"before": [], "after": []}
+    times: dict[str, list[float]] = {name: [] for name in PASSES}
+    cpu: dict[str, list[float]] = {name: [] for name in PASSES}
     results = {}
     for _ in range(args.rounds):
-        for name, run in (("before", before_pass), ("after", after_pass)):
+        for name, run in PASSES.items():
             with tempfile.TemporaryDirectory() as tmp:
                 prep = dataclasses.replace(base, folder=Path(tmp), _memo=dict(shared))
                 t0, c0 = time.perf_counter(), time.process_time()
                 results[name] = run(prep)
                 times[name].append(time.perf_counter() - t0)
                 cpu[name].append(time.process_time() - c0)
-            print(f"  {name:6s} {times[name][-1]:7.1f} s wall, {cpu[name][-1]:7.1f} s CPU (all threads)", flush=True)
+            print(f"  {name:8s} {times[name][-1]:7.1f} s wall, {cpu[name][-1]:7.1f} s CPU (all threads)", flush=True)
     worst = 0.0
-    for key, want in results["before"].items():
-        got = results["after"][key]
-        pd.testing.assert_frame_equal(got.drop(columns="nearest_service"), want.drop(columns="nearest_service"))
-        worst = max(worst, float((got["time_mean3_s"] - want["time_mean3_s"]).abs().fillna(0).max()))
-        same = (got["nearest_service"] == want["nearest_service"]) | want["nearest_service"].isna()
-        assert same.all(), key
-    b, a = statistics.median(times["before"]), statistics.median(times["after"])
-    bc, ac = statistics.median(cpu["before"]), statistics.median(cpu["after"])
+    want_all = results["searched"]
+    for name in PASSES:
+        for key, want in want_all.items():
+            got = results[name][key]
+            pd.testing.assert_frame_equal(got.drop(columns="nearest_service"), want.drop(columns="nearest_service"))
+            worst = max(worst, float((got["time_mean3_s"] - want["time_mean3_s"]).abs().fillna(0).max()))
+            if name in ("buckets", "threads"):  # the same kernels: the same sites named, ties included
+                pd.testing.assert_series_equal(got["nearest_service"], results["buckets"][key]["nearest_service"])
+    wall = {name: statistics.median(v) for name, v in times.items()}
+    work = {name: statistics.median(v) for name, v in cpu.items()}
     n = len(base.category_keys())
     print(
-        f"whole indicator pass, {len(base.origins)} origins x {n} keys x 3 modes, medians of {args.rounds}: "
-        f"before {b:.1f} s, after {a:.1f} s wall: after is {b / a:.2f}x faster; "
-        f"CPU {bc:.1f} s against {ac:.1f} s: {bc / ac:.2f}x less work "
-        f"(tables agree; largest time difference {worst:.1e} s)"
+        f"whole indicator pass, {len(base.origins)} origins x {n} keys x 3 modes, medians of {args.rounds} "
+        f"(tables agree; largest time difference {worst:.1e} s):"
     )
-    return {"before_s": b, "after_s": a, "ratio": b / a, "before_cpu_s": bc, "after_cpu_s": ac}
+    prev = None
+    for name in PASSES:
+        line = f"  {name:8s} {wall[name]:6.1f} s wall, {work[name]:6.1f} s CPU"
+        if prev is not None:
+            line += f"; {against(wall[name], wall[prev], prev, what='wall')}, {against(work[name], work[prev], prev, what='CPU')}"
+        print(line)
+        prev = name
+    first, last = next(iter(PASSES)), list(PASSES)[-1]
+    print(f"  {against(wall[last], wall[first], first, what=last)} (wall)")
+    return {**{f"{k}_s": v for k, v in wall.items()}, **{f"{k}_cpu_s": v for k, v in work.items()}}
 
 
 if __name__ == "__main__":

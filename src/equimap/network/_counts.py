@@ -391,7 +391,7 @@ def _core_search_buckets(core_ptr, core_to, seq_ptr, seq_w, start, cutoff, width
 
 @numba.njit(**_JIT)
 def _add(counts, d_node, v, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top):
-    """Count the pairs (origin at node v at time `d_node`, service of group g), today's sums."""
+    """Count the pairs (origin at node v at time `d_node`, service of group g), today's sums, each at its smallest threshold."""
     m = len(cutoffs)
     for p in range(o_ptr[v], o_ptr[v + 1]):
         o = o_idx[p]
@@ -401,8 +401,9 @@ def _add(counts, d_node, v, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top
             if d > top:
                 break
             for j in range(m):
-                if d <= cutoffs[j]:
+                if d <= cutoffs[j]:  # the first threshold it is within; the rest by a running sum at the end
                     counts[o, j] += 1
+                    break
 
 
 @numba.njit(**_JIT)
@@ -476,4 +477,6 @@ def count_pairs_contracted(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, 
     out = np.zeros((n_out, m), dtype=np.int32)
     for c in range(n_chunks):
         out += parts[c]
+    for j in range(1, m):  # each pair was counted at its smallest threshold only
+        out[:, j] += out[:, j - 1]
     return out

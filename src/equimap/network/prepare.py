@@ -384,8 +384,9 @@ class Prepared:
             parts = merge_parts(
                 [self._access_parts(mode, c) for c in cats], repeated_counts=self._repeated_counts(mode, cats)
             )
-        else:
-            net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, svc)
+        else:  # searched here, or its routing inputs and nearest times already (`access_pass.access_many`)
+            inputs, nearest = self._memo.pop(("searched", mode, category), (None, None))
+            net, o_node, o_t, s_node, s_t = inputs or self.routing_inputs(mode, svc)
             parts = access_parts(
                 net,
                 o_node,
@@ -395,6 +396,7 @@ class Prepared:
                 service_ids=svc_ids,
                 k=self.travel.n_nearest,
                 thresholds_min=self.travel.count_thresholds_min,
+                nearest=nearest,
             )
         times, ids, _ = parts
         pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape).astype(np.int32)

@@ -21,13 +21,32 @@ import pandas as pd
 
 from equimap import settings
 from equimap._errors import DataError
-from equimap.network import _counts, _dijkstra
+from equimap.network import _buckets, _counts, _dijkstra
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
 
 TIME_COLUMNS = ["time_nearest_s", "time_mean3_s"]
 #: Bucket width (s) of the counts' search queue: any width gives the same times, this one is fast on Malta.
 COUNT_BUCKET_S = 4.0
+#: The nearest searches' kernels: a bucket queue (the default) or the binary heap (kept to check it).
+NEAREST_METHODS = ("buckets", "heap")
+#: What ``method=None`` means (a benchmark sets "heap" to measure the kernels it replaced).
+DEFAULT_NEAREST_METHOD = "buckets"
+
+
+def _check_method(method: str | None) -> str:
+    method = DEFAULT_NEAREST_METHOD if method is None else method
+    if method not in NEAREST_METHODS:
+        msg = f"Unknown nearest method `{method}`; choose one of {list(NEAREST_METHODS)}."
+        raise ValueError(msg)
+    return method
+
+
+def _bucket_width(net: Network, weights: np.ndarray) -> tuple[float, float]:
+    """Return the bucket width and largest arc time of `net`'s search layout (computed once)."""
+    if "bucket_width" not in net._cache:
+        net._cache["bucket_width"] = _buckets.bucket_width_s(weights)
+    return net._cache["bucket_width"]
 
 
 def count_column(threshold_min: float) -> str:
@@ -72,6 +91,7 @@ def nearest_times(
     service_time_s: np.ndarray | None = None,
     k: int = settings.N_NEAREST,
     cutoff_s: float = np.inf,
+    method: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the times to the `k` nearest services of each origin, and which services they are.
 
@@ -87,6 +107,10 @@ def nearest_times(
         How many nearest distinct services to keep.
     cutoff_s
         Ignore services further than this.
+    method
+        ``"buckets"`` (a bucket queue, `equimap.network._buckets`) or ``"heap"`` (a binary-heap
+        Dijkstra): the same times bit for bit; on an exact tie the bucket queue names the service
+        listed first. None: `DEFAULT_NEAREST_METHOD`.
 
     Returns
     -------
@@ -94,6 +118,7 @@ def nearest_times(
         Arrays of shape (n_origins, k), sorted by time; ``inf`` and -1 where
         fewer than k services are in reach.
     """
+    method = _check_method(method)
     origin_node = np.asarray(origin_node, dtype=np.int64)
     service_node = np.asarray(service_node, dtype=np.int64)
     o_t = np.zeros(len(origin_node)) if origin_time_s is None else np.asarray(origin_time_s, float)
@@ -106,9 +131,15 @@ def nearest_times(
         return times, ids
     lay = search_layout(net)
     args = (lay.rev_indptr, lay.rev_indices, lay.rev_weights, lay.to_new(service_node[src]), s_t[src])
+    width = _bucket_width(net, lay.rev_weights)
     if k == 1:
-        d1, l1 = _dijkstra.nearest1(*args, float(cutoff_s))
+        if method == "buckets":
+            d1, l1 = _buckets.nearest1(*args, float(cutoff_s), *width)
+        else:
+            d1, l1 = _dijkstra.nearest1(*args, float(cutoff_s))
         dist, lab = d1[:, None], l1[:, None]
+    elif method == "buckets":
+        dist, lab = _buckets.k_nearest(*args, k, float(cutoff_s), *width)
     else:
         dist, lab = _dijkstra.k_nearest_lean(*args, k, float(cutoff_s))
     has = origin_node >= 0
@@ -130,6 +161,7 @@ def nearest_times_many(
     service_times_s: list[np.ndarray | None] | None = None,
     k: int = settings.N_NEAREST,
     cutoff_s: float = np.inf,
+    method: str | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Return `nearest_times` for several sets of services on one network, the sets searched in parallel.
 
@@ -153,6 +185,8 @@ def nearest_times_many(
         How many nearest distinct services to keep.
     cutoff_s
         Ignore services further than this.
+    method
+        As `nearest_times`.
 
     Returns
     -------
@@ -160,6 +194,7 @@ def nearest_times_many(
         Per set, as `nearest_times`: arrays of shape (n_origins, k), sorted by time, ``inf``
         and -1 where fewer than k services are in reach; `services` are positions within the set.
     """
+    method = _check_method(method)
     origin_node = np.asarray(origin_node, dtype=np.int64)
     o_t = np.zeros(len(origin_node)) if origin_time_s is None else np.asarray(origin_time_s, float)
     if service_times_s is None:
@@ -191,9 +226,15 @@ def nearest_times_many(
         np.concatenate(s_new).astype(np.int32),
         np.concatenate(s_time).astype(float),
     )
+    width = _bucket_width(net, lay.rev_weights)
     if k == 1:
-        d1, l1 = _dijkstra.nearest1_many(*args, float(cutoff_s))
+        if method == "buckets":
+            d1, l1 = _buckets.nearest1_many(*args, float(cutoff_s), *width)
+        else:
+            d1, l1 = _dijkstra.nearest1_many(*args, float(cutoff_s))
         dist, lab = d1[:, :, None], l1[:, :, None]
+    elif method == "buckets":
+        dist, lab = _buckets.k_nearest_many(*args, k, float(cutoff_s), *width)
     else:
         dist, lab = _dijkstra.k_nearest_many(*args, k, float(cutoff_s))
     has = origin_node >= 0
@@ -334,8 +375,12 @@ def access_parts(
     service_ids: np.ndarray | None = None,
     k: int = settings.N_NEAREST,
     thresholds_min: tuple[float, ...] = settings.COUNT_THRESHOLDS_MIN,
+    nearest: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return what `access_table` is made of: the `k` nearest times, their sites and the counts.
+
+    `nearest`, when given, is `nearest_times` of the same inputs, already computed (on another
+    thread, say: `equimap.network.access_pass`); it is used as it is.
 
     Returns
     -------
@@ -345,9 +390,11 @@ def access_parts(
         `counts` (n_origins × n_thresholds, thresholds in increasing order). Kept per
         category, they give a theme's table exactly (`merge_parts`).
     """
-    times, pos = nearest_times(
-        net, origin_node, service_node, origin_time_s=origin_time_s, service_time_s=service_time_s, k=k
-    )
+    if nearest is None:
+        nearest = nearest_times(
+            net, origin_node, service_node, origin_time_s=origin_time_s, service_time_s=service_time_s, k=k
+        )
+    times, pos = nearest
     counts = count_within(
         net,
         origin_node,
