@@ -147,3 +147,33 @@ def test_build_network__projection_equals_osmnx_project_graph(tmp_path, monkeypa
         "geom_y",
     ):
         np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)
+
+
+def test_network_file_is_memory_mapped_read_only_and_searches_the_same(tmp_path):
+    import networkx as nx
+
+    from equimap.network.routing import nearest_times
+    from tests.conftest import grid_graph
+
+    grid_net = Network.from_graph(grid_graph(30), mode="walk")  # 900 nodes: arrays over a page
+    path = tmp_path / "n.npz"
+    grid_net.save(path)
+    back = Network.load(path)
+    for f in ("osmid", "x", "y", "edge_u", "edge_v", "time_s", "length_m"):
+        arr = getattr(back, f)
+        np.testing.assert_array_equal(arr, getattr(grid_net, f))
+        assert isinstance(arr, np.memmap) and not arr.flags.writeable, f
+    nodes = np.arange(grid_net.n_nodes)
+    sites = np.array([0, grid_net.n_nodes - 1])
+    got, _ = nearest_times(back, nodes, sites, k=1)
+    want, _ = nearest_times(grid_net, nodes, sites, k=1)
+    assert np.array_equal(got, want)
+    d = nx.multi_source_dijkstra_path_length(
+        back.to_networkx().reverse(copy=False), set(sites.tolist()), weight="time_s"
+    )
+    np.testing.assert_allclose(got[:, 0], [d.get(n, np.inf) for n in nodes], atol=1e-6)
+    # a file cut short says what to do, never a traceback
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="is damaged.*delete its cache folder"):
+        Network.load(path)

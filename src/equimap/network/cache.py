@@ -47,7 +47,7 @@ from equimap.region.services import Taxonomy, load_taxonomy
 SNAP_RULES = ("edge", "node")
 
 #: Bump when the prepared files change meaning, so old caches are not reused.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 @dataclass(frozen=True)
