@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from equimap.network.graph import Network
@@ -59,6 +60,23 @@ def grid_graph(n: int = 4, *, block_m: float = 100.0, speed_ms: float = 1.0) -> 
                     for u, v in ((i * n + j, a * n + b), (a * n + b, i * n + j)):
                         g.add_edge(u, v, length=block_m, travel_time=block_m / speed_ms)
     return g
+
+
+def hand_network(edges: list[tuple[int, int, float]], n: int, seed: int = 0) -> Network:
+    """Return a walking network of `n` nodes from (u, v, time_s) arcs, nodes at random places (by `seed`)."""
+    u, v, t = (np.array(c) for c in zip(*edges, strict=True))
+    rng = np.random.default_rng(seed)
+    return Network(
+        mode="walk",
+        crs="EPSG:3035",
+        osmid=np.arange(n, dtype=np.int64),
+        x=rng.uniform(0, 1000, n),
+        y=rng.uniform(0, 1000, n),
+        edge_u=u.astype(np.int64),
+        edge_v=v.astype(np.int64),
+        time_s=t.astype(float),
+        length_m=t.astype(float),
+    )
 
 
 @pytest.fixture

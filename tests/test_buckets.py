@@ -12,22 +12,7 @@ from equimap.network import _buckets, _dijkstra
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
 from equimap.network.routing import nearest_times, nearest_times_many
-
-
-def _net(edges: list[tuple[int, int, float]], n: int, seed: int = 0) -> Network:
-    u, v, t = (np.array(c) for c in zip(*edges, strict=True))
-    rng = np.random.default_rng(seed)
-    return Network(
-        mode="walk",
-        crs="EPSG:3035",
-        osmid=np.arange(n, dtype=np.int64),
-        x=rng.uniform(0, 1000, n),
-        y=rng.uniform(0, 1000, n),
-        edge_u=u.astype(np.int64),
-        edge_v=v.astype(np.int64),
-        time_s=t.astype(float),
-        length_m=t.astype(float),
-    )
+from tests.conftest import hand_network as _net
 
 
 def _random_net(seed: int, n: int = 300, m: int = 1200, max_w: float = 60.0, zero_share: float = 0.05) -> Network:

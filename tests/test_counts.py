@@ -11,24 +11,9 @@ from equimap.network import _counts
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
 from equimap.network.routing import count_within, snap_points
+from tests.conftest import hand_network as _net
 
 MALTA_THRESHOLDS_S = np.array([5.0, 10.0, 15.0, 30.0]) * 60
-
-
-def _net(edges: list[tuple[int, int, float]], n: int) -> Network:
-    u, v, t = (np.array(c) for c in zip(*edges, strict=True))
-    rng = np.random.default_rng(0)
-    return Network(
-        mode="walk",
-        crs="EPSG:3035",
-        osmid=np.arange(n, dtype=np.int64),
-        x=rng.uniform(0, 1000, n),
-        y=rng.uniform(0, 1000, n),
-        edge_u=u.astype(np.int64),
-        edge_v=v.astype(np.int64),
-        time_s=t.astype(float),
-        length_m=t.astype(float),
-    )
 
 
 # A core square 0-1-2-3 with a chain 1-4-5-2 (one-way 5 -> 2 inside it), a dead-end chain 3-6-7,

@@ -10,23 +10,7 @@ from equimap.network import _dijkstra
 from equimap.network.graph import Network
 from equimap.network.layout import hilbert_order
 from equimap.network.routing import count_within, nearest_times
-
-
-def _net(edges: list[tuple[int, int, float]], n: int) -> Network:
-    u, v, t = (np.array(c) for c in zip(*edges, strict=True))
-    rng = np.random.default_rng(0)
-    return Network(
-        mode="walk",
-        crs="EPSG:3035",
-        osmid=np.arange(n, dtype=np.int64),
-        x=rng.uniform(0, 1000, n),
-        y=rng.uniform(0, 1000, n),
-        edge_u=u.astype(np.int64),
-        edge_v=v.astype(np.int64),
-        time_s=t.astype(float),
-        length_m=t.astype(float),
-    )
-
+from tests.conftest import hand_network as _net
 
 # ties (0->1->3 and 0->2->3 both 2), a zero-weight edge (3->4), node 5 unreachable, a one-way 6->0
 EDGES = [(0, 1, 1.0), (1, 3, 1.0), (0, 2, 1.0), (2, 3, 1.0), (3, 4, 0.0), (4, 3, 0.0), (1, 0, 1.0), (6, 0, 2.5)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from equimap.network._buckets import _sort_labels
+
 _JIT = {"cache": True, "nogil": True}
 
 
@@ -332,23 +334,6 @@ def nearest1_many(indptr, indices, weights, grp_ptr, src_node, src_time, cutoff)
         dist[g] = d
         lab[g] = lb
     return dist, lab
-
-
-@numba.njit(**_JIT)
-def _sort_labels(dist, lab):
-    """Sort each node's k labels by time, in place (insertion sort on k entries)."""
-    n, k = dist.shape
-    for v in range(n):
-        for a in range(1, k):
-            dk = dist[v, a]
-            lk = lab[v, a]
-            b = a - 1
-            while b >= 0 and dist[v, b] > dk:
-                dist[v, b + 1] = dist[v, b]
-                lab[v, b + 1] = lab[v, b]
-                b -= 1
-            dist[v, b + 1] = dk
-            lab[v, b + 1] = lk
 
 
 @numba.njit(**_JIT)
