@@ -1,7 +1,7 @@
 """Run every benchmark: ``python -m bench`` (``make bench`` builds what they need first).
 
 Modules, in order: foundation (preparation, nearest pass against scipy/networkx/pandana, the
-full pass), kernels (when the module exists), reuse (the whole indicator pass, step by step), engines (the OSRM check), report, analysis layer,
+full pass), kernels (when the module exists), prepare (cold and warm preparation), reuse (the whole indicator pass, step by step), engines (the OSRM check), report, analysis layer,
 scenarios, optimiser, scale (10M-node grid and Malta), app in Chromium. Each runs even when
 an earlier one failed; the run ends with a list of the failures and exit code 1 if any.
 
@@ -22,6 +22,7 @@ import traceback
 MODULES: list[tuple[str, list[str], list[str]]] = [
     ("foundation", [], ["--quick"]),
     ("kernels", [], ["--quick"]),
+    ("prepare", [], ["--quick"]),
     ("reuse", [], ["--rounds", "1"]),
     ("engines", [], ["--pairs", "100"]),
     ("report", [], ["--runs", "1"]),

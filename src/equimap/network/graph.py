@@ -29,6 +29,7 @@ from equimap import settings
 from equimap._errors import DataError
 from equimap.network.npzfile import mapped_npz
 from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
+from equimap.network.simplify import simplify_in_place
 from equimap.region.osm import OsmExtract
 from equimap.settings import Mode
 
@@ -376,17 +377,8 @@ def build_network(
         (`equimap.network.urban.urban_test`); None: every edge is rural.
     """
     profile = load_profile(profile or DEFAULT_PROFILE)
-    rural_kmh = profile.drive_speeds(urban=False)
-    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=rural_kmh)]
-    if not ways:
-        msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
-        raise DataError(msg)
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / f"{mode}.osm"
-        _write_osm_xml(xml, ways, extract.node_lonlat)
-        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
-    _add_node_delays(graph, profile.delays(mode), extract.signal_nodes, extract.crossing_nodes)
-    graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "delay_s": sum})
+    graph = street_graph(extract, mode=mode, profile=profile)
+    graph = simplify_in_place(graph, edge_attr_aggs=SIMPLIFY_AGGS)  # osmnx's simplify_graph, faster
     if mode == "drive":
         _add_drive_speeds(graph, profile, crs=crs, urban=urban)
         for _, _, d in graph.edges(data=True):
@@ -403,6 +395,29 @@ def build_network(
     net = Network.from_graph(graph, mode=mode, crs=crs)
     log.info("%s network (%s profile): %d nodes, %d edges", mode, profile.name, net.n_nodes, net.n_edges)
     return net
+
+
+#: How `build_network` merges the attributes of a simplified chain of edges (osmnx's `edge_attr_aggs`).
+SIMPLIFY_AGGS = {"length": sum, "delay_s": sum}
+
+
+def street_graph(extract: OsmExtract, *, mode: Mode, profile: Profile) -> nx.MultiDiGraph:
+    """Return the unsimplified osmnx graph of the extract's `mode` streets, each edge's `delay_s` set.
+
+    The first step of `build_network`: the ways `mode` may use, read by osmnx (``graph_from_xml``,
+    every component kept), and the profile's delay of the node each edge enters (`_add_node_delays`).
+    """
+    rural_kmh = profile.drive_speeds(urban=False)
+    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=rural_kmh)]
+    if not ways:
+        msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
+        raise DataError(msg)
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / f"{mode}.osm"
+        _write_osm_xml(xml, ways, extract.node_lonlat)
+        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
+    _add_node_delays(graph, profile.delays(mode), extract.signal_nodes, extract.crossing_nodes)
+    return graph
 
 
 def _projected(graph: nx.MultiDiGraph, crs: str) -> nx.MultiDiGraph:

@@ -1,0 +1,116 @@
+"""The preparation of a region, cold and warm: where its time goes, and the two steps issue 16 changed.
+
+Rows, in one run on this machine:
+
+1. simplification of each mode's street graph: equimap's `simplify_in_place` against osmnx's
+   ``simplify_graph`` on the same unsimplified graph (median of ``--runs``; osmnx's time includes
+   the copy it makes, which equimap does not need), the two results checked equal (nodes, edges,
+   keys and attributes in the same order);
+2. the cold preparation (PBF -> networks, services, residents) in an empty cache folder, once;
+3. the warm start of the networks: opening the saved networks (memory-mapped, `Network.load`)
+   against building their search layouts (`equimap.network.layout.build_layout`), which each
+   process still does once, in memory.
+
+Run: ``python -m bench.prepare`` (Malta; ``--region helsinki`` or a region folder;
+``--quick``: the small Helsinki example, one run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from bench.compare import verdict
+from equimap.network.graph import Network
+from equimap.network.layout import build_layout
+
+
+def _median_s(fn, runs: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
+    """Assert that two graphs have the same nodes and edges, in the same order, with the same attributes."""
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True)), "the nodes differ"
+    ea, eb = list(a.edges(keys=True, data=True)), list(b.edges(keys=True, data=True))
+    assert [e[:3] for e in ea] == [e[:3] for e in eb], "the edges differ"
+    for (u, v, k, da), (_, _, _, db) in zip(ea, eb, strict=True):
+        assert list(da) == list(db), f"edge {(u, v, k)}: attributes {list(da)} against {list(db)}"
+        for name, x in da.items():
+            y = db[name]
+            if name == "geometry":
+                same = x.geom_type == y.geom_type and np.array_equal(np.asarray(x.coords), np.asarray(y.coords))
+            else:
+                same = x == y and type(x) is type(y)
+            assert same, f"edge {(u, v, k)}: {name} {x!r} against {y!r}"
+    assert a.graph == b.graph, "the graph attributes differ"
+
+
+def _simplify_rows(region, runs: int) -> dict[str, dict[str, float]]:
+    import osmnx as ox
+
+    from equimap.network.graph import SIMPLIFY_AGGS, street_graph
+    from equimap.network.profile import load_profile
+    from equimap.network.simplify import simplify_in_place
+    from equimap.region.osm import read_osm
+
+    extract = read_osm(region.osm_path, bbox=region.bbox)
+    profile = load_profile(region.profile or "default", base=region.folder)
+    out = {}
+    for mode in ("walk", "bike", "drive"):
+        g = street_graph(extract, mode=mode, profile=profile)
+        copies = iter([g.copy() for _ in range(runs)])  # equimap's works in place: each run on a copy made before
+        ours_s, ours = _median_s(lambda c=copies: simplify_in_place(next(c), edge_attr_aggs=SIMPLIFY_AGGS), runs)
+        theirs_s, theirs = _median_s(lambda g=g: ox.simplify_graph(g, edge_attr_aggs=SIMPLIFY_AGGS), runs)
+        same_graph(ours, theirs)  # an AssertionError ends the run: the results must be equal
+        out[mode] = {"equimap_s": ours_s, "osmnx_s": theirs_s, "nodes": g.number_of_nodes()}
+        print(
+            f"simplify {mode:5s} ({g.number_of_nodes():,} nodes): equimap {ours_s:.2f} s, osmnx {theirs_s:.2f} s"
+            f" -- {verdict(ours_s, theirs_s, 'osmnx')}; the same graph"
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the rows, print them and return the figures (seconds)."""
+    from equimap.network.prepare import prepare_region
+    from equimap.region.manifest import load_region
+
+    ap = argparse.ArgumentParser(prog="python -m bench.prepare")
+    ap.add_argument("--region", default=None, help="region key or folder (Malta; Helsinki with --quick)")
+    ap.add_argument("--runs", type=int, default=None, help="runs per timing (median); 3, or 1 with --quick")
+    ap.add_argument("--quick", action="store_true", help="the small Helsinki example, one run")
+    args = ap.parse_args(argv)
+    runs = args.runs or (1 if args.quick else 3)
+    key = args.region or ("helsinki" if args.quick else "malta")
+    region = load_region(Path(key) if Path(key).is_dir() else key)
+    res: dict = {"simplify": _simplify_rows(region, runs)}
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        prep = prepare_region(region, cache_root=Path(tmp))
+        res["cold_prepare_s"] = time.perf_counter() - t0
+        print(f"cold preparation of {region.key} (PBF -> networks, services, residents): {res['cold_prepare_s']:.1f} s")
+        folders = {m: prep.networks_folder / f"network_{m}.npz" for m in prep.networks}
+        load_s, nets = _median_s(lambda: {m: Network.load(f) for m, f in folders.items()}, runs)
+        build_s, _ = _median_s(lambda: [build_layout(n) for n in nets.values()], runs)
+    res["warm_load_s"], res["layout_build_s"] = load_s, build_s
+    print(
+        f"warm start of the {len(folders)} networks: opening them mapped {1000 * load_s:.1f} ms; "
+        f"building their search layouts {1000 * build_s:.1f} ms"
+    )
+    return res
+
+
+if __name__ == "__main__":
+    main()
