@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_time(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
+    """Return the median wall time (s) of `repeat` calls of `fn`, and its last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
 
 def verdict(ours_s: float, theirs_s: float, name: str) -> str:
     """Return ``"equimap N× faster than NAME"`` or ``"equimap N× slower than NAME"`` from two times (s)."""

@@ -18,7 +18,6 @@ Run: ``python -m bench.prepare`` (Malta; ``--region helsinki`` or a region folde
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -26,18 +25,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from bench.compare import verdict
+from bench.compare import median_time, verdict
 from equimap.network.graph import Network
 from equimap.network.layout import build_layout
-
-
-def _median_s(fn, runs: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
@@ -71,8 +61,8 @@ def _simplify_rows(region, runs: int) -> dict[str, dict[str, float]]:
     for mode in ("walk", "bike", "drive"):
         g = street_graph(extract, mode=mode, profile=profile)
         copies = iter([g.copy() for _ in range(runs)])  # equimap's works in place: each run on a copy made before
-        ours_s, ours = _median_s(lambda c=copies: simplify_in_place(next(c), edge_attr_aggs=SIMPLIFY_AGGS), runs)
-        theirs_s, theirs = _median_s(lambda g=g: ox.simplify_graph(g, edge_attr_aggs=SIMPLIFY_AGGS), runs)
+        ours_s, ours = median_time(lambda c=copies: simplify_in_place(next(c), edge_attr_aggs=SIMPLIFY_AGGS), runs)
+        theirs_s, theirs = median_time(lambda g=g: ox.simplify_graph(g, edge_attr_aggs=SIMPLIFY_AGGS), runs)
         same_graph(ours, theirs)  # an AssertionError ends the run: the results must be equal
         out[mode] = {"equimap_s": ours_s, "osmnx_s": theirs_s, "nodes": g.number_of_nodes()}
         print(
@@ -102,8 +92,8 @@ def main(argv: list[str] | None = None) -> dict:
         res["cold_prepare_s"] = time.perf_counter() - t0
         print(f"cold preparation of {region.key} (PBF -> networks, services, residents): {res['cold_prepare_s']:.1f} s")
         folders = {m: prep.networks_folder / f"network_{m}.npz" for m in prep.networks}
-        load_s, nets = _median_s(lambda: {m: Network.load(f) for m, f in folders.items()}, runs)
-        build_s, _ = _median_s(lambda: [build_layout(n) for n in nets.values()], runs)
+        load_s, nets = median_time(lambda: {m: Network.load(f) for m, f in folders.items()}, runs)
+        build_s, _ = median_time(lambda: [build_layout(n) for n in nets.values()], runs)
     res["warm_load_s"], res["layout_build_s"] = load_s, build_s
     print(
         f"warm start of the {len(folders)} networks: opening them mapped {1000 * load_s:.1f} ms; "

@@ -83,3 +83,25 @@ def hand_network(edges: list[tuple[int, int, float]], n: int, seed: int = 0) -> 
 def grid_net() -> Network:
     """A 4 × 4 grid network where every block takes 100 s."""
     return Network.from_graph(grid_graph(4), mode="walk")
+
+
+#: The arrays that make a `Network`: two networks built two ways are the same when all are equal.
+NETWORK_ARRAYS = (
+    "osmid",
+    "x",
+    "y",
+    "edge_u",
+    "edge_v",
+    "time_s",
+    "length_m",
+    "delay_s",
+    "geom_ptr",
+    "geom_x",
+    "geom_y",
+)
+
+
+def assert_same_network(new: Network, old: Network) -> None:
+    """Assert that two networks have equal arrays, each named in the failure."""
+    for name in NETWORK_ARRAYS:
+        np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)

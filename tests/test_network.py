@@ -10,6 +10,7 @@ from equimap._errors import DataError
 from equimap.network.graph import Network, build_network, way_allows
 from equimap.region.osm import read_osm
 from tests import tiny_region
+from tests.conftest import assert_same_network
 
 
 @pytest.mark.parametrize(
@@ -133,20 +134,7 @@ def test_build_network__projection_equals_osmnx_project_graph(tmp_path, monkeypa
     monkeypatch.setattr(graph_mod, "_projected", lambda g, crs: ox.project_graph(g, to_crs=crs))
     old = build_network(ex, mode=mode, crs="EPSG:3035")
     assert new.geom_ptr is not None and np.diff(new.geom_ptr).max() > 2  # a bent edge is projected too
-    for name in (
-        "osmid",
-        "x",
-        "y",
-        "edge_u",
-        "edge_v",
-        "time_s",
-        "length_m",
-        "delay_s",
-        "geom_ptr",
-        "geom_x",
-        "geom_y",
-    ):
-        np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)
+    assert_same_network(new, old)
 
 
 def test_network_file_is_memory_mapped_read_only_and_searches_the_same(tmp_path):

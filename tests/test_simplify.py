@@ -9,7 +9,6 @@ edges in the same order, with the same keys and attributes (shapes compared exac
 from __future__ import annotations
 
 import networkx as nx
-import numpy as np
 import osmnx as ox
 import pytest
 
@@ -20,6 +19,7 @@ from equimap.network.profile import load_profile
 from equimap.network.simplify import simplify_in_place
 from equimap.region.osm import read_osm
 from tests import tiny_region
+from tests.conftest import assert_same_network
 
 AGGS = SIMPLIFY_AGGS
 
@@ -84,20 +84,7 @@ def test_tiny_region_equals_osmnx_and_builds_the_same_network(tmp_path, monkeypa
         graph_mod, "simplify_in_place", lambda g, edge_attr_aggs: ox.simplify_graph(g, edge_attr_aggs=edge_attr_aggs)
     )
     old = build_network(extract, mode=mode, crs="EPSG:3035")
-    for name in (
-        "osmid",
-        "x",
-        "y",
-        "edge_u",
-        "edge_v",
-        "time_s",
-        "length_m",
-        "delay_s",
-        "geom_ptr",
-        "geom_x",
-        "geom_y",
-    ):
-        np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)
+    assert_same_network(new, old)
 
 
 @pytest.mark.malta
