@@ -10,7 +10,9 @@ lists) by every mode, from an empty access cache. Passes, alternated in each rou
   kernels (as at the end of session 4);
 - ``buckets``: the same with the bucket-queue nearest kernels (`equimap.network._buckets`);
 - ``threads``: `equimap.network.access_pass.access_many`, the categories' routing inputs and
-  nearest searches on worker threads beside the counts.
+  nearest searches on worker threads beside the counts, one count search at a time
+  (``count_within(method="contracted")``, as at the end of session 6);
+- ``lanes``: the same with the counts' searches run side by side (`equimap.network._lanes`).
 
 All write the same tables; the check at the end says they agree. Run:
 ``nice python -m bench.reuse [--rounds 2]``.
@@ -76,14 +78,14 @@ def threads_pass(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
     return {(mode, key): t for mode in MODES for key, t in access_many(prep, mode).items()}
 
 
-def _with_method(method: str, run):  # noqa: ANN001, ANN202 - a pass run with the given nearest kernels
+def _with_method(method: str, run, counts: str = "contracted"):  # noqa: ANN001, ANN202 - a pass run with the given kernels
     def go(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
-        old = routing.DEFAULT_NEAREST_METHOD
-        routing.DEFAULT_NEAREST_METHOD = method
+        old = routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD
+        routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD = method, counts
         try:
             return run(prep)
         finally:
-            routing.DEFAULT_NEAREST_METHOD = old
+            routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD = old
 
     return go
 
@@ -93,6 +95,7 @@ PASSES = {
     "derived": _with_method("heap", after_pass),
     "buckets": _with_method("buckets", after_pass),
     "threads": _with_method("buckets", threads_pass),
+    "lanes": _with_method("buckets", threads_pass, counts="lanes"),
 }
 
 
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             got = results[name][key]
             pd.testing.assert_frame_equal(got.drop(columns="nearest_service"), want.drop(columns="nearest_service"))
             worst = max(worst, float((got["time_mean3_s"] - want["time_mean3_s"]).abs().fillna(0).max()))
-            if name in ("buckets", "threads"):  # the same kernels: the same sites named, ties included
+            if name in ("buckets", "threads", "lanes"):  # the same kernels: the same sites named, ties included
                 pd.testing.assert_series_equal(got["nearest_service"], results["buckets"][key]["nearest_service"])
     wall = {name: statistics.median(v) for name, v in times.items()}
     work = {name: statistics.median(v) for name, v in cpu.items()}

@@ -1,4 +1,5 @@
-"""The contracted counts (`equimap.network._counts`) equal the plain searches exactly, and networkx on hand graphs."""
+"""The counts in lanes (`equimap.network._lanes`) and on the contracted graph (`equimap.network._counts`)
+equal the plain searches exactly, and networkx on hand graphs."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.synthetic import category_sources, street_grid
-from equimap.network import _counts
+from equimap.network import _counts, routing
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
 from equimap.network.routing import count_within, snap_points
@@ -75,9 +76,11 @@ def _nx_counts(net, origin, o_t, service, s_t, thr):
 def _both(net, origin, service, thr, o_t=None, s_t=None):
     kw = {"thresholds_s": thr, "origin_time_s": o_t, "service_time_s": s_t}
     plain = count_within(net, origin, service, method="plain", **kw)
-    got = count_within(net, origin, service, **kw)
+    one = count_within(net, origin, service, method="contracted", **kw)
+    got = count_within(net, origin, service, **kw)  # lanes
+    np.testing.assert_array_equal(one, plain)
     np.testing.assert_array_equal(got, plain)
-    assert got.dtype == plain.dtype
+    assert got.dtype == plain.dtype == one.dtype
     return got
 
 
@@ -95,6 +98,28 @@ def test_hand_graph_equals_plain_and_networkx(service):
     got = _both(net, origin, service, thr, o_t, s_t)
     np.testing.assert_array_equal(got, _nx_counts(net, origin, o_t, service, s_t, thr))
     assert (got[origin == -1] == 0).all()
+
+
+@pytest.mark.parametrize(("lanes", "slack"), [(1, 0), (3, 0), (3, 1_000_000), (7, 2), (64, 64)])
+def test_lanes_and_slack_do_not_change_the_counts(monkeypatch, lanes, slack):
+    """Any number of lanes (up to 64, one bit each) and any slack give the same counts (ties at thresholds)."""
+    monkeypatch.setattr(routing, "COUNT_LANES", lanes)
+    monkeypatch.setattr(routing, "COUNT_SLACK_BUCKETS", slack)
+    monkeypatch.setattr(routing, "COUNT_BUCKET_S", 0.5)  # many buckets on this small graph
+    net = _net(EDGES, N)
+    origin = np.array([*range(N), -1, 5, 5, 8])
+    o_t = np.array([0.0, 0.5, 1.0, 0.0, 0.5] * 4)[: len(origin)]
+    service = np.array([*range(N), 3, 4, 8, 8])
+    s_t = np.resize([0.0, 0.5, 1.5, 7.0], len(service))  # one service beyond the largest threshold
+    thr = np.array([0.0, 1.0, 2.5, 3.0, 4.5, 6.0])
+    got = _both(net, origin, service, thr, o_t, s_t)
+    np.testing.assert_array_equal(got, _nx_counts(net, origin, o_t, service, s_t, thr))
+
+
+def test_unknown_count_method_is_refused():
+    net = _net(EDGES, N)
+    with pytest.raises(ValueError, match="Unknown count method `fast`; choose one of"):
+        count_within(net, np.array([0]), np.array([1]), thresholds_s=np.array([1.0]), method="fast")
 
 
 def test_contraction_takes_out_the_chains():

@@ -21,13 +21,22 @@ import pandas as pd
 
 from equimap import settings
 from equimap._errors import DataError
-from equimap.network import _buckets, _counts, _dijkstra
+from equimap.network import _buckets, _counts, _dijkstra, _lanes
 from equimap.network.graph import Network
 from equimap.network.layout import search_layout
 
 TIME_COLUMNS = ["time_nearest_s", "time_mean3_s"]
 #: Bucket width (s) of the counts' search queue: any width gives the same times, this one is fast on Malta.
 COUNT_BUCKET_S = 4.0
+#: Searches the counts run side by side (`equimap.network._lanes`), and how many buckets past the
+#: current one a node's improved lanes are scanned early (fastest on Malta's bus stops, December 2026).
+COUNT_LANES = 16
+COUNT_SLACK_BUCKETS = 64
+#: The counts' methods: searches side by side (the default), one search at a time on the same
+#: contracted graph, or one at a time on the whole network (both kept to check it).
+COUNT_METHODS = ("lanes", "contracted", "plain")
+#: What ``method=None`` means for the counts (a benchmark sets "contracted" to measure what lanes replaced).
+DEFAULT_COUNT_METHOD = "lanes"
 #: The nearest searches' kernels: a bucket queue (the default) or the binary heap (kept to check it).
 NEAREST_METHODS = ("buckets", "heap")
 #: What ``method=None`` means (a benchmark sets "heap" to measure the kernels it replaced).
@@ -260,17 +269,20 @@ def count_within(
     thresholds_s: np.ndarray,
     origin_time_s: np.ndarray | None = None,
     service_time_s: np.ndarray | None = None,
-    method: str = "contracted",
+    method: str | None = None,
 ) -> np.ndarray:
     """Return, per origin, how many services are within each threshold (array n_origins × n_thresholds).
 
     One bounded search per distinct service node, to the largest threshold. With `method`
-    ``"contracted"`` (the default) the searches run on the network with its nodes of one or two
-    neighbours taken out (`equimap.network._counts`), with the same result, bit for bit, as
-    ``"plain"`` (every node searched), which is kept to check it.
+    ``"lanes"`` (the default, `DEFAULT_COUNT_METHOD`) the searches run `COUNT_LANES` at a time, side by side
+    (`equimap.network._lanes`), on the network with its nodes of one or two neighbours taken
+    out; ``"contracted"`` runs them one at a time on that graph (`equimap.network._counts`), and
+    ``"plain"`` one at a time on every node. All three give the same counts, bit for bit; the
+    last two are kept to check the first.
     """
-    if method not in ("contracted", "plain"):
-        msg = f"Unknown count method `{method}`; choose 'contracted' or 'plain'."
+    method = DEFAULT_COUNT_METHOD if method is None else method
+    if method not in COUNT_METHODS:
+        msg = f"Unknown count method `{method}`; choose one of {list(COUNT_METHODS)}."
         raise ValueError(msg)
     origin_node = np.asarray(origin_node, dtype=np.int64)
     service_node = np.asarray(service_node, dtype=np.int64)
@@ -288,12 +300,13 @@ def count_within(
     order = np.lexsort((s_t[src], s_new[src]))
     g_node, g_start = np.unique(s_new[src][order], return_index=True)
     g_ptr = np.append(g_start, len(order)).astype(np.int64)
-    n_chunks = max(1, min(numba.get_num_threads() * 4, len(g_node)))
-    if method == "contracted" and np.isfinite(thr[-1]):
+    threads = numba.get_num_threads()
+    n_chunks = max(1, min(threads * 4, len(g_node)))
+    if method != "plain" and np.isfinite(thr[-1]):
         is_start = np.zeros(net.n_nodes, dtype=np.bool_)
         is_start[g_node] = True
         graph = _counts.contract(lay.rev_indptr, lay.rev_indices, lay.rev_weights, is_start, ptr[1:] > ptr[:-1])
-        return _counts.count_pairs_contracted(
+        args = (
             graph,
             g_node.astype(np.int32),
             g_ptr,
@@ -304,9 +317,14 @@ def count_within(
             o_t,
             net.n_nodes,
             len(origin_node),
-            n_chunks,
-            max(COUNT_BUCKET_S, float(thr[-1]) / 2**20),
         )
+        width = max(COUNT_BUCKET_S, float(thr[-1]) / 2**20)
+        if method == "contracted":
+            return _counts.count_pairs_contracted(*args, n_chunks, width)
+        # chunks of consecutive start nodes (near one another in the layout's order), each in
+        # batches of up to COUNT_LANES, and at least one chunk per thread
+        n_chunks = max(min(threads, len(g_node)), min(threads * 4, -(-len(g_node) // COUNT_LANES)))
+        return _lanes.count_pairs_lanes(*args, n_chunks, COUNT_LANES, width, COUNT_SLACK_BUCKETS)
     return _dijkstra.count_pairs(
         lay.rev_indptr,
         lay.rev_indices,

@@ -1,0 +1,265 @@
+"""Counts of services within each threshold by searches run side by side in lanes, compiled with numba.
+
+`equimap.network._counts` runs one bounded search per service node on the contracted graph.
+For a dense category (Malta's 2,074 bus stops by car, each search covering the island) that is
+thousands of passes over the same nodes. Here up to `MAX_LANES` searches run at once: each node
+holds one time per lane (a row of the array ``dist[node, lane]``), and one visit of a node scans
+its arcs once for every lane whose time there has improved since it was last scanned. The
+service nodes are taken in the search layout's locality order, so a batch's starts are near one
+another and their searches reach a node at about the same time: one scan then serves several
+lanes.
+
+The queue
+---------
+A node sits in the bucket of its least improved ("dirty") lane, ``int(time / width)``. When it
+is taken from bucket b it scans its arcs for its dirty lanes whose time is below
+``(b + 1 + slack) * width``, and goes back into the queue, at its least remaining dirty time,
+for the others. Every arc time is non-negative, so a lane time offered while bucket b is taken
+is never below ``b * width``, and buckets are taken in increasing order.
+
+Why the result is exact
+-----------------------
+Each lane is a label-correcting search of its own start: a lane's time at a node only
+decreases, and each decrease is scanned later. Scanning stops when no lane can improve, which
+for each lane is the least fixed point of ``dist[v] = min(dist[u] + w)`` over its start's
+bounded search, the same times, bit for bit, as `_counts`' one search per start (float addition
+is monotone, so that fixed point does not depend on the order of the scans; the arcs of the
+contracted graph add their link times in the same order). The read-off of the chains and the
+counting are `_counts`' own, lane by lane.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from equimap.network._counts import _add
+
+_JIT = {"cache": True, "nogil": True}
+#: Most searches in one batch (a node's dirty lanes are the bits of one 64-bit mask).
+MAX_LANES = 64
+
+
+@numba.njit(**_JIT)
+def _enqueue(v, bv, qb, head, pool, used):
+    """Put node v in bucket bv (its older entry, if any, is skipped when popped); return (pool, used)."""
+    if used == len(pool):
+        grown = np.empty((2 * len(pool), 2), dtype=np.int32)
+        grown[:used] = pool[:used]
+        pool = grown
+    pool[used, 0] = v
+    pool[used, 1] = head[bv]
+    head[bv] = used
+    qb[v] = bv
+    return pool, used + 1
+
+
+@numba.njit(**_JIT)
+def _lane_search(  # noqa: C901, PLR0913 (one hot loop)
+    core_ptr, core_to, seq_ptr, seq_w, starts, lane_cut, width, slack, dist, dirty, qb, seen, touched, head, pool
+):
+    """Bounded searches from ``starts[l]`` (time 0) in lane l, side by side; return (touched count, pool).
+
+    `dist` (nodes x lanes, all inf), `dirty` (0), `qb` (-1) and `seen` (False) are left set on the
+    touched nodes, `touched[:count]`, for the caller to read and reset.
+    """
+    n_lanes = len(starts)
+    go_lane = np.empty(n_lanes, dtype=np.int64)
+    go_time = np.empty(n_lanes)
+    nt = 0
+    used = 0
+    for lane in range(n_lanes):
+        s = starts[lane]
+        if not seen[s]:
+            seen[s] = True
+            touched[nt] = s
+            nt += 1
+        dist[s, lane] = 0.0
+        dirty[s] |= np.uint64(1) << np.uint64(lane)
+        if qb[s] != 0:
+            pool, used = _enqueue(s, 0, qb, head, pool, used)
+    n_b = len(head)
+    for b in range(n_b):
+        while head[b] >= 0:
+            it = head[b]
+            head[b] = pool[it, 1]
+            u = pool[it, 0]
+            if qb[u] != b:
+                continue
+            qb[u] = -1
+            mask = dirty[u]
+            lim = (b + 1 + slack) * width
+            go = np.uint64(0)
+            n_go = 0
+            rest = np.inf
+            for lane in range(n_lanes):
+                bit = np.uint64(1) << np.uint64(lane)
+                if mask & bit:
+                    d = dist[u, lane]
+                    if d < lim:
+                        go |= bit
+                        go_lane[n_go] = lane
+                        go_time[n_go] = d
+                        n_go += 1
+                    elif d < rest:
+                        rest = d
+            dirty[u] = mask & ~go
+            if rest < np.inf:
+                pool, used = _enqueue(u, int(rest / width), qb, head, pool, used)
+            for e in range(core_ptr[u], core_ptr[u + 1]):
+                v = core_to[e]
+                q0, q1 = seq_ptr[e], seq_ptr[e + 1]
+                for j in range(n_go):
+                    lane = go_lane[j]
+                    bit = np.uint64(1) << np.uint64(lane)
+                    nd = go_time[j]
+                    for q in range(q0, q1):
+                        nd = nd + seq_w[q]
+                    if nd <= lane_cut[lane] and nd < dist[v, lane]:
+                        if not seen[v]:
+                            seen[v] = True
+                            touched[nt] = v
+                            nt += 1
+                        dist[v, lane] = nd
+                        dirty[v] |= bit
+                        bv = int(nd / width)
+                        if qb[v] < 0 or bv < qb[v]:
+                            pool, used = _enqueue(v, bv, qb, head, pool, used)
+    return nt, pool
+
+
+@numba.njit(**_JIT)
+def _count_chain(counts, c, dist, n_l, lane_cut, grp, fwd, run, graph, b_ptr, b_idx, b_time, a_ptr, a_time, cutoffs):  # noqa: PLR0913
+    """Count the pairs on chain c's interior nodes: each the smaller running sum from either end, lane by lane."""
+    ch_a, ch_b, ch_ptr, ch_node, ch_f, ch_r = graph[4], graph[5], graph[6], graph[7], graph[8], graph[9]
+    top = cutoffs[len(cutoffs) - 1]
+    lo_c, hi_c = ch_ptr[c], ch_ptr[c + 1]
+    a, b = ch_a[c], ch_b[c]
+    for lane in range(n_l):
+        run[lane] = dist[a, lane]
+    for i in range(lo_c, hi_c):
+        f = ch_f[i]
+        for lane in range(n_l):
+            run[lane] = run[lane] + f
+            fwd[i - lo_c, lane] = run[lane]
+    for lane in range(n_l):
+        run[lane] = dist[b, lane] if b >= 0 else np.inf
+    for i in range(hi_c - 1, lo_c - 1, -1):
+        r = ch_r[i]
+        for lane in range(n_l):
+            run[lane] = run[lane] + r
+        v = ch_node[i]
+        if b_ptr[v + 1] == b_ptr[v]:
+            continue
+        for lane in range(n_l):
+            d = fwd[i - lo_c, lane] if fwd[i - lo_c, lane] < run[lane] else run[lane]
+            if d <= lane_cut[lane]:
+                _add(counts, d, v, b_ptr, b_idx, b_time, a_ptr, a_time, grp[lane], cutoffs, top)
+
+
+@numba.njit(**_JIT)
+def _count_lanes_chunk(  # noqa: C901, PLR0913 (one loop over the batches)
+    graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, lanes, width, slack
+):
+    core_ptr, core_to, seq_ptr, seq_w, ch_a, _b, ch_ptr, _nodes, _f, _r, end_ptr, end_ch = graph
+    m = len(cutoffs)
+    counts = np.zeros((n_out, m), dtype=np.int32)
+    dist = np.full((n, lanes), np.inf)
+    dirty = np.zeros(n, dtype=np.uint64)
+    qb = np.full(n, -1, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(n, dtype=np.int32)
+    longest = 1
+    for c in range(len(ch_a)):
+        longest = max(longest, ch_ptr[c + 1] - ch_ptr[c])
+    fwd = np.empty((longest, lanes))
+    run = np.empty(lanes)
+    stamp = np.full(len(ch_a), -1, dtype=np.int64)
+    top = cutoffs[m - 1]
+    head = np.full(int(top / width) + 1, -1, dtype=np.int32)
+    pool = np.empty((1024, 2), dtype=np.int32)
+    grp = np.empty(lanes, dtype=np.int64)
+    g = lo
+    batch = 0
+    while g < hi:
+        n_l = 0  # the next groups whose first service is within the largest threshold, one per lane
+        while g < hi and n_l < lanes:
+            if a_time[a_ptr[g]] <= top:
+                grp[n_l] = g
+                n_l += 1
+            g += 1
+        if n_l == 0:
+            break
+        starts = np.empty(n_l, dtype=np.int64)
+        lane_cut = np.empty(n_l)
+        for lane in range(n_l):
+            starts[lane] = a_node[grp[lane]]
+            lane_cut[lane] = top - a_time[a_ptr[grp[lane]]]
+        nt, pool = _lane_search(
+            core_ptr,
+            core_to,
+            seq_ptr,
+            seq_w,
+            starts,
+            lane_cut,
+            width,
+            slack,
+            dist,
+            dirty,
+            qb,
+            seen,
+            touched,
+            head,
+            pool,
+        )
+        for i in range(nt):
+            v = touched[i]
+            if b_ptr[v + 1] > b_ptr[v]:
+                for lane in range(n_l):
+                    if dist[v, lane] < np.inf:
+                        _add(counts, dist[v, lane], v, b_ptr, b_idx, b_time, a_ptr, a_time, grp[lane], cutoffs, top)
+        # interior nodes holding origins, read off the chains that end at a touched node, once each
+        for i0 in range(nt):
+            for pc in range(end_ptr[touched[i0]], end_ptr[touched[i0] + 1]):
+                c = end_ch[pc]
+                if stamp[c] == batch:
+                    continue
+                stamp[c] = batch
+                _count_chain(
+                    counts, c, dist, n_l, lane_cut, grp, fwd, run, graph, b_ptr, b_idx, b_time, a_ptr, a_time, cutoffs
+                )
+        for i in range(nt):
+            v = touched[i]
+            dist[v, :] = np.inf
+            dirty[v] = 0
+            qb[v] = -1
+            seen[v] = False
+        batch += 1
+    return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def count_pairs_lanes(
+    graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, n_chunks, lanes, width, slack
+):  # noqa: PLR0913
+    """Return, per origin, how many services lie within each cutoff (sorted ascending).
+
+    Same inputs and result as `equimap.network._counts.count_pairs_contracted`, with the searches
+    from `lanes` consecutive start nodes run side by side (`_lane_search`); `slack` is how many
+    buckets past the current one a node's improved lanes are scanned early.
+    """
+    n_grp = len(a_node)
+    m = len(cutoffs)
+    parts = np.zeros((n_chunks, n_out, m), dtype=np.int32)
+    for c in numba.prange(n_chunks):
+        lo = c * n_grp // n_chunks
+        hi = (c + 1) * n_grp // n_chunks
+        parts[c] = _count_lanes_chunk(
+            graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, lanes, width, slack
+        )
+    out = np.zeros((n_out, m), dtype=np.int32)
+    for c in range(n_chunks):
+        out += parts[c]
+    for j in range(1, m):  # each pair was counted at its smallest threshold only
+        out[:, j] += out[:, j - 1]
+    return out
