@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import networkx as nx
 import numpy as np
@@ -30,8 +32,12 @@ from equimap.network.graph import Network
 from equimap.network.layout import build_layout
 
 
-def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
-    """Assert that two graphs have the same nodes and edges, in the same order, with the same attributes."""
+def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph, *, created_apart: bool = False) -> None:
+    """Assert that two graphs have the same nodes and edges, in the same order, with the same attributes.
+
+    With `created_apart`, the graph attribute `created_date` (the time osmnx stamps a new graph with,
+    to the second) may differ; both graphs must still have one, and every other graph attribute must be equal.
+    """
     assert list(a.nodes(data=True)) == list(b.nodes(data=True)), "the nodes differ"
     ea, eb = list(a.edges(keys=True, data=True)), list(b.edges(keys=True, data=True))
     assert [e[:3] for e in ea] == [e[:3] for e in eb], "the edges differ"
@@ -44,7 +50,42 @@ def same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
             else:
                 same = x == y and type(x) is type(y)
             assert same, f"edge {(u, v, k)}: {name} {x!r} against {y!r}"
-    assert a.graph == b.graph, "the graph attributes differ"
+    if created_apart:
+        assert "created_date" in a.graph and "created_date" in b.graph, "a graph has no `created_date`"
+        a_graph = {k: x for k, x in a.graph.items() if k != "created_date"}
+        b_graph = {k: x for k, x in b.graph.items() if k != "created_date"}
+        assert a_graph == b_graph, "the graph attributes differ"
+    else:
+        assert a.graph == b.graph, "the graph attributes differ"
+
+
+def osmnx_xml_graph(
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    node_lonlat: Mapping[int, tuple[float, float]],
+    *,
+    bidirectional: bool,
+) -> nx.MultiDiGraph:
+    """Return osmnx's unsimplified graph of the ways: written to OSM XML, read back by ``graph_from_xml``.
+
+    The way equimap built its street graphs before `equimap.network.osm_graph` (the reference it is
+    checked against): every node with 7-decimal coordinates and no tags, every way with its tags.
+    """
+    import osmnx as ox
+
+    used = sorted({r for _, refs, _ in ways for r in refs})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ways.osm"
+        with path.open("w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="equimap">\n')
+            for nid in used:
+                lon, lat = node_lonlat[nid]
+                f.write(f'<node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
+            for wid, refs, tags in ways:
+                nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+                tg = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+                f.write(f'<way id="{wid}">{nds}{tg}</way>\n')
+            f.write("</osm>\n")
+        return ox.graph_from_xml(path, bidirectional=bidirectional, simplify=False, retain_all=True)
 
 
 def _simplify_rows(region, runs: int) -> dict[str, dict[str, float]]:
