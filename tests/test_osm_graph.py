@@ -130,3 +130,11 @@ def test_malta_part_equals_osmnx():
         g = _assert_same(_mode_ways(extract, mode), extract.node_lonlat, bidirectional=(mode == "walk"))
         assert g.number_of_nodes() > 10_000
         assert any(d["oneway"] for _, _, d in g.edges(data=True)) == (mode == "drive")
+
+
+def test_hand_ways__a_control_character_is_kept():
+    ways = [(1, [1, 2], {"highway": "path", "name": "a\x01b"})]
+    lonlat = {1: (14.5, 35.9), 2: (14.51, 35.91)}
+    assert graph_from_ways(ways, lonlat, bidirectional=True).edges[1, 2, 0]["name"] == "a\x01b"
+    with pytest.raises(Exception, match="not well-formed"):  # XML 1.0 cannot hold it: the old round trip failed
+        osmnx_xml_graph(ways, lonlat, bidirectional=True)

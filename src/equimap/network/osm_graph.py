@@ -3,16 +3,16 @@
 `graph_from_ways` returns the `nx.MultiDiGraph` that writing the ways and their nodes to an OSM XML
 file and reading it back with osmnx 2's ``graph_from_xml(..., simplify=False, retain_all=True)``
 returns, without the file: the same nodes and edges in the same order, with the same keys,
-attributes (in the same order, of the same types) and graph attributes. The round trip wrote
-coordinates with 7 decimals, so the nodes keep that rounding. Malta's three modes took 46 % of
-its cold preparation through the file (docs/scaling.md).
+attributes (in the same order, of the same types) and graph attributes, but for the time of
+creation (`created_date`). The round trip wrote coordinates with 7 decimals, so the nodes keep that
+rounding. Malta's three modes took 46 % of its cold preparation through the file (docs/scaling.md).
 
 What osmnx does, and is done here the same way:
 
 - nodes are the ways' nodes, by increasing id, each with ``y`` (latitude) then ``x`` (longitude);
 - each way becomes a path: its consecutive repeated nodes merged, its `osmid` (the way id), the
-  tags of ``osmnx.settings.useful_tags_way`` in that list's order, then `oneway` (a bool) and
-  `reversed`;
+  tags of ``osmnx.settings.useful_tags_way`` in that list's order, then `oneway` (a bool, in the
+  tag's place when the way has one) and `reversed`;
 - a way is one-way when ``oneway`` is ``yes``, ``true``, ``1``, ``-1``, ``reverse``, ``T`` or
   ``F``, or when ``junction=roundabout``, unless the graph is `bidirectional` (walking);
   ``-1``, ``reverse`` and ``T`` run against the node order, so the path is reversed;
@@ -20,9 +20,12 @@ What osmnx does, and is done here the same way:
   (``reversed=True``); parallel edges take keys 0, 1, ...;
 - each edge's `length` (m, a numpy float) is the great-circle distance between its nodes
   (``osmnx.distance.great_circle``, the same haversine on the same arrays, bit for bit);
-- a later way with the id of an earlier one replaces it, in the earlier one's place (its nodes stay).
+- a later way with the id of an earlier one replaces it, in the earlier one's place (its nodes stay);
+- ``osmnx.settings.all_oneway`` and ``default_crs`` are read when the graph is built.
 
-One difference: no ways give an empty graph, where osmnx raises ``InsufficientResponseError``.
+Two differences, where the round trip failed: no ways give an empty graph (osmnx raises
+``InsufficientResponseError``), and a tag value with a character XML 1.0 cannot hold (a control
+character) is kept as it is (the file could not be read back).
 """
 
 from __future__ import annotations
