@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import tempfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import networkx as nx
@@ -28,6 +26,7 @@ from scipy.spatial import cKDTree
 from equimap import settings
 from equimap._errors import DataError
 from equimap.network.npzfile import mapped_npz
+from equimap.network.osm_graph import graph_from_ways
 from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
 from equimap.network.simplify import simplify_in_place
 from equimap.region.osm import OsmExtract
@@ -404,18 +403,16 @@ SIMPLIFY_AGGS = {"length": sum, "delay_s": sum}
 def street_graph(extract: OsmExtract, *, mode: Mode, profile: Profile) -> nx.MultiDiGraph:
     """Return the unsimplified osmnx graph of the extract's `mode` streets, each edge's `delay_s` set.
 
-    The first step of `build_network`: the ways `mode` may use, read by osmnx (``graph_from_xml``,
-    every component kept), and the profile's delay of the node each edge enters (`_add_node_delays`).
+    The first step of `build_network`: the ways `mode` may use, as the graph osmnx's ``graph_from_xml``
+    reads from them (every component kept; `equimap.network.osm_graph.graph_from_ways` builds it in memory,
+    without the OSM XML file), and the profile's delay of the node each edge enters (`_add_node_delays`).
     """
     rural_kmh = profile.drive_speeds(urban=False)
     ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=rural_kmh)]
     if not ways:
         msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
         raise DataError(msg)
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / f"{mode}.osm"
-        _write_osm_xml(xml, ways, extract.node_lonlat)
-        graph = ox.graph_from_xml(xml, bidirectional=(mode == "walk"), simplify=False, retain_all=True)
+    graph = graph_from_ways(ways, extract.node_lonlat, bidirectional=(mode == "walk"))
     _add_node_delays(graph, profile.delays(mode), extract.signal_nodes, extract.crossing_nodes)
     return graph
 
@@ -535,20 +532,3 @@ def _add_drive_speeds(graph: nx.MultiDiGraph, profile: Profile, *, crs: str, urb
         table, fb = (urban_kmh, fb_urban) if in_town else (rural_kmh, fb_rural)
         d["speed_kph"] = table.get(hw, fb)
         d["urban"] = bool(in_town)
-
-
-def _write_osm_xml(
-    path: Path, ways: list[tuple[int, list[int], dict[str, str]]], lonlat: Mapping[int, tuple[float, float]]
-) -> None:
-    """Write ways and their nodes as OSM XML, the format osmnx reads offline."""
-    used = sorted({r for _, refs, _ in ways for r in refs})
-    with path.open("w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="equimap">\n')
-        for nid in used:
-            lon, lat = lonlat[nid]
-            f.write(f'<node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
-        for wid, refs, tags in ways:
-            nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-            tg = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
-            f.write(f'<way id="{wid}">{nds}{tg}</way>\n')
-        f.write("</osm>\n")
