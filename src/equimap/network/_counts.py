@@ -389,7 +389,7 @@ def _core_search_buckets(core_ptr, core_to, seq_ptr, seq_w, start, cutoff, width
     return nt, pool
 
 
-@numba.njit(**_JIT)
+@numba.njit(inline="always", **_JIT)
 def _add(counts, d_node, v, o_ptr, o_idx, o_time, a_ptr, a_time, g, cutoffs, top):
     """Count the pairs (origin at node v at time `d_node`, service of group g), today's sums, each at its smallest threshold."""
     m = len(cutoffs)

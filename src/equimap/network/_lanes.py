@@ -40,7 +40,7 @@ _JIT = {"cache": True, "nogil": True}
 MAX_LANES = 64
 
 
-@numba.njit(**_JIT)
+@numba.njit(inline="always", **_JIT)
 def _enqueue(v, bv, qb, head, pool, used):
     """Put node v in bucket bv (its older entry, if any, is skipped when popped); return (pool, used)."""
     if used == len(pool):
@@ -56,12 +56,13 @@ def _enqueue(v, bv, qb, head, pool, used):
 
 @numba.njit(**_JIT)
 def _lane_search(  # noqa: C901, PLR0913 (one hot loop)
-    core_ptr, core_to, seq_ptr, seq_w, starts, lane_cut, width, slack, dist, dirty, qb, seen, touched, head, pool
+    core_ptr, core_to, seq_ptr, seq_w, starts, lane_cut, width, slack, dist, dirty, qb, touched, head, pool
 ):
     """Bounded searches from ``starts[l]`` (time 0) in lane l, side by side; return (touched count, pool).
 
-    `dist` (nodes x lanes, all inf), `dirty` (0), `qb` (-1) and `seen` (False) are left set on the
-    touched nodes, `touched[:count]`, for the caller to read and reset.
+    `dist` (nodes x lanes, all inf), `dirty` (0) and `qb` (-2: not touched; -1: touched, not queued;
+    else the node's bucket) are left set on the touched nodes, `touched[:count]`, for the caller to
+    read and reset.
     """
     n_lanes = len(starts)
     go_lane = np.empty(n_lanes, dtype=np.int64)
@@ -70,8 +71,8 @@ def _lane_search(  # noqa: C901, PLR0913 (one hot loop)
     used = 0
     for lane in range(n_lanes):
         s = starts[lane]
-        if not seen[s]:
-            seen[s] = True
+        if qb[s] == -2:
+            qb[s] = -1
             touched[nt] = s
             nt += 1
         dist[s, lane] = 0.0
@@ -116,8 +117,8 @@ def _lane_search(  # noqa: C901, PLR0913 (one hot loop)
                     for q in range(q0, q1):
                         nd = nd + seq_w[q]
                     if nd <= lane_cut[lane] and nd < dist[v, lane]:
-                        if not seen[v]:
-                            seen[v] = True
+                        if qb[v] == -2:
+                            qb[v] = -1
                             touched[nt] = v
                             nt += 1
                         dist[v, lane] = nd
@@ -128,7 +129,7 @@ def _lane_search(  # noqa: C901, PLR0913 (one hot loop)
     return nt, pool
 
 
-@numba.njit(**_JIT)
+@numba.njit(inline="always", **_JIT)
 def _count_chain(counts, c, dist, n_l, lane_cut, grp, fwd, run, graph, b_ptr, b_idx, b_time, a_ptr, a_time, cutoffs):  # noqa: PLR0913
     """Count the pairs on chain c's interior nodes: each the smaller running sum from either end, lane by lane."""
     ch_a, ch_b, ch_ptr, ch_node, ch_f, ch_r = graph[4], graph[5], graph[6], graph[7], graph[8], graph[9]
@@ -159,15 +160,15 @@ def _count_chain(counts, c, dist, n_l, lane_cut, grp, fwd, run, graph, b_ptr, b_
 
 @numba.njit(**_JIT)
 def _count_lanes_chunk(  # noqa: C901, PLR0913 (one loop over the batches)
-    graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, lanes, width, slack
+    graph, orig, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, lo, hi, lanes, width, slack
 ):
     core_ptr, core_to, seq_ptr, seq_w, ch_a, _b, ch_ptr, _nodes, _f, _r, end_ptr, end_ch = graph
+    n = len(orig)
     m = len(cutoffs)
     counts = np.zeros((n_out, m), dtype=np.int32)
     dist = np.full((n, lanes), np.inf)
     dirty = np.zeros(n, dtype=np.uint64)
-    qb = np.full(n, -1, dtype=np.int64)
-    seen = np.zeros(n, dtype=np.bool_)
+    qb = np.full(n, -2, dtype=np.int32)
     touched = np.empty(n, dtype=np.int32)
     longest = 1
     for c in range(len(ch_a)):
@@ -207,17 +208,17 @@ def _count_lanes_chunk(  # noqa: C901, PLR0913 (one loop over the batches)
             dist,
             dirty,
             qb,
-            seen,
             touched,
             head,
             pool,
         )
         for i in range(nt):
             v = touched[i]
-            if b_ptr[v + 1] > b_ptr[v]:
+            ov = orig[v]
+            if b_ptr[ov + 1] > b_ptr[ov]:
                 for lane in range(n_l):
                     if dist[v, lane] < np.inf:
-                        _add(counts, dist[v, lane], v, b_ptr, b_idx, b_time, a_ptr, a_time, grp[lane], cutoffs, top)
+                        _add(counts, dist[v, lane], ov, b_ptr, b_idx, b_time, a_ptr, a_time, grp[lane], cutoffs, top)
         # interior nodes holding origins, read off the chains that end at a touched node, once each
         for i0 in range(nt):
             for pc in range(end_ptr[touched[i0]], end_ptr[touched[i0] + 1]):
@@ -230,12 +231,56 @@ def _count_lanes_chunk(  # noqa: C901, PLR0913 (one loop over the batches)
                 )
         for i in range(nt):
             v = touched[i]
-            dist[v, :] = np.inf
+            for lane in range(n_l):
+                dist[v, lane] = np.inf
             dirty[v] = 0
-            qb[v] = -1
-            seen[v] = False
+            qb[v] = -2
         batch += 1
     return counts
+
+
+@numba.njit(**_JIT)
+def _compact(graph, a_node, n):
+    """Return the contracted graph with its core nodes numbered 0, 1, ... in their order, the old number of each, and the starts."""
+    core_ptr, core_to, seq_ptr, seq_w, ch_a, ch_b, ch_ptr, ch_node, ch_f, ch_r, end_ptr, end_ch = graph
+    keep = np.zeros(n, dtype=np.bool_)
+    for u in range(n):
+        if core_ptr[u + 1] > core_ptr[u] or end_ptr[u + 1] > end_ptr[u]:
+            keep[u] = True
+    for e in range(len(core_to)):
+        keep[core_to[e]] = True
+    for g in range(len(a_node)):
+        keep[a_node[g]] = True
+    cid = np.full(n, -1, dtype=np.int32)
+    orig = np.empty(n, dtype=np.int64)
+    k = 0
+    for u in range(n):
+        if keep[u]:
+            cid[u] = k
+            orig[k] = u
+            k += 1
+    orig = orig[:k].copy()
+    # a node that is not kept has no arcs and ends no chain: the arcs and chains keep their order
+    new_ptr = np.empty(k + 1, dtype=np.int64)
+    new_end = np.empty(k + 1, dtype=np.int64)
+    for i in range(k):
+        new_ptr[i] = core_ptr[orig[i]]
+        new_end[i] = end_ptr[orig[i]]
+    new_ptr[k] = core_ptr[n]
+    new_end[k] = end_ptr[n]
+    new_to = np.empty(len(core_to), dtype=np.int32)
+    for e in range(len(core_to)):
+        new_to[e] = cid[core_to[e]]
+    new_a = np.empty(len(ch_a), dtype=np.int32)
+    new_b = np.empty(len(ch_b), dtype=np.int32)
+    for c in range(len(ch_a)):
+        new_a[c] = cid[ch_a[c]]
+        new_b[c] = cid[ch_b[c]] if ch_b[c] >= 0 else -1
+    starts = np.empty(len(a_node), dtype=np.int32)
+    for g in range(len(a_node)):
+        starts[g] = cid[a_node[g]]
+    compact = (new_ptr, new_to, seq_ptr, seq_w, new_a, new_b, ch_ptr, ch_node, ch_f, ch_r, new_end, end_ch)
+    return compact, orig, starts
 
 
 @numba.njit(parallel=True, cache=True)
@@ -245,9 +290,11 @@ def count_pairs_lanes(
     """Return, per origin, how many services lie within each cutoff (sorted ascending).
 
     Same inputs and result as `equimap.network._counts.count_pairs_contracted`, with the searches
-    from `lanes` consecutive start nodes run side by side (`_lane_search`); `slack` is how many
-    buckets past the current one a node's improved lanes are scanned early.
+    from `lanes` consecutive start nodes run side by side (`_lane_search`) on the core nodes alone,
+    renumbered (`_compact`: the lanes' rows of times stay small); `slack` is how many buckets past
+    the current one a node's improved lanes are scanned early.
     """
+    compact, orig, starts = _compact(graph, a_node, n)
     n_grp = len(a_node)
     m = len(cutoffs)
     parts = np.zeros((n_chunks, n_out, m), dtype=np.int32)
@@ -255,7 +302,7 @@ def count_pairs_lanes(
         lo = c * n_grp // n_chunks
         hi = (c + 1) * n_grp // n_chunks
         parts[c] = _count_lanes_chunk(
-            graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, lanes, width, slack
+            compact, orig, starts, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, lo, hi, lanes, width, slack
         )
     out = np.zeros((n_out, m), dtype=np.int32)
     for c in range(n_chunks):
