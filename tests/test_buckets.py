@@ -166,3 +166,78 @@ def test_malta_bucket_queue_equals_the_heap_and_networkx(malta, mode: str) -> No
     has = o_node >= 0
     want = np.array([d.get(int(v), np.inf) for v in o_node[has]]) + o_t[has]
     np.testing.assert_allclose(got[has, 0], want, atol=1e-6)
+
+
+def _csr(edges: list[tuple[int, int, float]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (indptr, indices, weights) of the arcs u -> v as the kernels scan them."""
+    u, v, w = (np.array(c) for c in zip(*edges, strict=True))
+    order = np.argsort(u, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+    return indptr, v[order].astype(np.int32), w[order].astype(float)
+
+
+def _k_least_by_source(csr, src: np.ndarray, st: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return each node's k least (time, source) over the sources searched one at a time, padded with (inf, -1)."""
+    max_w = float(csr[2].max())
+    per = np.array(
+        [_buckets.nearest1(*csr, src[i : i + 1], st[i : i + 1], np.inf, 1.0, max_w)[0] for i in range(len(src))]
+    )
+    n = per.shape[1]
+    dist, lab = np.full((n, k), np.inf), np.full((n, k), -1, dtype=np.int32)
+    for v in range(n):
+        labels = sorted((per[i, v], i) for i in range(len(src)) if np.isfinite(per[i, v]))[:k]
+        for j, (t, i) in enumerate(labels):
+            dist[v, j], lab[v, j] = t, i
+    return dist, lab
+
+
+def _assert_k_nearest(csr, src, st, k: int, widths=(1e-3, 1.0, 1e4)) -> None:
+    want = _k_least_by_source(csr, np.asarray(src), np.asarray(st, float), k)
+    max_w = float(csr[2].max())
+    for width in widths:
+        got = _buckets.k_nearest(*csr, np.asarray(src), np.asarray(st, float), k, np.inf, width, max_w)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), width
+
+
+def test_k_nearest__a_node_whose_labels_span_several_buckets() -> None:
+    # node 0 holds three sources at 0, 10 and 20 s, then a path 0 -> 1 -> 2 -> 3 with a shortcut 0 -> 3
+    csr = _csr([(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (0, 3, 2.5)], 4)
+    _assert_k_nearest(csr, [0, 0, 0], [0.0, 10.0, 20.0], 3)
+    _assert_k_nearest(csr, [0, 0, 0], [20.0, 10.0, 0.0], 2)
+
+
+def test_k_nearest__a_label_evicted_before_it_is_offered() -> None:
+    # sources 0..4 at nodes 0..4, all one arc from node 5 (one bucket at the widest width, taken
+    # last in first out: the worst label comes first and is pushed out while still dirty), then 5 -> 6
+    edges = [(i, 5, 1.0) for i in range(5)] + [(5, 6, 1.0), (6, 5, 1.0)]
+    csr = _csr(edges, 7)
+    _assert_k_nearest(csr, np.arange(5), [4.0, 3.0, 2.0, 1.0, 0.0], 2)
+    _assert_k_nearest(csr, np.arange(5), [0.0, 1.0, 2.0, 3.0, 4.0], 2)
+
+
+def test_k_nearest__many_sources_on_one_node_with_ties() -> None:
+    csr = _csr([(0, 1, 2.0), (1, 2, 0.0), (2, 1, 0.0), (1, 0, 2.0)], 3)
+    st = [5.0, 1.0, 1.0, 3.0, 0.5, 1.0, 9.0, 0.5]
+    for k in (1, 2, 3, 5):
+        _assert_k_nearest(csr, [0] * len(st), st, k)
+
+
+def test_k_nearest__more_slots_than_sources() -> None:
+    csr = _csr([(0, 1, 3.0), (1, 2, 3.0), (2, 0, 3.0)], 4)  # node 3 is never reached
+    _assert_k_nearest(csr, [0, 2], [0.0, 1.0], 5)
+    dist, lab = _buckets.k_nearest(*csr, np.array([0]), np.array([np.inf]), 2, np.inf, 1.0, 3.0)
+    assert np.isinf(dist).all() and (lab == -1).all()  # a source with no time reaches nothing
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_k_nearest__random_graphs_against_one_search_per_source(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = 60, 240
+    w = rng.integers(0, 8, m).astype(float)  # whole seconds: many exact ties
+    edges = list(zip(rng.integers(0, n, m).tolist(), rng.integers(0, n, m).tolist(), w.tolist(), strict=True))
+    csr = _csr(edges, n)
+    src = rng.integers(0, n, 12)  # some nodes hold several sources
+    st = rng.integers(0, 5, 12).astype(float)
+    for k in (2, 3, 6, 20):
+        _assert_k_nearest(csr, src, st, k, widths=(0.3, 2.0, 50.0))
