@@ -210,3 +210,24 @@ def test_travel_settings__unknown_snap_rule_is_one_sentence():
 
     with pytest.raises(DataError, match=r"Unknown snapping rule `edges`; choose one of \['edge', 'node'\]\."):
         dataclasses.replace(TravelSettings.from_settings(), snap="edges")
+
+
+def test_join_points__positions_given_once_give_the_same_split():
+    """Origins' positions kept with their snap (as `Prepared` does) give the very network computed afresh."""
+    from equimap.network.snapping import point_positions
+
+    net = _net(bend=True)
+    o = snap_to_edges(net, np.array([300.0, 900.0, 5e6]), np.array([-320.0, 40.0, 0.0]), min_component_nodes=0)
+    s = snap_to_edges(net, np.array([1000.0, 500.0]), np.array([250.0, -310.0]), min_component_nodes=0)
+    kept = (*o, *point_positions(net, o[0], o[1]))
+    a, [(sa, ta), (oa, toa)] = join_points(net, [s, o])
+    b, [(sb, tb), (ob, tob)] = join_points(net, [s, kept])
+    for f in dataclasses.fields(Network):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+    for x, y in ((sa, sb), (ta, tb), (oa, ob), (toa, tob)):
+        np.testing.assert_array_equal(x, y)
+    # on the bent edge, the point sits on the shape (y = -300), not on the straight line between its ends
+    px, py = point_positions(net, o[0], o[1])
+    assert py[0] == pytest.approx(-300.0) and np.isnan(px[2]) == (o[0][2] < 0)

@@ -82,7 +82,8 @@ class SearchLayout:
 
 
 def _csr(n: int, frm: np.ndarray, to: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    order = np.lexsort((to, frm))
+    # by tail, then head, parallel arcs in their order: lexsort's order, with one stable sort of one key
+    order = np.argsort(frm.astype(np.int64) * max(n, 1) + to, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(frm, minlength=n), out=indptr[1:])
     return indptr, to[order].astype(np.int32), w[order].astype(np.float64)

@@ -46,7 +46,7 @@ from equimap.network.routing import (
     parts_table,
     snap_points,
 )
-from equimap.network.snapping import join_points, snap_to_edges
+from equimap.network.snapping import join_points, point_positions, snap_to_edges
 from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
 from equimap.region.manifest import Region, load_region
@@ -197,7 +197,9 @@ class Prepared:
                     min_component_nodes=self.travel.min_component_nodes,
                 )
                 off = o["node"].to_numpy() < 0
-                self._memo[key] = (np.where(off, -1, edge), frac, np.where(off, np.inf, dist))
+                edge = np.where(off, -1, edge)
+                # with their positions on the edges: the origins are inserted again for every category
+                self._memo[key] = (edge, frac, np.where(off, np.inf, dist), *point_positions(net, edge, frac))
         s_snap = snap_to_edges(
             net,
             services.geometry.x.to_numpy(),

@@ -109,14 +109,17 @@ def twin_edges(net: Network) -> np.ndarray:
     return net._cache["twins"]
 
 
-def split_at_points(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[Network, np.ndarray]:
+def split_at_points(
+    net: Network, edge: np.ndarray, frac: np.ndarray, *, xy: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[Network, np.ndarray]:
     """Return the network with each point inserted as a node on its edge, and each point's node (-1 if off).
 
     Point i (with ``edge[i] >= 0``) becomes node ``net.n_nodes + i`` at the position
-    `frac` along its edge's shape. The edge, and its twin in the other direction
-    (`twin_edges`), are replaced by pieces between consecutive points whose times and
-    lengths are the edge's, in proportion to the fraction of the shape they cover. The
-    result is a transient network for one query (no shapes, not meant to be saved).
+    `frac` along its edge's shape (`point_positions`, or `xy` when given: the points' x and y
+    from it, computed once for points that are inserted again and again). The edge, and its
+    twin in the other direction (`twin_edges`), are replaced by pieces between consecutive
+    points whose times and lengths are the edge's, in proportion to the fraction of the shape
+    they cover. The result is a transient network for one query (no shapes, not meant to be saved).
     """
     edge = np.asarray(edge, dtype=np.int64)
     frac = np.asarray(frac, dtype=float)
@@ -144,12 +147,9 @@ def split_at_points(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[N
     piece_v = np.concatenate([p, net.edge_v[e[last]]])
     keep = np.ones(net.n_edges, dtype=bool)
     keep[np.unique(e)] = False
-    x, y = _positions(net, edge[on], frac[on])
+    px, py = point_positions(net, edge, frac) if xy is None else xy
     ferry = None if net.edge_ferry is None else np.concatenate([net.edge_ferry[keep], np.zeros(len(piece_e), bool)])
     n_pts = len(edge)
-    px = np.full(n_pts, np.nan)
-    py = np.full(n_pts, np.nan)
-    px[on], py[on] = x, y
     split = Network(
         mode=net.mode,
         crs=net.crs,
@@ -166,6 +166,17 @@ def split_at_points(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[N
     return split, node
 
 
+def point_positions(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the x and y of the points at `frac` along the shapes of edges `edge` (NaN where ``edge < 0``)."""
+    edge = np.asarray(edge, dtype=np.int64)
+    on = np.flatnonzero(edge >= 0)
+    px = np.full(len(edge), np.nan)
+    py = np.full(len(edge), np.nan)
+    if len(on):
+        px[on], py[on] = _positions(net, edge[on], np.asarray(frac, dtype=float)[on])
+    return px, py
+
+
 def _positions(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the coordinates of the points at `frac` along each edge's shape."""
     if net.geom_ptr is None:
@@ -177,22 +188,26 @@ def _positions(net: Network, edge: np.ndarray, frac: np.ndarray) -> tuple[np.nda
 
 def join_points(
     net: Network,
-    snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    snaps: list[tuple[np.ndarray, ...]],
     *,
     walk_speed_kmh: float = settings.WALK_SPEED_KMH,
 ) -> tuple[Network, list[tuple[np.ndarray, np.ndarray]]]:
     """Return the network split at every snapped point, and each point set's nodes and connector times (s).
 
     `snaps` holds one `snap_to_edges` result (edge, fraction, distance) per point set
-    (e.g. services, origins); they are split into one network so that a point of one set
-    reaches a point of another on the same edge directly. A point off the network has
-    node -1 and time inf.
+    (e.g. services, origins), optionally followed by the points' x and y on their edges
+    (`point_positions`, kept by a caller that inserts the same points again and again); they
+    are split into one network so that a point of one set reaches a point of another on the
+    same edge directly. A point off the network has node -1 and time inf.
     """
     sizes = [len(s[0]) for s in snaps]
     edge = np.concatenate([np.asarray(s[0], dtype=np.int64) for s in snaps]) if snaps else np.empty(0, np.int64)
     frac = np.concatenate([np.asarray(s[1], dtype=float) for s in snaps]) if snaps else np.empty(0)
     dist = np.concatenate([np.asarray(s[2], dtype=float) for s in snaps]) if snaps else np.empty(0)
-    split, node = split_at_points(net, edge, frac)
+    xy = [s[3:5] if len(s) >= 5 else point_positions(net, s[0], s[1]) for s in snaps]
+    px = np.concatenate([p[0] for p in xy]) if snaps else np.empty(0)
+    py = np.concatenate([p[1] for p in xy]) if snaps else np.empty(0)
+    split, node = split_at_points(net, edge, frac, xy=(px, py))
     time_s = np.where(node >= 0, dist / (walk_speed_kmh / 3.6), np.inf)
     bounds = np.cumsum([0, *sizes])
     return split, [(node[a:b], time_s[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
