@@ -219,3 +219,15 @@ def test_nearest_times_many_on_malta(malta) -> None:
         s3 = nearest_times(net, every, node, k=3)
         assert np.array_equal(t1, s1[0]) and np.array_equal(i1, s1[1])
         assert np.array_equal(t3, s3[0]) and np.array_equal(i3, s3[1])
+
+
+@pytest.mark.parametrize("bits", [1, 2, 3, 4])
+def test_hilbert_order_walks_the_grid_one_cell_at_a_time(bits):
+    """On a 2**bits square grid of cells, the Hilbert curve visits every cell once, each next to the one before."""
+    side = 2**bits
+    x, y = (a.ravel().astype(float) for a in np.meshgrid(np.arange(side), np.arange(side)))
+    order = hilbert_order(x, y, bits=bits)
+    assert sorted(order.tolist()) == list(range(side * side))
+    steps = np.abs(np.diff(x[order])) + np.abs(np.diff(y[order]))
+    assert (steps == 1).all()
+    assert (x[order[0]], y[order[0]]) == (0.0, 0.0) and (x[order[-1]], y[order[-1]]) == (side - 1.0, 0.0)

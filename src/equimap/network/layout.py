@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from equimap.network.graph import Network
@@ -36,20 +37,28 @@ def hilbert_order(x: np.ndarray, y: np.ndarray, *, bits: int = HILBERT_BITS) -> 
     span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
     xi = np.clip(((x - x.min()) / span * side).astype(np.int64), 0, side)
     yi = np.clip(((y - y.min()) / span * side).astype(np.int64), 0, side)
-    d = np.zeros(len(x), dtype=np.int64)
-    s = 1 << (bits - 1)
-    while s > 0:
-        rx = (xi & s) > 0
-        ry = (yi & s) > 0
-        d += s * s * ((3 * rx) ^ ry)
-        # rotate the quadrant
-        flip = ~ry
-        swap_x = np.where(flip & rx, side - xi, xi)
-        swap_y = np.where(flip & rx, side - yi, yi)
-        xi = np.where(flip, swap_y, swap_x)
-        yi = np.where(flip, swap_x, swap_y)
-        s >>= 1
-    return np.argsort(d, kind="stable")
+    return np.argsort(_hilbert_keys(xi, yi, bits), kind="stable")
+
+
+@numba.njit(cache=True, nogil=True)
+def _hilbert_keys(xi: np.ndarray, yi: np.ndarray, bits: int) -> np.ndarray:
+    """Return each cell's distance along the Hilbert curve of 2**bits cells a side."""
+    side = (1 << bits) - 1
+    d = np.zeros(len(xi), dtype=np.int64)
+    for i in range(len(xi)):
+        x, y, key = xi[i], yi[i], 0
+        s = 1 << (bits - 1)
+        while s > 0:
+            rx = 1 if x & s else 0
+            ry = 1 if y & s else 0
+            key += s * s * ((3 * rx) ^ ry)
+            if ry == 0:  # rotate the quadrant
+                if rx == 1:
+                    x, y = side - x, side - y
+                x, y = y, x
+            s >>= 1
+        d[i] = key
+    return d
 
 
 @dataclass(frozen=True)
