@@ -133,10 +133,8 @@ def nearest_times(
     s_t = np.zeros(len(service_node)) if service_time_s is None else np.asarray(service_time_s, float)
     ok = service_node >= 0
     src = np.flatnonzero(ok)
-    times = np.full((len(origin_node), k), np.inf)
-    ids = np.full((len(origin_node), k), -1, dtype=np.int64)
     if len(src) == 0 or len(origin_node) == 0:
-        return times, ids
+        return np.full((len(origin_node), k), np.inf), np.full((len(origin_node), k), -1, dtype=np.int64)
     lay = search_layout(net)
     args = (lay.rev_indptr, lay.rev_indices, lay.rev_weights, lay.to_new(service_node[src]), s_t[src])
     width = _bucket_width(net, lay.rev_weights)
@@ -150,13 +148,26 @@ def nearest_times(
         dist, lab = _buckets.k_nearest(*args, k, float(cutoff_s), *width)
     else:
         dist, lab = _dijkstra.k_nearest_lean(*args, k, float(cutoff_s))
-    has = origin_node >= 0
-    on = lay.to_new(origin_node[has])
-    times[has] = dist[on] + o_t[has, None]
-    lab_o = lab[on]
-    ids[has] = np.where(lab_o >= 0, src[np.maximum(lab_o, 0)], -1)
-    times[times > cutoff_s] = np.inf
-    ids[~np.isfinite(times)] = -1
+    return _per_origin(dist, lab, lay.rank, origin_node, o_t, src, float(cutoff_s))
+
+
+@numba.njit(cache=True, nogil=True)
+def _per_origin(dist, lab, rank, origin_node, o_t, src, cutoff_s):  # noqa: ANN001, ANN202 (numba)
+    """Return each origin's (times, services): its node's labels plus its own time, cut at `cutoff_s`, in one pass."""
+    n, k = len(origin_node), dist.shape[1]
+    times = np.full((n, k), np.inf)
+    ids = np.full((n, k), -1, dtype=np.int64)
+    for i in range(n):
+        if origin_node[i] < 0:
+            continue
+        v = rank[origin_node[i]]
+        for j in range(k):
+            t = dist[v, j] + o_t[i]
+            if t > cutoff_s:
+                t = np.inf
+            times[i, j] = t  # a NaN time stays NaN, named by no service
+            if np.isfinite(t) and lab[v, j] >= 0:
+                ids[i, j] = src[lab[v, j]]
     return times, ids
 
 
@@ -245,19 +256,10 @@ def nearest_times_many(
         dist, lab = _buckets.k_nearest_many(*args, k, float(cutoff_s), *width)
     else:
         dist, lab = _dijkstra.k_nearest_many(*args, k, float(cutoff_s))
-    has = origin_node >= 0
-    on = lay.to_new(origin_node[has])
-    for g, src in enumerate(srcs):
-        times = np.full((len(origin_node), k), np.inf)
-        ids = np.full((len(origin_node), k), -1, dtype=np.int64)
-        if len(src):
-            times[has] = dist[g][on] + o_t[has, None]
-            lab_o = lab[g][on]
-            ids[has] = np.where(lab_o >= 0, src[np.maximum(lab_o, 0)], -1)
-            times[times > cutoff_s] = np.inf
-            ids[~np.isfinite(times)] = -1
-        out.append((times, ids))
-    return out
+    # a set with no service on the network has no labels: every time inf, every service -1
+    return [
+        _per_origin(dist[g], lab[g], lay.rank, origin_node, o_t, src, float(cutoff_s)) for g, src in enumerate(srcs)
+    ]
 
 
 def count_within(
