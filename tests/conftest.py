@@ -16,7 +16,7 @@ os.environ.setdefault("EQUIMAP_CACHE_DIR", str(Path(__file__).resolve().parent.p
 
 
 #: Fixtures that prepare (or read) the real Malta region: a test using one, even through another fixture, is `malta`.
-MALTA_FIXTURES = frozenset({"malta", "malta_bundle"})
+MALTA_FIXTURES = frozenset({"malta", "malta_bundle", "malta_part_extract"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,6 +32,15 @@ def malta():
     from equimap.network.prepare import prepare_region
 
     return prepare_region("malta")
+
+
+@pytest.fixture(scope="session")
+def malta_part_extract():
+    """The OSM extract of a real part of Malta, Valletta to Birkirkara, read once per session from the bundled PBF."""
+    from equimap.region.manifest import load_region
+    from equimap.region.osm import read_osm
+
+    return read_osm(load_region("malta").osm_path, bbox=(14.44, 35.86, 14.53, 35.92))
 
 
 @pytest.fixture(scope="session")

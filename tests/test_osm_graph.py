@@ -120,12 +120,8 @@ def test_tiny_region_equals_osmnx_and_builds_the_same_network(tmp_path, monkeypa
     assert_same_network(new, old)
 
 
-@pytest.mark.malta
-def test_malta_part_equals_osmnx():
-    from equimap.region.manifest import load_region
-
-    region = load_region("malta")
-    extract = read_osm(region.osm_path, bbox=(14.44, 35.86, 14.53, 35.92))  # Valletta to Birkirkara
+def test_malta_part_equals_osmnx(malta_part_extract):
+    extract = malta_part_extract  # Valletta to Birkirkara
     for mode in ("walk", "drive"):
         g = _assert_same(_mode_ways(extract, mode), extract.node_lonlat, bidirectional=(mode == "walk"))
         assert g.number_of_nodes() > 10_000

@@ -474,9 +474,18 @@ def count_pairs_contracted(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, 
         lo = c * n_grp // n_chunks
         hi = (c + 1) * n_grp // n_chunks
         parts[c] = _count_chunk(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n, n_out, lo, hi, width)
-    out = np.zeros((n_out, m), dtype=np.int32)
-    for c in range(n_chunks):
+    return cumulative_total(parts)
+
+
+@numba.njit(**_JIT)
+def cumulative_total(parts):
+    """Return the chunks' counts (chunk x origin x threshold) added up, then summed over the thresholds.
+
+    Each pair was counted at its smallest threshold only, so a running sum gives each threshold's count.
+    """
+    out = np.zeros(parts.shape[1:], dtype=np.int32)
+    for c in range(parts.shape[0]):
         out += parts[c]
-    for j in range(1, m):  # each pair was counted at its smallest threshold only
+    for j in range(1, out.shape[1]):
         out[:, j] += out[:, j - 1]
     return out

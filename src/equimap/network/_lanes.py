@@ -36,7 +36,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from equimap.network._counts import _add
+from equimap.network._counts import _add, cumulative_total
 
 _JIT = {"cache": True, "nogil": True}
 
@@ -284,9 +284,4 @@ def count_pairs_lanes(graph, a_node, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_tim
         parts[c] = _count_lanes_chunk(
             compact, orig, starts, a_ptr, a_time, cutoffs, b_ptr, b_idx, b_time, n_out, lo, hi, lanes, width
         )
-    out = np.zeros((n_out, m), dtype=np.int32)
-    for c in range(n_chunks):
-        out += parts[c]
-    for j in range(1, m):  # each pair was counted at its smallest threshold only
-        out[:, j] += out[:, j - 1]
-    return out
+    return cumulative_total(parts)
