@@ -231,3 +231,24 @@ def test_hilbert_order_walks_the_grid_one_cell_at_a_time(bits):
     steps = np.abs(np.diff(x[order])) + np.abs(np.diff(y[order]))
     assert (steps == 1).all()
     assert (x[order[0]], y[order[0]]) == (0.0, 0.0) and (x[order[-1]], y[order[-1]]) == (side - 1.0, 0.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_csr_order_is_the_stable_sort_by_tail_then_head(seed):
+    """The counting sorts give numpy's stable argsort of (tail, head), parallel arcs and loops included."""
+    from equimap.network.layout import _csr, _csr_order
+
+    rng = np.random.default_rng(seed)
+    n, m = 50, 400
+    frm = rng.integers(0, n, m)
+    to = rng.integers(0, n, m)
+    w = rng.uniform(0, 9, m)
+    indptr, order = _csr_order(n, frm, to)
+    np.testing.assert_array_equal(order, np.argsort(frm * n + to, kind="stable"))
+    np.testing.assert_array_equal(indptr, np.concatenate([[0], np.cumsum(np.bincount(frm, minlength=n))]))
+    ip, idx, wt = _csr(n, frm, to, w)
+    for u in range(n):  # each row holds its arcs' heads and weights, in the order given
+        mine = [(int(b), float(c)) for a, b, c in zip(frm, to, w, strict=True) if a == u]
+        row = slice(ip[u], ip[u + 1])
+        assert sorted(mine, key=lambda e: e[0]) == list(zip(idx[row].tolist(), wt[row].tolist(), strict=True))
+    assert _csr_order(3, np.empty(0, np.int64), np.empty(0, np.int64))[0].tolist() == [0, 0, 0, 0]

@@ -78,6 +78,7 @@ def access_many(
     keys = list(prep.category_keys() if keys is None else keys)
     todo = categories_to_search(prep, mode, keys)
     threads = numba.get_num_threads() if threads is None else max(1, int(threads))
+    held: dict = {}  # every table and its parts, kept for the themes and the return, not read back
     if threads > 1 and len(todo) > 1:
         with ThreadPoolExecutor(threads) as pool:
             pending = iter(todo)
@@ -95,7 +96,7 @@ def access_many(
                 submit()
                 prep._memo[("searched", mode, c)] = fut.result()
                 try:
-                    prep.access(mode, c)
+                    prep._table(mode, c, held)
                 finally:
                     prep._memo.pop(("searched", mode, c), None)
-    return {key: prep.access(mode, key) for key in keys}
+    return {key: prep._table(mode, key, held) for key in keys}

@@ -136,10 +136,12 @@ class Prepared:
 
     def services_for(self, category: str) -> gpd.GeoDataFrame:
         """Return the services of a theme, category or official list (one row per site)."""
-        official = {s.key for s in self.region.services}
-        if category in official:
-            return select_services(self.services, [category])
-        return select_services(self.services, self.taxonomy.keys_for(category))
+        key = ("services_for", category)
+        if key not in self._memo:  # selected once per key; each caller gets its own copy
+            official = {s.key for s in self.region.services}
+            keys = [category] if category in official else self.taxonomy.keys_for(category)
+            self._memo[key] = select_services(self.services, keys)
+        return self._memo[key].copy()
 
     def snap(self, mode: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return each point's nearest node on the `mode` network and its walking time to it (s), with `travel`'s limits.
@@ -311,40 +313,52 @@ class Prepared:
         DataFrame
             Indexed like `origins`; see `equimap.network.routing.access_table` for the columns.
         """
+        if services is None:
+            return self._table(mode, category, {})
         if mode not in self.networks:
             msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
             raise CategoryError(msg)
         path = self.access_file(mode, category, services=services)
-        if services is None and path.exists():
-            return pd.read_parquet(path)
-        if services is not None and ("held_access", path) in self._memo:
+        if ("held_access", path) in self._memo:
             return self._memo[("held_access", path)]
-        if services is not None:
-            net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, services)
-            out = access_table(
-                net,
-                o_node,
-                s_node,
-                origin_time_s=o_t,
-                service_time_s=s_t,
-                service_ids=services["service_id"].to_numpy(),
-                k=self.travel.n_nearest,
-                thresholds_min=self.travel.count_thresholds_min,
-                index=self.origins.index,
-            )
-            self.keep_access(mode, category, services=services, table=out)
-            return out
+        net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, services)
+        out = access_table(
+            net,
+            o_node,
+            s_node,
+            origin_time_s=o_t,
+            service_time_s=s_t,
+            service_ids=services["service_id"].to_numpy(),
+            k=self.travel.n_nearest,
+            thresholds_min=self.travel.count_thresholds_min,
+            index=self.origins.index,
+        )
+        self.keep_access(mode, category, services=services, table=out)
+        return out
+
+    def _table(self, mode: Mode, category: str, held: dict) -> pd.DataFrame:
+        """Return `access` of a key of the region (no `services`), from the cache or computed and written.
+
+        `held` (access file -> (`_access_parts`, table)) keeps what is read or computed here and
+        is looked in first: a theme's categories are then not read back from the disk, and a
+        pass over many keys (`equimap.network.access_pass.access_many`) shares one.
+        """
+        if mode not in self.networks:
+            msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
+            raise CategoryError(msg)
+        path = self.access_file(mode, category)
+        if path in held:
+            return held[path][1]
+        if path.exists():
+            return pd.read_parquet(path)
         same = _same_content(path)
         if same is not None:  # another key with the same sites (a theme of one category, say): computed once
             out = pd.read_parquet(same)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, out.to_parquet)
             return out
-        return parts_table(
-            *self._access_parts(mode, category),
-            thresholds_min=self.travel.count_thresholds_min,
-            index=self.origins.index,
-        )
+        self._access_parts(mode, category, held)
+        return held[path][1]
 
     def theme_parts(self, category: str) -> list[str]:
         """Return the categories whose results give `category`'s (a theme of two or more), else an empty list.
@@ -359,7 +373,7 @@ class Prepared:
         cats = self.taxonomy.keys_for(category)
         return cats if len(cats) > 1 else []
 
-    def _access_parts(self, mode: Mode, category: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _access_parts(self, mode: Mode, category: str, held: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return `equimap.network.routing.access_parts` of a key of the region, cached with its access table.
 
         Read from the cache when both the table (of this key or of another with the same
@@ -368,6 +382,8 @@ class Prepared:
         the nearest-sites file, for a category a theme is derived from).
         """
         path = self.access_file(mode, category)
+        if path in held:
+            return held[path][0]
         near = _near_file(path)
         svc = self.services_for(category)
         svc_ids = svc["service_id"].to_numpy()
@@ -380,11 +396,12 @@ class Prepared:
             ids[pos >= 0] = svc_ids[pos[pos >= 0]]
             table = pd.read_parquet(table_path)
             counts = table[[count_column(t) for t in thresholds]].to_numpy()
+            held[path] = ((times, ids, counts), table)
             return times, ids, counts
         cats = self.theme_parts(category)
         if cats:
             parts = merge_parts(
-                [self._access_parts(mode, c) for c in cats], repeated_counts=self._repeated_counts(mode, cats)
+                [self._access_parts(mode, c, held) for c in cats], repeated_counts=self._repeated_counts(mode, cats)
             )
         else:  # searched here, or its routing inputs and nearest times already (`access_pass.access_many`)
             inputs, nearest = self._memo.pop(("searched", mode, category), (None, None))
@@ -408,6 +425,7 @@ class Prepared:
         if cat is not None and self.theme_parts(cat.theme):  # kept only where a theme is derived from it
             write_atomic(near, lambda p: np.savez(p, times=times, pos=pos))
         write_atomic(path, table.to_parquet)
+        held[path] = (parts, table)
         return parts
 
     def _repeated_counts(self, mode: Mode, categories: list[str]) -> np.ndarray | None:

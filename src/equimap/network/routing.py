@@ -478,13 +478,9 @@ def parts_table(
     n_k = fin.sum(axis=1)
     with np.errstate(invalid="ignore"):
         mean_k = np.where(n_k > 0, np.where(fin, times, 0.0).sum(axis=1) / np.maximum(n_k, 1), np.inf)
-    out = pd.DataFrame(
-        {"time_nearest_s": times[:, 0], "time_mean3_s": mean_k, "n_reached_k": n_k, "nearest_service": ids[:, 0]},
-        index=index,
-    )
-    for j, t in enumerate(sorted(thresholds_min)):
-        out[count_column(t)] = counts[:, j]
-    return out
+    columns = {"time_nearest_s": times[:, 0], "time_mean3_s": mean_k, "n_reached_k": n_k, "nearest_service": ids[:, 0]}
+    columns.update({count_column(t): counts[:, j] for j, t in enumerate(sorted(thresholds_min))})
+    return pd.DataFrame(columns, index=index)
 
 
 def access_table(
