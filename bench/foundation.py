@@ -28,8 +28,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from bench.compare import median_time as _time
 from bench.compare import verdict
+from equimap.network.indicators import access_table
 from equimap.network.prepare import prepare_region
-from equimap.network.routing import access_table, nearest_times, snap_points
+from equimap.network.routing import nearest_times, snap_points
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

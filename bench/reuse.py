@@ -34,8 +34,8 @@ from bench.compare import against
 from equimap.network import routing
 from equimap.network.access_pass import access_many
 from equimap.network.cache import write_atomic
+from equimap.network.indicators import access_table
 from equimap.network.prepare import Prepared, prepare_region
-from equimap.network.routing import access_table
 
 MODES = ("walk", "bike", "drive")
 

@@ -25,8 +25,8 @@ import pandas as pd
 import shapely
 
 from equimap.network.ferries import without_ferries
+from equimap.network.indicators import access_table
 from equimap.network.prepare import Prepared, land_layer, prepare_region
-from equimap.network.routing import access_table
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from equimap.network.graph import Network
-from equimap.network.routing import access_table, count_within, nearest_times, od_pairs, snap_points
+from equimap.network.indicators import access_table
+from equimap.network.routing import count_within, nearest_times, od_pairs, snap_points
 from tests.conftest import grid_graph
 
 

@@ -6,7 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from equimap.network.routing import access_table, snap_points
+from equimap.network.indicators import access_table
+from equimap.network.routing import snap_points
 
 pytestmark = pytest.mark.malta
 

@@ -20,8 +20,9 @@ from shapely.geometry import Point
 
 from equimap.network.cache import TravelSettings
 from equimap.network.graph import Network
+from equimap.network.indicators import access_table, merge_parts
 from equimap.network.prepare import Prepared
-from equimap.network.routing import access_table, count_column, merge_parts
+from equimap.network.routing import count_column
 from equimap.region.manifest import load_region
 from equimap.region.services import Category, Taxonomy
 from tests.conftest import grid_graph

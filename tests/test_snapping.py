@@ -10,7 +10,8 @@ import pytest
 from shapely.geometry import LineString
 
 from equimap.network.graph import Network
-from equimap.network.routing import access_table, nearest_times
+from equimap.network.indicators import access_table
+from equimap.network.routing import nearest_times
 from equimap.network.snapping import join_points, snap_to_edges, split_at_points, twin_edges
 
 WALK_1MS = 3.6  # km/h: connectors walked at 1 m/s, so a metre is a second

@@ -34,18 +34,10 @@ from equimap.network.cache import (
 )
 from equimap.network.ferries import add_ferries
 from equimap.network.graph import Network, build_network
+from equimap.network.indicators import access_parts, access_table, merge_parts, parts_table
 from equimap.network.profile import Profile
 from equimap.network.residents import home_nodes, place_residents
-from equimap.network.routing import (
-    access_parts,
-    access_table,
-    count_column,
-    count_within,
-    merge_parts,
-    nearest_times,
-    parts_table,
-    snap_points,
-)
+from equimap.network.routing import count_column, count_within, nearest_times, snap_points
 from equimap.network.snapping import join_points, point_positions, snap_to_edges
 from equimap.network.urban import urban_cells, urban_test
 from equimap.region.census import load_population, population_columns
@@ -287,7 +279,7 @@ class Prepared:
         everything else it depends on keys the folder it sits in.
 
         No work is done twice: a theme of two or more categories is derived from its
-        categories' results (`theme_parts`, `equimap.network.routing.merge_parts`: the
+        categories' results (`theme_parts`, `equimap.network.indicators.merge_parts`: the
         nearest is the minimum over them, the k nearest are merged with a site in two
         categories kept once, the counts added less those sites), equal to one search
         over the theme's sites; and a key with the same sites as one already cached (a
@@ -311,7 +303,7 @@ class Prepared:
         Returns
         -------
         DataFrame
-            Indexed like `origins`; see `equimap.network.routing.access_table` for the columns.
+            Indexed like `origins`; see `equimap.network.indicators.access_table` for the columns.
         """
         if services is None:
             return self._table(mode, category, {})
@@ -364,7 +356,7 @@ class Prepared:
         """Return the categories whose results give `category`'s (a theme of two or more), else an empty list.
 
         A theme's sites are exactly the union of its categories' (`services_for`), so its
-        access table is derived from theirs (`equimap.network.routing.merge_parts`), not searched again.
+        access table is derived from theirs (`equimap.network.indicators.merge_parts`), not searched again.
         """
         if category in self.taxonomy.categories or category in {s.key for s in self.region.services}:
             return []
@@ -374,7 +366,7 @@ class Prepared:
         return cats if len(cats) > 1 else []
 
     def _access_parts(self, mode: Mode, category: str, held: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return `equimap.network.routing.access_parts` of a key of the region, cached with its access table.
+        """Return `equimap.network.indicators.access_parts` of a key of the region, cached with its access table.
 
         Read from the cache when both the table (of this key or of another with the same
         sites) and the nearest-sites file (keyed on the sites alone) are there; otherwise

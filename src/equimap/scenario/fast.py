@@ -127,7 +127,7 @@ def access_after(prep: Prepared, base: BaseAccess, services: gpd.GeoDataFrame) -
     -------
     pandas.DataFrame
         Equal to ``prep.access(base.mode, base.category, services=services)``: indexed like
-        the origins, columns of `equimap.network.routing.access_table`.
+        the origins, columns of `equimap.network.indicators.access_table`.
     """
     services = services.reset_index(drop=True)
     removed, added, where = _diff(base.services, services)
