@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numba
 import pandas as pd
 
-from equimap.network.prepare import Prepared, _near_file, _same_content
+from equimap.network.prepared import Prepared, _near_file, _same_content
 from equimap.network.routing import nearest_times
 from equimap.settings import Mode
 
