@@ -6,11 +6,13 @@ import dataclasses
 from pathlib import Path
 
 import networkx as nx
+import numba
 import numpy as np
 import pandas as pd
 import pytest
 
-from equimap.network.access_pass import access_many, categories_to_search
+from equimap.network import access_pass
+from equimap.network.access_pass import access_many, categories_to_search, counts_on_workers
 from tests.test_reuse import _hand
 
 
@@ -56,3 +58,14 @@ def test_malta_pass_equals_one_key_at_a_time(malta, tmp_path: Path) -> None:
         got = access_many(many, mode, keys)
         for key in keys:
             pd.testing.assert_frame_equal(got[key], one.access(mode, key), check_exact=True, obj=f"{mode} {key}")
+
+
+@pytest.mark.parametrize("on_workers", [True, False])
+def test_counts_on_the_workers_or_the_calling_thread_give_the_same(tmp_path: Path, monkeypatch, on_workers) -> None:
+    """Both homes of the counts (the workers with OpenMP or TBB, the calling thread with workqueue) give one result."""
+    assert counts_on_workers() is (numba.threading_layer() != "workqueue")
+    monkeypatch.setattr(access_pass, "counts_on_workers", lambda: on_workers)
+    got = access_many(_hand(tmp_path / "a", "edge"), "walk", threads=2)
+    one = _hand(tmp_path / "b", "edge")
+    for key, table in got.items():
+        pd.testing.assert_frame_equal(table, one.access("walk", key), check_exact=True, obj=key)

@@ -3,10 +3,13 @@
 `Prepared.access` computes one key at a time: its category's routing inputs (services
 inserted into the network's edges), the `k` nearest (one search, on one core) and the counts
 within each threshold (searches shared among the cores). `access_many` runs the same steps for
-many keys, with the routing inputs and nearest searches of the categories still to be computed
-on worker threads (the kernels release the GIL), a few categories ahead of the counts, which
-run in the calling thread. Each table is the one `Prepared.access` gives alone, written to the
-same cache file; a theme is still derived from its categories.
+many keys: the searches of the categories still to be computed run on worker threads (the
+kernels release the GIL), a few categories ahead of the calling thread, which turns their
+results into tables and writes them. With numba's OpenMP or TBB threading layer the counts
+run on the workers too (two of their parallel kernels may then run at once); with its
+workqueue layer, which allows one at a time, they run in the calling thread. Each table is the
+one `Prepared.access` gives alone, written to the same cache file; a theme is still derived
+from its categories.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numba
+import numpy as np
 import pandas as pd
 
 from equimap.network.prepared import Prepared, _near_file, _same_content
-from equimap.network.routing import nearest_times
+from equimap.network.routing import count_within, nearest_times
 from equimap.settings import Mode
 
 
@@ -45,12 +49,40 @@ def categories_to_search(prep: Prepared, mode: Mode, keys: Iterable[str]) -> lis
     return out
 
 
-def _search(prep: Prepared, mode: Mode, category: str) -> tuple[tuple, tuple]:
-    """Return a category's routing inputs and its `k` nearest (times, positions)."""
+def _search(prep: Prepared, mode: Mode, category: str, counts: bool) -> tuple:
+    """Return a category's routing inputs, its `k` nearest (times, positions) and its counts (or None)."""
     inputs = prep.routing_inputs(mode, prep.services_for(category))
     net, o_node, o_t, s_node, s_t = inputs
     nearest = nearest_times(net, o_node, s_node, origin_time_s=o_t, service_time_s=s_t, k=prep.travel.n_nearest)
-    return inputs, nearest
+    within = None
+    if counts:
+        within = count_within(
+            net,
+            o_node,
+            s_node,
+            thresholds_s=np.array(sorted(prep.travel.count_thresholds_min), float) * 60,
+            origin_time_s=o_t,
+            service_time_s=s_t,
+        )
+    return inputs, nearest, within
+
+
+@numba.njit(parallel=True, cache=True)
+def _parallel_probe(n: int) -> int:  # pragma: no cover (compiled)
+    total = 0
+    for i in numba.prange(n):
+        total += i
+    return total
+
+
+def counts_on_workers() -> bool:
+    """Return whether numba's threading layer lets two threads run parallel kernels at once (OpenMP, TBB)."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet: the layer is chosen on the first
+        _parallel_probe(2)
+        layer = numba.threading_layer()
+    return layer != "workqueue"
 
 
 def access_many(
@@ -67,8 +99,8 @@ def access_many(
     keys
         Themes, categories or official list keys; default `Prepared.category_keys`.
     threads
-        Worker threads for the routing inputs and nearest searches (default: numba's thread
-        count); 1 runs everything in the calling thread, as `Prepared.access` does.
+        Worker threads for the categories' searches (default: numba's thread count); 1 runs
+        everything in the calling thread, as `Prepared.access` does.
 
     Returns
     -------
@@ -82,14 +114,15 @@ def access_many(
     if threads > 1 and len(todo) > 1:
         with ThreadPoolExecutor(threads) as pool:
             pending = iter(todo)
+            counts = counts_on_workers()
             window: deque[tuple[str, Future]] = deque()
 
             def submit() -> None:
                 c = next(pending, None)
                 if c is not None:
-                    window.append((c, pool.submit(_search, prep, mode, c)))
+                    window.append((c, pool.submit(_search, prep, mode, c, counts)))
 
-            for _ in range(threads + 1):  # a few ahead: the searches of the next ones overlap these counts
+            for _ in range(threads + 1):  # a few ahead: the next ones' searches overlap this one's table
                 submit()
             while window:
                 c, fut = window.popleft()

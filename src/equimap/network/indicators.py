@@ -27,11 +27,13 @@ def access_parts(
     k: int = settings.N_NEAREST,
     thresholds_min: tuple[float, ...] = settings.COUNT_THRESHOLDS_MIN,
     nearest: tuple[np.ndarray, np.ndarray] | None = None,
+    counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return what `access_table` is made of: the `k` nearest times, their sites and the counts.
 
-    `nearest`, when given, is `nearest_times` of the same inputs, already computed (on another
-    thread, say: `equimap.network.access_pass`); it is used as it is.
+    `nearest` and `counts`, when given, are `nearest_times` and `count_within` of the same
+    inputs, already computed (on another thread, say: `equimap.network.access_pass`); they are
+    used as they are.
 
     Returns
     -------
@@ -46,14 +48,15 @@ def access_parts(
             net, origin_node, service_node, origin_time_s=origin_time_s, service_time_s=service_time_s, k=k
         )
     times, pos = nearest
-    counts = count_within(
-        net,
-        origin_node,
-        service_node,
-        thresholds_s=np.array(sorted(thresholds_min), float) * 60,
-        origin_time_s=origin_time_s,
-        service_time_s=service_time_s,
-    )
+    if counts is None:
+        counts = count_within(
+            net,
+            origin_node,
+            service_node,
+            thresholds_s=np.array(sorted(thresholds_min), float) * 60,
+            origin_time_s=origin_time_s,
+            service_time_s=service_time_s,
+        )
     labels = np.asarray(service_ids if service_ids is not None else np.arange(len(service_node)), dtype=object)
     ids = np.full(pos.shape, None, dtype=object)
     hit = pos >= 0

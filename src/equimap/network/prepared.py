@@ -373,7 +373,7 @@ class Prepared:
                 [self._access_parts(mode, c, held) for c in cats], repeated_counts=self._repeated_counts(mode, cats)
             )
         else:  # searched here, or its routing inputs and nearest times already (`access_pass.access_many`)
-            inputs, nearest = self._memo.pop(("searched", mode, category), (None, None))
+            inputs, nearest, counts = self._memo.pop(("searched", mode, category), (None, None, None))
             net, o_node, o_t, s_node, s_t = inputs or self.routing_inputs(mode, svc)
             parts = access_parts(
                 net,
@@ -385,6 +385,7 @@ class Prepared:
                 k=self.travel.n_nearest,
                 thresholds_min=self.travel.count_thresholds_min,
                 nearest=nearest,
+                counts=counts,
             )
         times, ids, _ = parts
         pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape).astype(np.int32)
