@@ -12,7 +12,10 @@ lists) by every mode, from an empty access cache. Passes, alternated in each rou
 - ``threads``: `equimap.network.access_pass.access_many`, the categories' routing inputs and
   nearest searches on worker threads beside the counts, one count search at a time
   (``count_within(method="contracted")``, as at the end of session 6);
-- ``lanes``: the same with the counts' searches run side by side (`equimap.network._lanes`).
+- ``lanes``: the same with the counts' searches run side by side (`equimap.network._lanes`),
+  still in the calling thread (as at the end of session 7);
+- ``workers``: `access_many` as it is: the counts on the worker threads too (where numba's
+  threading layer allows it), the themes from the categories' results held in memory.
 
 All write the same tables; the check at the end says they agree. Run:
 ``nice python -m bench.reuse [--rounds 2]``.
@@ -31,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.compare import against
-from equimap.network import routing
+from equimap.network import access_pass, routing
 from equimap.network.access_pass import access_many
 from equimap.network.cache import write_atomic
 from equimap.network.indicators import access_table
@@ -78,14 +81,16 @@ def threads_pass(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
     return {(mode, key): t for mode in MODES for key, t in access_many(prep, mode).items()}
 
 
-def _with_method(method: str, run, counts: str = "contracted"):  # noqa: ANN001, ANN202 - a pass run with the given kernels
+def _with_method(method: str, run, counts: str = "contracted", *, on_workers: bool = False):  # noqa: ANN001, ANN202 - a pass run with the given kernels
     def go(prep: Prepared) -> dict[tuple[str, str], pd.DataFrame]:
-        old = routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD
+        old = routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD, access_pass.counts_on_workers
         routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD = method, counts
+        if not on_workers:
+            access_pass.counts_on_workers = lambda: False
         try:
             return run(prep)
         finally:
-            routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD = old
+            routing.DEFAULT_NEAREST_METHOD, routing.DEFAULT_COUNT_METHOD, access_pass.counts_on_workers = old
 
     return go
 
@@ -96,6 +101,7 @@ PASSES = {
     "buckets": _with_method("buckets", after_pass),
     "threads": _with_method("buckets", threads_pass),
     "lanes": _with_method("buckets", threads_pass, counts="lanes"),
+    "workers": _with_method("buckets", threads_pass, counts="lanes", on_workers=True),
 }
 
 
@@ -131,7 +137,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             got = results[name][key]
             pd.testing.assert_frame_equal(got.drop(columns="nearest_service"), want.drop(columns="nearest_service"))
             worst = max(worst, float((got["time_mean3_s"] - want["time_mean3_s"]).abs().fillna(0).max()))
-            if name in ("buckets", "threads", "lanes"):  # the same kernels: the same sites named, ties included
+            if name in (
+                "buckets",
+                "threads",
+                "lanes",
+                "workers",
+            ):  # the same kernels: the same sites named, ties included
                 pd.testing.assert_series_equal(got["nearest_service"], results["buckets"][key]["nearest_service"])
     wall = {name: statistics.median(v) for name, v in times.items()}
     work = {name: statistics.median(v) for name, v in cpu.items()}
