@@ -69,3 +69,12 @@ def test_counts_on_the_workers_or_the_calling_thread_give_the_same(tmp_path: Pat
     one = _hand(tmp_path / "b", "edge")
     for key, table in got.items():
         pd.testing.assert_frame_equal(table, one.access("walk", key), check_exact=True, obj=key)
+
+
+def test_services_are_selected_once_and_each_caller_gets_its_own_copy(tmp_path: Path) -> None:
+    a = _hand(tmp_path / "a", "edge")
+    first = a.services_for("health")
+    want = first.copy()
+    first["name"] = "changed by a caller"
+    pd.testing.assert_frame_equal(a.services_for("health"), want)
+    assert a.services_for("health") is not a.services_for("health")

@@ -388,12 +388,12 @@ class Prepared:
                 counts=counts,
             )
         times, ids, _ = parts
-        pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape).astype(np.int32)
         path.parent.mkdir(parents=True, exist_ok=True)
         table = parts_table(*parts, thresholds_min=self.travel.count_thresholds_min, index=self.origins.index)
         cat = self.taxonomy.categories.get(category)
         if cat is not None and self.theme_parts(cat.theme):  # kept only where a theme is derived from it
-            write_atomic(near, lambda p: np.savez(p, times=times, pos=pos))
+            pos = pd.Index(svc_ids).get_indexer(pd.Series(ids.ravel(), dtype=object)).reshape(ids.shape)
+            write_atomic(near, lambda p: np.savez(p, times=times, pos=pos.astype(np.int32)))
         write_atomic(path, table.to_parquet)
         held[path] = (parts, table)
         return parts
