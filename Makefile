@@ -49,7 +49,7 @@ test-unit: venv
 	$(PY) -m pytest -m "not malta and not browser and not install and not slow"
 
 # Every benchmark, after building what they need (map assets, Chromium, OSRM, the peer engines of
-# bench/kernels.py: pyproject's `bench` extra); BENCH_ARGS=--quick runs each with its smallest settings
+# bench/kernels/: pyproject's `bench` extra); BENCH_ARGS=--quick runs each with its smallest settings
 # (a check that all of them run).
 bench: venv vendor browser engine
 	$(PY) -m pip install -q -e '.[bench]'

@@ -92,8 +92,8 @@ def osmnx_xml_graph(
 
 
 def _build_rows(extract, profile, runs: int) -> dict[str, dict[str, float]]:
-    from equimap.network.graph import way_allows
     from equimap.network.osm_graph import graph_from_ways
+    from equimap.network.streets import way_allows
 
     rural_kmh = profile.drive_speeds(urban=False)
     out = {}
@@ -114,8 +114,8 @@ def _build_rows(extract, profile, runs: int) -> dict[str, dict[str, float]]:
 def _simplify_rows(extract, profile, runs: int) -> dict[str, dict[str, float]]:
     import osmnx as ox
 
-    from equimap.network.graph import SIMPLIFY_AGGS, street_graph
     from equimap.network.simplify import simplify_in_place
+    from equimap.network.streets import SIMPLIFY_AGGS, street_graph
 
     out = {}
     for mode in ("walk", "bike", "drive"):

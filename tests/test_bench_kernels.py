@@ -1,4 +1,4 @@
-"""bench/kernels.py's agreement check: every installed engine equals equimap on a tiny street grid.
+"""bench.kernels's agreement check: every installed engine equals equimap on a tiny street grid.
 
 The check is the one the benchmark runs (`bench.kernels.run_row`), on each kind of row (nearest,
 k = 3 nearest, counts within 15 min); an engine not installed is skipped by the benchmark itself.

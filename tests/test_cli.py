@@ -333,7 +333,8 @@ def test_inequality_uses_the_services_file(malta, tmp_path, capsys):
 
 
 def test_services_file_names_its_category_and_sites(malta, tmp_path, capsys):
-    from equimap.cli import _services, build_parser
+    from equimap.cli import build_parser
+    from equimap.cli._common import _services
 
     named, unnamed = tmp_path / "north_clinics.csv", tmp_path / "south_clinics.csv"
     pts = {"lon": [14.5146, 14.4025], "lat": [35.8989, 35.9550]}

@@ -7,7 +7,8 @@ import pyproj
 import pytest
 
 from equimap._errors import DataError
-from equimap.network.graph import Network, build_network, way_allows
+from equimap.network.graph import Network, build_network
+from equimap.network.streets import way_allows
 from equimap.region.osm import read_osm
 from tests import tiny_region
 from tests.conftest import assert_same_network
@@ -117,10 +118,10 @@ def test_network_save_load_roundtrip(tmp_path, grid_net):
 
 @pytest.mark.parametrize("mode", ["drive", "walk"])
 def test_build_network__projection_equals_osmnx_project_graph(tmp_path, monkeypatch, mode):
-    # `_projected` replaces osmnx's project_graph: the same arrays, bit for bit and in the same order
+    # `streets._projected` replaces osmnx's project_graph: the same arrays, bit for bit and in the same order
     import osmnx as ox
 
-    from equimap.network import graph as graph_mod
+    from equimap.network import streets
 
     extra = (
         f'<node id="6001" lat="{_ll(tiny_region.X0 + 130, tiny_region.Y0 + 70)[1]:.9f}" '
@@ -131,7 +132,7 @@ def test_build_network__projection_equals_osmnx_project_graph(tmp_path, monkeypa
     osm = tiny_region.write_osm(tmp_path / "t.osm", extra_ways=extra)
     ex = read_osm(osm)
     new = build_network(ex, mode=mode, crs="EPSG:3035")
-    monkeypatch.setattr(graph_mod, "_projected", lambda g, crs: ox.project_graph(g, to_crs=crs))
+    monkeypatch.setattr(streets, "_projected", lambda g, crs: ox.project_graph(g, to_crs=crs))
     old = build_network(ex, mode=mode, crs="EPSG:3035")
     assert new.geom_ptr is not None and np.diff(new.geom_ptr).max() > 2  # a bent edge is projected too
     assert_same_network(new, old)

@@ -17,10 +17,11 @@ import pytest
 
 from bench.prepare import osmnx_xml_graph, same_graph
 from equimap._errors import DataError
-from equimap.network import graph as graph_mod
-from equimap.network.graph import build_network, way_allows
+from equimap.network import streets
+from equimap.network.graph import build_network
 from equimap.network.osm_graph import graph_from_ways
 from equimap.network.profile import load_profile
+from equimap.network.streets import way_allows
 from equimap.region.osm import read_osm
 from tests import tiny_region
 from tests.conftest import assert_same_network
@@ -104,7 +105,7 @@ def _mode_ways(extract, mode: str) -> list:
 def _osmnx_street_graph(monkeypatch) -> None:
     """Make `street_graph` build through the OSM XML file and osmnx again, as it did before."""
     monkeypatch.setattr(
-        graph_mod,
+        streets,
         "graph_from_ways",
         lambda ways, lonlat, *, bidirectional: osmnx_xml_graph(ways, lonlat, bidirectional=bidirectional),
     )

@@ -13,10 +13,11 @@ import osmnx as ox
 import pytest
 
 from bench.prepare import same_graph
-from equimap.network import graph as graph_mod
-from equimap.network.graph import SIMPLIFY_AGGS, build_network, street_graph
+from equimap.network import streets
+from equimap.network.graph import build_network
 from equimap.network.profile import load_profile
 from equimap.network.simplify import simplify_in_place
+from equimap.network.streets import SIMPLIFY_AGGS, street_graph
 from equimap.region.osm import read_osm
 from tests import tiny_region
 from tests.conftest import assert_same_network
@@ -81,7 +82,7 @@ def test_tiny_region_equals_osmnx_and_builds_the_same_network(tmp_path, monkeypa
     same_graph(simplify_in_place(g.copy(), edge_attr_aggs=AGGS), ox.simplify_graph(g, edge_attr_aggs=AGGS))
     new = build_network(extract, mode=mode, crs="EPSG:3035")
     monkeypatch.setattr(
-        graph_mod, "simplify_in_place", lambda g, edge_attr_aggs: ox.simplify_graph(g, edge_attr_aggs=edge_attr_aggs)
+        streets, "simplify_in_place", lambda g, edge_attr_aggs: ox.simplify_graph(g, edge_attr_aggs=edge_attr_aggs)
     )
     old = build_network(extract, mode=mode, crs="EPSG:3035")
     assert_same_network(new, old)

@@ -2,90 +2,39 @@
 
 A `Network` is the prepared, read-only form the router works on: node
 coordinates in the region's metric CRS and one directed edge list with travel
-times, stored as flat arrays (and cached as .npz).
+times, stored as flat arrays (and cached as .npz). `build_network` makes one
+from an OSM extract: the streets a mode may use, as an osmnx graph with travel
+times, come from `equimap.network.streets` (speeds and node delays:
+`equimap.network.edge_speeds`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pyproj
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from equimap import settings
 from equimap._errors import DataError
+from equimap.network.edge_speeds import UrbanTest
 from equimap.network.npzfile import mapped_npz
-from equimap.network.osm_graph import graph_from_ways
 from equimap.network.profile import DEFAULT_PROFILE, Profile, load_profile
-from equimap.network.simplify import simplify_in_place
+from equimap.network.streets import timed_street_graph
 from equimap.region.osm import OsmExtract
 from equimap.settings import Mode
 
-#: Tells which points (x, y arrays in the network's CRS) lie in an urban setting.
-UrbanTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
+__all__ = ["Network", "UrbanTest", "build_network"]
 
 log = logging.getLogger(__name__)
-
-# Highway values no mode may use (not built, closed, or not a way for travel).
-_NEVER = {"proposed", "construction", "abandoned", "planned", "razed", "disused", "raceway", "platform", "bus_guideway"}
-_NO = {"no", "private"}
-_WALK_EXCLUDED = {"motorway", "motorway_link", "escape", "busway"}
-_BIKE_EXCLUDED = {
-    "motorway",
-    "motorway_link",
-    "steps",
-    "footway",
-    "corridor",
-    "elevator",
-    "escalator",
-    "busway",
-    "escape",
-}
-
-
-def way_allows(tags: Mapping[str, str], mode: Mode, *, drive_highways: Collection[str] | None = None) -> bool:
-    """Return True if a street way with these OSM tags can be used by `mode`.
-
-    The rules follow OSM's access semantics: the highway class sets what a mode
-    may use, and `access`, `foot`, `bicycle`, `motor_vehicle`/`motorcar` can
-    forbid it (``no``/``private``) or, for walking and cycling, explicitly allow it.
-    Cars may use the highway classes in `drive_highways` (by default those of
-    `settings.DRIVE_SPEEDS_KMH`).
-    """
-    hw = tags.get("highway")
-    if hw is None or hw in _NEVER:
-        return False
-    if mode == "walk":
-        if tags.get("foot") in _NO:
-            return False
-        if tags.get("foot") in {"yes", "designated", "permissive"}:
-            return True
-        return hw not in _WALK_EXCLUDED and tags.get("access") not in _NO
-    if mode == "bike":
-        if tags.get("bicycle") in _NO:
-            return False
-        if tags.get("bicycle") in {"yes", "designated", "permissive"}:
-            return True
-        return hw not in _BIKE_EXCLUDED and tags.get("access") not in _NO
-    if mode == "drive":
-        if hw not in (settings.DRIVE_SPEEDS_KMH if drive_highways is None else drive_highways):
-            return False
-        if tags.get("service") in {"parking_aisle", "driveway", "emergency_access", "private"}:
-            return False
-        return all(tags.get(key) not in _NO for key in ("access", "vehicle", "motor_vehicle", "motorcar"))
-    msg = f"Unknown travel mode `{mode}`; choose one of {list(settings.MODES)}."
-    raise DataError(msg)
 
 
 @dataclass(frozen=True, eq=False)
@@ -376,159 +325,7 @@ def build_network(
         (`equimap.network.urban.urban_test`); None: every edge is rural.
     """
     profile = load_profile(profile or DEFAULT_PROFILE)
-    graph = street_graph(extract, mode=mode, profile=profile)
-    graph = simplify_in_place(graph, edge_attr_aggs=SIMPLIFY_AGGS)  # osmnx's simplify_graph, faster
-    if mode == "drive":
-        _add_drive_speeds(graph, profile, crs=crs, urban=urban)
-        for _, _, d in graph.edges(data=True):
-            # osmnx's add_edge_travel_times, same arithmetic, without its round trip through GeoDataFrames
-            d["travel_time"] = (d["length"] / 1000) / (d["speed_kph"] / (60 * 60))
-    else:
-        speed_ms = (profile.walk_speed_kmh if mode == "walk" else profile.bike_speed_kmh) / 3.6
-        for _, _, d in graph.edges(data=True):
-            d["travel_time"] = d["length"] / speed_ms
-    for _, _, d in graph.edges(data=True):
-        if d["delay_s"] > 0:
-            d["travel_time"] = d["travel_time"] + d["delay_s"]
-    graph = _projected(graph, crs)
+    graph = timed_street_graph(extract, mode=mode, crs=crs, profile=profile, urban=urban)
     net = Network.from_graph(graph, mode=mode, crs=crs)
     log.info("%s network (%s profile): %d nodes, %d edges", mode, profile.name, net.n_nodes, net.n_edges)
     return net
-
-
-#: How `build_network` merges the attributes of a simplified chain of edges (osmnx's `edge_attr_aggs`).
-SIMPLIFY_AGGS = {"length": sum, "delay_s": sum}
-
-
-def street_graph(extract: OsmExtract, *, mode: Mode, profile: Profile) -> nx.MultiDiGraph:
-    """Return the unsimplified osmnx graph of the extract's `mode` streets, each edge's `delay_s` set.
-
-    The first step of `build_network`: the ways `mode` may use, as the graph osmnx's ``graph_from_xml``
-    reads from them (every component kept; `equimap.network.osm_graph.graph_from_ways` builds it in memory,
-    without the OSM XML file), and the profile's delay of the node each edge enters (`_add_node_delays`).
-    """
-    rural_kmh = profile.drive_speeds(urban=False)
-    ways = [w for w in extract.ways if way_allows(w[2], mode, drive_highways=rural_kmh)]
-    if not ways:
-        msg = f"The OSM extract has no streets usable on {mode}; check the extract covers the region's roads."
-        raise DataError(msg)
-    graph = graph_from_ways(ways, extract.node_lonlat, bidirectional=(mode == "walk"))
-    _add_node_delays(graph, profile.delays(mode), extract.signal_nodes, extract.crossing_nodes)
-    return graph
-
-
-def _projected(graph: nx.MultiDiGraph, crs: str) -> nx.MultiDiGraph:
-    """Return the graph with node `x`/`y` and edge `geometry` projected to `crs`.
-
-    The same coordinates (GeoPandas ``to_crs`` on the node points and on the edge geometries, bit for
-    bit) and the same node and edge order as osmnx's ``project_graph``, which rebuilds the graph edge
-    by edge from GeoDataFrames; this skips the GeoDataFrames, a quarter of Malta's cold preparation
-    (pyinstrument, December 2026). `build_network`'s arrays are unchanged (tests/test_network.py).
-    """
-    nodes = list(graph.nodes)
-    pts = gpd.GeoSeries(
-        gpd.points_from_xy([graph.nodes[n]["x"] for n in nodes], [graph.nodes[n]["y"] for n in nodes]),
-        crs=graph.graph["crs"],
-    ).to_crs(crs)
-    edges = list(graph.edges(keys=True, data=True))
-    with_geom = [i for i, (_, _, _, d) in enumerate(edges) if "geometry" in d]
-    geoms = gpd.GeoSeries([edges[i][3]["geometry"] for i in with_geom], crs=graph.graph["crs"]).to_crs(crs)
-    new_geom = dict(zip(with_geom, geoms.to_numpy().tolist(), strict=True))
-    out = nx.MultiDiGraph(**{**graph.graph, "crs": pts.crs})
-    for i, (u, v, k, d) in enumerate(edges):
-        out.add_edge(u, v, key=k, **({**d, "geometry": new_geom[i]} if i in new_geom else d))
-    out.add_nodes_from(n for n in nodes if n not in out)
-    for n, x, y in zip(nodes, pts.x.to_numpy().tolist(), pts.y.to_numpy().tolist(), strict=True):
-        out.nodes[n].update({**graph.nodes[n], "x": x, "y": y})
-    return out
-
-
-def _add_node_delays(
-    graph: nx.MultiDiGraph,
-    delays: tuple[float, float, float],
-    signals: Collection[int],
-    crossings: Collection[int],
-) -> None:
-    """Set each edge's `delay_s` to the delay of the node it enters (on the unsimplified graph)."""
-    sig, cross, junc = delays
-    node_delay: dict[int, float] = {}
-    if sig > 0 or cross > 0 or junc > 0:
-        for n in graph.nodes:
-            if n in signals:
-                d = sig
-            elif n in crossings:
-                d = cross
-            elif len(set(graph.successors(n)) | set(graph.predecessors(n))) > 2:
-                d = junc
-            else:
-                continue
-            if d > 0:
-                node_delay[n] = d
-    for _, v, d in graph.edges(data=True):
-        d["delay_s"] = node_delay.get(v, 0.0)
-
-
-#: Highway classes from the most to the least major: a simplified edge merging ways of several classes takes the first.
-CLASS_RANK = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "road",
-)
-
-
-def _class_order(hw: str) -> tuple[int, str]:
-    return (CLASS_RANK.index(hw) if hw in CLASS_RANK else len(CLASS_RANK), hw)
-
-
-def _add_drive_speeds(graph: nx.MultiDiGraph, profile: Profile, *, crs: str, urban: UrbanTest | None) -> None:
-    """Set each edge's `speed_kph`: tagged maxspeed x factor, else the profile's urban or rural class speed.
-
-    A simplified edge that merges ways of several highway classes takes the most major one
-    (`CLASS_RANK`). osmnx would take the first of an unordered list, which differs between
-    Python processes (string hashing): equimap before profiles gave 37 of Malta's 49,910 drive
-    edges a speed that changed from run to run.
-    """
-    rural_kmh, urban_kmh = profile.drive_speeds(urban=False), profile.drive_speeds(urban=True)
-    for _, _, d in graph.edges(data=True):
-        if isinstance(d.get("highway"), list):
-            d["highway"] = sorted(d["highway"], key=_class_order)
-    # osmnx parses `maxspeed` (lists, mph); an edge without a usable tag gets the sentinel -1
-    ox.add_edge_speeds(graph, hwy_speeds=dict.fromkeys(rural_kmh, -1.0), fallback=-1.0)
-    edges = list(graph.edges(keys=True, data=True))
-    is_urban = np.zeros(len(edges), dtype=bool)
-    if urban is not None and profile.urban_rule != "none" and urban_kmh != rural_kmh:
-        lon, lat = np.empty(len(edges)), np.empty(len(edges))
-        for i, (u, v, _, d) in enumerate(edges):
-            geom = d.get("geometry")
-            if geom is not None:
-                p = geom.interpolate(0.5, normalized=True)
-                lon[i], lat[i] = p.x, p.y
-            else:
-                lon[i] = (graph.nodes[u]["x"] + graph.nodes[v]["x"]) / 2
-                lat[i] = (graph.nodes[u]["y"] + graph.nodes[v]["y"]) / 2
-        to_crs = pyproj.Transformer.from_crs(graph.graph["crs"], crs, always_xy=True)
-        x, y = to_crs.transform(lon, lat)
-        is_urban = np.asarray(urban(np.asarray(x), np.asarray(y)), dtype=bool)
-    fb_urban, fb_rural = profile.drive_fallback_kmh
-    for (_, _, _, d), in_town in zip(edges, is_urban, strict=True):
-        tagged = float(d["speed_kph"])
-        if tagged > 0:
-            d["speed_kph"] = tagged * profile.maxspeed_factor
-            continue
-        hw = d.get("highway")
-        hw = hw[0] if isinstance(hw, list) else hw
-        table, fb = (urban_kmh, fb_urban) if in_town else (rural_kmh, fb_rural)
-        d["speed_kph"] = table.get(hw, fb)
-        d["urban"] = bool(in_town)

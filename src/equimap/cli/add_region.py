@@ -1,6 +1,6 @@
 """The ``add-region`` command: write a region folder and manifest, then say what it holds.
 
-Kept out of `equimap.cli` (one module per concern); `equimap.cli.build_parser` adds it.
+`equimap.cli.parser.build_parser` adds it to the other commands.
 """
 
 from __future__ import annotations
