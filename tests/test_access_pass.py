@@ -78,3 +78,12 @@ def test_services_are_selected_once_and_each_caller_gets_its_own_copy(tmp_path: 
     first["name"] = "changed by a caller"
     pd.testing.assert_frame_equal(a.services_for("health"), want)
     assert a.services_for("health") is not a.services_for("health")
+
+
+def test_an_unknown_mode_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    from equimap._errors import CategoryError
+
+    a = _hand(tmp_path / "a", "edge")
+    for call in (lambda: access_many(a, "boat"), lambda: a.access("boat", "pharmacy")):
+        with pytest.raises(CategoryError, match="Unknown travel mode `boat`; choose one of"):
+            call()

@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numba
-import numpy as np
 import pandas as pd
 
+from equimap.network.indicators import count_within_min
 from equimap.network.prepared import Prepared, _near_file, _same_content
-from equimap.network.routing import count_within, nearest_times
+from equimap.network.routing import nearest_times
 from equimap.settings import Mode
 
 
@@ -56,13 +56,8 @@ def _search(prep: Prepared, mode: Mode, category: str, counts: bool) -> tuple:
     nearest = nearest_times(net, o_node, s_node, origin_time_s=o_t, service_time_s=s_t, k=prep.travel.n_nearest)
     within = None
     if counts:
-        within = count_within(
-            net,
-            o_node,
-            s_node,
-            thresholds_s=np.array(sorted(prep.travel.count_thresholds_min), float) * 60,
-            origin_time_s=o_t,
-            service_time_s=s_t,
+        within = count_within_min(
+            net, o_node, s_node, thresholds_min=prep.travel.count_thresholds_min, origin_time_s=o_t, service_time_s=s_t
         )
     return inputs, nearest, within
 
@@ -107,6 +102,7 @@ def access_many(
     dict
         Each key's access table, equal to `Prepared.access` of that key alone.
     """
+    prep.check_mode(mode)
     keys = list(prep.category_keys() if keys is None else keys)
     todo = categories_to_search(prep, mode, keys)
     threads = numba.get_num_threads() if threads is None else max(1, int(threads))

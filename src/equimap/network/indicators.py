@@ -16,6 +16,27 @@ from equimap.network.graph import Network
 from equimap.network.routing import count_column, count_within, nearest_times
 
 
+def count_within_min(
+    net: Network,
+    origin_node: np.ndarray,
+    service_node: np.ndarray,
+    *,
+    thresholds_min: tuple[float, ...],
+    origin_time_s: np.ndarray | None = None,
+    service_time_s: np.ndarray | None = None,
+) -> np.ndarray:
+    """Return `count_within` at thresholds in minutes: the counts of an access table, thresholds in increasing order."""
+    thresholds_s = np.array(sorted(thresholds_min), float) * 60
+    return count_within(
+        net,
+        origin_node,
+        service_node,
+        thresholds_s=thresholds_s,
+        origin_time_s=origin_time_s,
+        service_time_s=service_time_s,
+    )
+
+
 def access_parts(
     net: Network,
     origin_node: np.ndarray,
@@ -49,11 +70,11 @@ def access_parts(
         )
     times, pos = nearest
     if counts is None:
-        counts = count_within(
+        counts = count_within_min(
             net,
             origin_node,
             service_node,
-            thresholds_s=np.array(sorted(thresholds_min), float) * 60,
+            thresholds_min=thresholds_min,
             origin_time_s=origin_time_s,
             service_time_s=service_time_s,
         )

@@ -91,7 +91,7 @@ class SearchLayout:
 
 
 def _csr(n: int, frm: np.ndarray, to: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    indptr, order = _csr_order(n, frm.astype(np.int64), to.astype(np.int64))
+    indptr, order = _csr_order(n, np.asarray(frm, dtype=np.int64), np.asarray(to, dtype=np.int64))
     return indptr, to[order].astype(np.int32), w[order].astype(np.float64)
 
 

@@ -24,8 +24,8 @@ from equimap.network.cache import (
     write_atomic,
 )
 from equimap.network.graph import Network
-from equimap.network.indicators import access_parts, access_table, merge_parts, parts_table
-from equimap.network.routing import count_column, count_within, nearest_times, snap_points
+from equimap.network.indicators import access_parts, access_table, count_within_min, merge_parts, parts_table
+from equimap.network.routing import count_column, nearest_times, snap_points
 from equimap.network.snapping import join_points, point_positions, snap_to_edges
 from equimap.region.census import population_columns
 from equimap.region.manifest import Region
@@ -282,11 +282,9 @@ class Prepared:
         DataFrame
             Indexed like `origins`; see `equimap.network.indicators.access_table` for the columns.
         """
+        self.check_mode(mode)
         if services is None:
             return self._table(mode, category, {})
-        if mode not in self.networks:
-            msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
-            raise CategoryError(msg)
         path = self.access_file(mode, category, services=services)
         if ("held_access", path) in self._memo:
             return self._memo[("held_access", path)]
@@ -305,16 +303,19 @@ class Prepared:
         self.keep_access(mode, category, services=services, table=out)
         return out
 
+    def check_mode(self, mode: str) -> None:
+        """Raise `CategoryError`, saying which modes there are, when `mode` is not one of the region's."""
+        if mode not in self.networks:
+            msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
+            raise CategoryError(msg)
+
     def _table(self, mode: Mode, category: str, held: dict) -> pd.DataFrame:
         """Return `access` of a key of the region (no `services`), from the cache or computed and written.
 
         `held` (access file -> (`_access_parts`, table)) keeps what is read or computed here and
         is looked in first: a theme's categories are then not read back from the disk, and a
-        pass over many keys (`equimap.network.access_pass.access_many`) shares one.
+        pass over many keys (`equimap.network.access_pass.access_many`) shares one. `mode` is checked by the caller.
         """
-        if mode not in self.networks:
-            msg = f"Unknown travel mode `{mode}`; choose one of {list(self.networks)}."
-            raise CategoryError(msg)
         path = self.access_file(mode, category)
         if path in held:
             return held[path][1]
@@ -413,13 +414,8 @@ class Prepared:
             return None
         rep = first.loc[first.index.repeat(times[first.index])]
         net, o_node, o_t, s_node, s_t = self.routing_inputs(mode, rep)
-        return count_within(
-            net,
-            o_node,
-            s_node,
-            thresholds_s=np.array(sorted(self.travel.count_thresholds_min), float) * 60,
-            origin_time_s=o_t,
-            service_time_s=s_t,
+        return count_within_min(
+            net, o_node, s_node, thresholds_min=self.travel.count_thresholds_min, origin_time_s=o_t, service_time_s=s_t
         ).astype(np.int64)
 
     def keep_access(self, mode: Mode, category: str, *, services: gpd.GeoDataFrame, table: pd.DataFrame) -> None:
